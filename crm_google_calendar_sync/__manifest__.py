@@ -1,0 +1,27 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+{
+    "name": "CRM Google Calendar Sync",
+    "summary": "Two-way synchronisation of each user's Odoo calendar with Google Calendar",
+    "version": "18.0.1.0.0",
+    "category": "Productivity/Calendar",
+    "author": "crm_google_calendar_sync developers",
+    "license": "LGPL-3",
+    "depends": ["calendar"],
+    "excludes": ["google_calendar"],
+    "external_dependencies": {
+        # PyPI distribution names: Odoo 18 warns when an import name is given here.
+        "python": ["google-api-python-client", "google-auth-oauthlib"],
+    },
+    "data": [
+        "security/crm_google_calendar_sync_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_config_parameter_data.xml",
+        "data/ir_cron_data.xml",
+        "views/res_config_settings_views.xml",
+        "views/crm_google_calendar_views.xml",
+        "views/res_users_views.xml",
+        "views/oauth_templates.xml",
+    ],
+    "installable": True,
+    "application": False,
+}

@@ -1,0 +1,5 @@
+from . import crm_google_token
+from . import crm_google_calendar
+from . import crm_google_event_link
+from . import res_users
+from . import res_config_settings

@@ -1,0 +1,101 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The Google calendars of a connected user (their Google calendar list)."""
+
+from odoo import api, fields, models
+
+WRITABLE_ROLES = ("owner", "writer")
+
+
+class CrmGoogleCalendar(models.Model):
+    _name = "crm.google.calendar"
+    _description = "Google Calendar of a User"
+    _order = "is_primary desc, name, id"
+
+    name = fields.Char(required=True, readonly=True)
+    user_id = fields.Many2one(
+        "res.users", required=True, ondelete="cascade", index=True, readonly=True
+    )
+    google_id = fields.Char("Google Calendar ID", required=True, readonly=True)
+    access_role = fields.Selection(
+        [
+            ("owner", "Owner"),
+            ("writer", "Writer"),
+            ("reader", "Reader"),
+            ("freeBusyReader", "Free/busy only"),
+        ],
+        required=True,
+        readonly=True,
+    )
+    is_primary = fields.Boolean("Primary", readonly=True)
+    is_writable = fields.Boolean(compute="_compute_is_writable", store=True)
+    time_zone = fields.Char(readonly=True)
+    color = fields.Char(readonly=True)
+    active = fields.Boolean(
+        default=True,
+        readonly=True,
+        help="Archived when the calendar disappears from the Google account. "
+        "Its events stay in Odoo.",
+    )
+    # Sync bookkeeping, written only by the sync itself.
+    sync_token = fields.Char(readonly=True, copy=False, groups="base.group_system")
+
+    _sql_constraints = [
+        (
+            "user_google_id_uniq",
+            "unique(user_id, google_id)",
+            "This Google calendar is already known for this user.",
+        ),
+    ]
+
+    @api.depends("access_role")
+    def _compute_is_writable(self):
+        for calendar in self:
+            calendar.is_writable = calendar.access_role in WRITABLE_ROLES
+
+    @api.depends("name", "access_role", "is_primary")
+    def _compute_display_name(self):
+        for calendar in self:
+            calendar.display_name = calendar.name
+
+    @api.model
+    def _sync_calendar_list(self, user, google_calendars):
+        """Mirror ``google_calendars`` (calendarList items) for ``user``.
+
+        Calendars that vanished are archived, never deleted, so the user's
+        choices and the links of their events stay intact until they decide.
+        Writes only what changed.
+        """
+        existing = self.sudo().with_context(active_test=False).search([("user_id", "=", user.id)])
+        by_google_id = {cal.google_id: cal for cal in existing}
+        seen = set()
+        to_create = []
+        for item in google_calendars:
+            google_id = item.get("id")
+            if not google_id or item.get("deleted"):
+                continue
+            seen.add(google_id)
+            values = {
+                "name": (item.get("summaryOverride") or item.get("summary") or google_id)[:256],
+                "access_role": item.get("accessRole")
+                if item.get("accessRole") in dict(self._fields["access_role"].selection)
+                else "reader",
+                "is_primary": bool(item.get("primary")),
+                "time_zone": item.get("timeZone") or False,
+                "color": item.get("backgroundColor") or False,
+                "active": True,
+            }
+            calendar = by_google_id.get(google_id)
+            if calendar:
+                changed = {
+                    key: value for key, value in values.items() if calendar[key] != value
+                }
+                if changed:
+                    calendar.write(changed)
+            else:
+                to_create.append(dict(values, user_id=user.id, google_id=google_id))
+        if to_create:
+            self.sudo().create(to_create)
+        gone = existing.filtered(lambda cal: cal.active and cal.google_id not in seen)
+        if gone:
+            gone.write({"active": False})
+        return self.sudo().search([("user_id", "=", user.id)])

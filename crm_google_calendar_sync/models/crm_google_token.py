@@ -1,0 +1,298 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Per-user Google OAuth credentials.
+
+Only system administrators have access rights on this model. The owner's own
+sync reaches the row through ``sudo()`` in the few methods below, so neither
+the owner nor any other user can read the secrets over RPC.
+"""
+
+import logging
+import time
+from contextlib import contextmanager
+from datetime import timedelta
+
+from odoo import SUPERUSER_ID, _, api, fields, models
+
+from ..sync import errors, oauth
+
+_logger = logging.getLogger(__name__)
+
+# Refresh the access token when less than this is left, so a sync cycle never
+# starts with a token that expires half-way through.
+REFRESH_MARGIN = timedelta(minutes=5)
+HTTP_TIMEOUT = 20
+SYNC_INTERVAL = timedelta(minutes=5)
+# One cron run handles at most this many users and stops starting new ones
+# after CRON_TIME_BUDGET seconds; _notify_progress makes Odoo re-trigger the
+# cron at once for the rest, so thousands of users spread over runs/workers.
+CRON_BATCH_SIZE = 500
+CRON_TIME_BUDGET = 240
+# Key space of the PostgreSQL advisory locks that keep one user from being
+# synchronised twice at the same time (cron workers, "Sync now").
+ADVISORY_LOCK_CLASS = 0x6743616C  # "gCal"
+
+
+class CrmGoogleToken(models.Model):
+    _name = "crm.google.token"
+    _description = "Google Calendar OAuth Token"
+    _rec_name = "user_id"
+
+    user_id = fields.Many2one(
+        "res.users", required=True, ondelete="cascade", index=True, readonly=True
+    )
+    google_email = fields.Char("Google Account", readonly=True)
+    access_token = fields.Char(groups="base.group_system", copy=False, readonly=True)
+    refresh_token = fields.Char(groups="base.group_system", copy=False, readonly=True)
+    token_expiry = fields.Datetime(groups="base.group_system", copy=False, readonly=True)
+    scope = fields.Char(readonly=True)
+    state = fields.Selection(
+        [("connected", "Connected"), ("error", "Error")],
+        default="connected",
+        required=True,
+        readonly=True,
+    )
+    error_message = fields.Char(readonly=True)
+    last_sync = fields.Datetime("Last Synchronisation", readonly=True)
+    sync_enabled = fields.Boolean(
+        readonly=True,
+        help="Set when the user saved their sync settings; the cron syncs only then.",
+    )
+    next_sync = fields.Datetime(
+        "Next Synchronisation",
+        readonly=True,
+        index=True,
+        help="The cron picks users in the order of this date.",
+    )
+
+    _sql_constraints = [
+        ("user_uniq", "unique(user_id)", "A user can only have one Google connection."),
+    ]
+
+    # ------------------------------------------------------------------
+    # Configuration
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_client_config(self):
+        """The OAuth client and endpoints from the system parameters."""
+        params = self.env["ir.config_parameter"].sudo()
+        prefix = "crm_google_calendar_sync."
+        client_id = params.get_param(prefix + "client_id") or ""
+        client_secret = params.get_param(prefix + "client_secret") or ""
+        defaults = self.env["res.config.settings"]._crm_google_default_endpoints()
+        endpoints = oauth.OAuthEndpoints(
+            auth_uri=params.get_param(prefix + "auth_uri") or defaults["auth_uri"],
+            token_uri=params.get_param(prefix + "token_uri") or defaults["token_uri"],
+            revoke_uri=params.get_param(prefix + "revoke_uri") or defaults["revoke_uri"],
+        )
+        return oauth.ClientConfig(
+            client_id=client_id, client_secret=client_secret, endpoints=endpoints
+        )
+
+    @api.model
+    def _get_api_root(self):
+        params = self.env["ir.config_parameter"].sudo()
+        root = params.get_param("crm_google_calendar_sync.api_root") or (
+            self.env["res.config.settings"]._crm_google_default_endpoints()["api_root"]
+        )
+        return root if root.endswith("/") else root + "/"
+
+    @api.model
+    def _is_configured(self):
+        config = self._get_client_config()
+        return bool(config.client_id and config.client_secret)
+
+    @api.model
+    def _get_redirect_uri(self):
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
+        return base_url.rstrip("/") + "/crm_google_calendar_sync/oauth2callback"
+
+    # ------------------------------------------------------------------
+    # Token life cycle
+    # ------------------------------------------------------------------
+    @api.model
+    def _store_tokens(self, user, token_set, google_email):
+        """Create or replace the connection of ``user`` after a successful consent."""
+        token = self.sudo().search([("user_id", "=", user.id)])
+        values = {
+            "access_token": token_set.access_token,
+            "refresh_token": token_set.refresh_token or (token and token.refresh_token),
+            "token_expiry": token_set.expiry,
+            "scope": " ".join(token_set.scopes or []),
+            "google_email": google_email,
+            "state": "connected",
+            "error_message": False,
+            "next_sync": fields.Datetime.now(),
+        }
+        if token:
+            token.write(values)
+        else:
+            token = self.sudo().create(dict(values, user_id=user.id))
+        return token
+
+    def _token_set(self):
+        self.ensure_one()
+        token = self.sudo()
+        return oauth.TokenSet(
+            access_token=token.access_token,
+            refresh_token=token.refresh_token,
+            expiry=token.token_expiry,
+            scopes=(token.scope or "").split(),
+            token_type="Bearer",
+        )
+
+    def _get_valid_token_set(self):
+        """Return a token set that stays valid for the next minutes.
+
+        Refreshes ahead of expiry and writes only when a refresh happened, so an
+        idle cycle with a valid token causes no database write.
+        ``invalid_grant`` puts the user into the error state; the stored tokens
+        are kept so that an administrator can see what happened, and a
+        reconnect replaces them.
+        """
+        self.ensure_one()
+        token = self.sudo()
+        token_set = token._token_set()
+        expiry = token_set.expiry
+        if expiry and expiry - REFRESH_MARGIN > fields.Datetime.now() and token_set.access_token:
+            return token_set
+        if not token.refresh_token:
+            token._set_error(_("Google did not grant offline access. Please connect again."))
+            raise errors.InvalidGrant(400, "invalid_grant", "no refresh token")
+        try:
+            fresh = oauth.refresh(
+                self._get_client_config(), token.refresh_token, timeout=HTTP_TIMEOUT
+            )
+        except errors.InvalidGrant:
+            token._set_error(
+                _(
+                    "Google no longer accepts the authorisation (access was revoked "
+                    "or has expired). Please connect Google again."
+                )
+            )
+            raise
+        token.write(
+            {
+                "access_token": fresh.access_token,
+                "refresh_token": fresh.refresh_token or token.refresh_token,
+                "token_expiry": fresh.expiry,
+            }
+        )
+        return token._token_set()
+
+    def _google_client(self):
+        """A Calendar API client for this user, with a valid access token."""
+        from ..sync.google_client import GoogleCalendarClient
+
+        self.ensure_one()
+        token_set = self._get_valid_token_set()
+        credentials = oauth.credentials_for(self._get_client_config(), token_set)
+        return GoogleCalendarClient(credentials, self._get_api_root(), timeout=HTTP_TIMEOUT)
+
+    def _set_error(self, message):
+        for token in self.sudo():
+            if token.state != "error" or token.error_message != message:
+                token.write({"state": "error", "error_message": message})
+
+    def _revoke(self):
+        """Revoke at Google (best effort) and forget the tokens locally.
+
+        Local removal never depends on Google: an unreachable endpoint or an
+        already invalid token must not leave the user stuck "connected".
+        """
+        config = self._get_client_config()
+        for token in self.sudo():
+            secret = token.refresh_token or token.access_token
+            if secret:
+                try:
+                    oauth.revoke(config, secret, timeout=HTTP_TIMEOUT)
+                except errors.GoogleSyncError as exc:
+                    _logger.warning(
+                        "Revoking the Google token of user %s failed (%s); "
+                        "removing the local copy anyway.",
+                        token.user_id.id,
+                        type(exc).__name__,
+                    )
+            token.unlink()
+
+    # ------------------------------------------------------------------
+    # Scheduling
+    # ------------------------------------------------------------------
+    @api.model
+    def _due_domain(self):
+        return [
+            ("sync_enabled", "=", True),
+            ("state", "=", "connected"),
+            "|",
+            ("next_sync", "=", False),
+            ("next_sync", "<=", fields.Datetime.now()),
+        ]
+
+    @api.model
+    def _cron_sync(self):
+        """Synchronise the users whose turn has come, each in its own transaction."""
+        started = time.monotonic()
+        tokens = self.sudo().search(self._due_domain(), order="next_sync, id", limit=CRON_BATCH_SIZE)
+        total = self.sudo().search_count(self._due_domain())
+        done = 0
+        for token_id in tokens.ids:
+            if time.monotonic() - started > CRON_TIME_BUDGET:
+                break
+            self._sync_token_isolated(token_id)
+            done += 1
+            self.env["ir.cron"]._notify_progress(done=done, remaining=max(total - done, 0))
+        return done
+
+    @api.model
+    def _sync_token_isolated(self, token_id):
+        """Sync one user in a cursor of its own: its failure rolls back only itself."""
+        with self.env.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            token = env["crm.google.token"].browse(token_id)
+            with token._user_lock() as acquired:
+                if not acquired or not token.exists():
+                    return False
+                try:
+                    token._sync()
+                except Exception:
+                    cr.rollback()
+                    _logger.exception("Google sync of user %s failed", token.user_id.id)
+                    token._set_error(
+                        _("The synchronisation failed unexpectedly. It will be retried.")
+                    )
+                    token._schedule_next()
+                return True
+
+    @contextmanager
+    def _user_lock(self):
+        """Session-level advisory lock on the user: survives the per-page commits
+        of a sync and is released by PostgreSQL if the process dies."""
+        self.ensure_one()
+        cr = self.env.cr
+        cr.execute("SELECT pg_try_advisory_lock(%s, %s)", (ADVISORY_LOCK_CLASS, self.id))
+        acquired = cr.fetchone()[0]
+        try:
+            yield acquired
+        finally:
+            if acquired:
+                cr.execute("SELECT pg_advisory_unlock(%s, %s)", (ADVISORY_LOCK_CLASS, self.id))
+
+    def _schedule_next(self):
+        self.sudo().write({"next_sync": fields.Datetime.now() + SYNC_INTERVAL})
+
+    def _sync(self):
+        """One sync cycle of this user (called with the user lock held)."""
+        self.ensure_one()
+        try:
+            client = self._google_client()
+            google_calendars = client.list_calendars()
+        except errors.InvalidGrant:
+            return
+        except errors.GoogleSyncError as exc:
+            self._set_error(self.user_id._google_sync_error_text(exc))
+            self._schedule_next()
+            return
+        self.env["crm.google.calendar"]._sync_calendar_list(self.user_id, google_calendars)
+        values = {"last_sync": fields.Datetime.now(), "next_sync": fields.Datetime.now() + SYNC_INTERVAL}
+        if self.state != "connected":
+            values.update(state="connected", error_message=False)
+        self.sudo().write(values)

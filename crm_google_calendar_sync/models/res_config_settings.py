@@ -1,0 +1,82 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from urllib.parse import urlsplit
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..sync import oauth
+
+GOOGLE_DEFAULT_ENDPOINTS = {
+    "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+    "token_uri": "https://oauth2.googleapis.com/token",
+    "revoke_uri": "https://oauth2.googleapis.com/revoke",
+    "api_root": "https://www.googleapis.com/",
+}
+
+
+def _is_allowed_endpoint(url):
+    """https anywhere; plain http only on loopback (emulator, tests)."""
+    scheme = urlsplit(url).scheme
+    return scheme == "https" or (scheme == "http" and oauth.is_loopback_url(url))
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    crm_google_client_id = fields.Char(
+        "Google Client ID", config_parameter="crm_google_calendar_sync.client_id"
+    )
+    crm_google_client_secret = fields.Char(
+        "Google Client Secret", config_parameter="crm_google_calendar_sync.client_secret"
+    )
+    crm_google_auth_uri = fields.Char(
+        "Authorisation Endpoint",
+        config_parameter="crm_google_calendar_sync.auth_uri",
+        default=GOOGLE_DEFAULT_ENDPOINTS["auth_uri"],
+    )
+    crm_google_token_uri = fields.Char(
+        "Token Endpoint",
+        config_parameter="crm_google_calendar_sync.token_uri",
+        default=GOOGLE_DEFAULT_ENDPOINTS["token_uri"],
+    )
+    crm_google_revoke_uri = fields.Char(
+        "Revocation Endpoint",
+        config_parameter="crm_google_calendar_sync.revoke_uri",
+        default=GOOGLE_DEFAULT_ENDPOINTS["revoke_uri"],
+    )
+    crm_google_api_root = fields.Char(
+        "Calendar API Root",
+        config_parameter="crm_google_calendar_sync.api_root",
+        default=GOOGLE_DEFAULT_ENDPOINTS["api_root"],
+    )
+    crm_google_redirect_uri = fields.Char(
+        "Authorised Redirect URI", compute="_compute_crm_google_redirect_uri"
+    )
+
+    @api.model
+    def _crm_google_default_endpoints(self):
+        return dict(GOOGLE_DEFAULT_ENDPOINTS)
+
+    def _compute_crm_google_redirect_uri(self):
+        redirect_uri = self.env["crm.google.token"]._get_redirect_uri()
+        for settings in self:
+            settings.crm_google_redirect_uri = redirect_uri
+
+    def set_values(self):
+        for settings in self:
+            endpoints = (
+                settings.crm_google_auth_uri,
+                settings.crm_google_token_uri,
+                settings.crm_google_revoke_uri,
+                settings.crm_google_api_root,
+            )
+            for url in filter(None, endpoints):
+                if not _is_allowed_endpoint(url):
+                    raise UserError(
+                        _(
+                            "The Google endpoint “%(url)s” must use https "
+                            "(plain http is accepted only for 127.0.0.1/localhost).",
+                            url=url,
+                        )
+                    )
+        return super().set_values()

@@ -1,0 +1,234 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Google sync settings and status of a user, shown under "External services"."""
+
+import logging
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..sync import errors
+
+_logger = logging.getLogger(__name__)
+
+GOOGLE_SYNC_USER_FIELDS = [
+    "google_sync_source_calendar_ids",
+    "google_sync_target_calendar_id",
+    "google_sync_private",
+]
+GOOGLE_SYNC_STATUS_FIELDS = [
+    "google_sync_connected",
+    "google_sync_email",
+    "google_sync_last_sync",
+    "google_sync_state",
+    "google_sync_error",
+    "google_sync_calendar_ids",
+    "google_sync_configured",
+]
+
+
+class ResUsers(models.Model):
+    _inherit = "res.users"
+
+    google_sync_connected = fields.Boolean(
+        "Google Connected", compute="_compute_google_sync_status"
+    )
+    google_sync_email = fields.Char("Google Account", compute="_compute_google_sync_status")
+    google_sync_state = fields.Selection(
+        [
+            ("not_connected", "Not connected"),
+            ("connected", "Connected"),
+            ("error", "Error"),
+        ],
+        string="Google Sync Status",
+        compute="_compute_google_sync_status",
+    )
+    google_sync_error = fields.Char("Google Sync Error", compute="_compute_google_sync_status")
+    google_sync_last_sync = fields.Datetime(
+        "Last Synchronisation", compute="_compute_google_sync_status"
+    )
+    google_sync_configured = fields.Boolean(compute="_compute_google_sync_configured")
+    google_sync_calendar_ids = fields.One2many(
+        "crm.google.calendar", "user_id", string="Google Calendars", readonly=True
+    )
+    google_sync_source_calendar_ids = fields.Many2many(
+        "crm.google.calendar",
+        "crm_google_calendar_source_rel",
+        "user_id",
+        "calendar_id",
+        string="Google Calendars to Synchronise into Odoo",
+        domain="[('user_id', '=', id)]",
+        help="Events of these Google calendars are copied into your Odoo calendar.",
+    )
+    google_sync_target_calendar_id = fields.Many2one(
+        "crm.google.calendar",
+        string="Google Calendar for Odoo Events",
+        domain="[('user_id', '=', id), ('is_writable', '=', True)]",
+        ondelete="set null",
+        help="Your Odoo meetings are written into this Google calendar. A separate "
+        "calendar for CRM data can be hidden in Google, for example during holidays.",
+    )
+    google_sync_private = fields.Boolean(
+        "Synchronise Private Appointments",
+        help="Also synchronise events marked private or confidential, in both directions.",
+    )
+
+    @property
+    def SELF_READABLE_FIELDS(self):
+        return super().SELF_READABLE_FIELDS + GOOGLE_SYNC_USER_FIELDS + GOOGLE_SYNC_STATUS_FIELDS
+
+    @property
+    def SELF_WRITEABLE_FIELDS(self):
+        return super().SELF_WRITEABLE_FIELDS + GOOGLE_SYNC_USER_FIELDS
+
+    def _google_token(self):
+        """The user's token row, through sudo: callers must stay in this module."""
+        self.ensure_one()
+        return self.env["crm.google.token"].sudo().search([("user_id", "=", self.id)], limit=1)
+
+    def _compute_google_sync_status(self):
+        tokens = self.env["crm.google.token"].sudo().search([("user_id", "in", self.ids)])
+        token_by_user = {token.user_id.id: token for token in tokens}
+        for user in self:
+            token = token_by_user.get(user.id)
+            user.google_sync_connected = bool(token)
+            user.google_sync_email = token.google_email if token else False
+            user.google_sync_state = token.state if token else "not_connected"
+            user.google_sync_error = token.error_message if token else False
+            user.google_sync_last_sync = token.last_sync if token else False
+
+    def _compute_google_sync_configured(self):
+        configured = self.env["crm.google.token"]._is_configured()
+        for user in self:
+            user.google_sync_configured = configured
+
+    @api.constrains("google_sync_source_calendar_ids", "google_sync_target_calendar_id")
+    def _check_google_sync_calendars(self):
+        for user in self:
+            foreign = user.google_sync_source_calendar_ids.filtered(
+                lambda cal, user=user: cal.user_id != user
+            )
+            target = user.google_sync_target_calendar_id
+            if foreign or (target and target.user_id != user):
+                raise ValidationError(_("You can only choose your own Google calendars."))
+            if target and not target.is_writable:
+                raise ValidationError(
+                    _(
+                        "Odoo cannot write into the Google calendar “%(name)s”: you can only "
+                        "read it. Choose a calendar you own or may edit.",
+                        name=target.name,
+                    )
+                )
+
+    def write(self, vals):
+        res = super().write(vals)
+        if any(name in vals for name in GOOGLE_SYNC_USER_FIELDS):
+            # Saving the settings starts (or resumes) the sync right away.
+            for user in self:
+                token = user._google_token()
+                if token and user.google_sync_target_calendar_id | user.google_sync_source_calendar_ids:
+                    token.write({"sync_enabled": True, "next_sync": fields.Datetime.now()})
+        return res
+
+    def _google_sync_apply_default_choices(self, calendars):
+        """Preselect the primary calendar after the first consent.
+
+        The primary calendar is the natural source and target; the settings page
+        that follows lets the user pick others or create a dedicated calendar.
+        """
+        self.ensure_one()
+        primary = calendars.filtered("is_primary")[:1]
+        values = {}
+        if not self.google_sync_source_calendar_ids and primary:
+            values["google_sync_source_calendar_ids"] = [(6, 0, primary.ids)]
+        if not self.google_sync_target_calendar_id and primary.is_writable:
+            values["google_sync_target_calendar_id"] = primary.id
+        if values:
+            # Not through write(): the sync starts only when the user saves.
+            super(ResUsers, self.sudo()).write(values)
+
+    # ------------------------------------------------------------------
+    # Buttons
+    # ------------------------------------------------------------------
+    def _check_google_sync_self(self):
+        self.ensure_one()
+        if self != self.env.user and not self.env.user.has_group("base.group_system"):
+            raise UserError(_("You can only manage your own Google connection."))
+
+    def action_google_sync_connect(self):
+        self._check_google_sync_self()
+        if self != self.env.user:
+            raise UserError(_("Each user connects their own Google account."))
+        if not self.env["crm.google.token"]._is_configured():
+            raise UserError(
+                _(
+                    "Google Calendar is not set up yet. An administrator must enter the "
+                    "Google OAuth client ID and secret in Settings first."
+                )
+            )
+        return {
+            "type": "ir.actions.act_url",
+            "url": "/crm_google_calendar_sync/connect",
+            "target": "self",
+        }
+
+    def action_google_sync_revoke(self):
+        self._check_google_sync_self()
+        token = self._google_token()
+        if token:
+            token._revoke()
+        # The calendar choices go with the connection; events and links stay, so
+        # nothing is deleted on either side (links are reused on reconnect).
+        self.sudo().write(
+            {"google_sync_source_calendar_ids": [(5, 0, 0)], "google_sync_target_calendar_id": False}
+        )
+        return self._google_sync_reload()
+
+    def action_google_sync_refresh_calendars(self):
+        self._check_google_sync_self()
+        token = self._google_token()
+        if not token:
+            raise UserError(_("Connect your Google account first."))
+        try:
+            google_calendars = token._google_client().list_calendars()
+        except errors.GoogleSyncError as exc:
+            raise UserError(self._google_sync_error_text(exc)) from None
+        self.env["crm.google.calendar"]._sync_calendar_list(self, google_calendars)
+        return self._google_sync_reload()
+
+    def action_google_sync_now(self):
+        self._check_google_sync_self()
+        token = self._google_token()
+        if not token:
+            raise UserError(_("Connect your Google account first."))
+        return self.action_google_sync_refresh_calendars()
+
+    def action_google_sync_open_settings(self):
+        """Open the sync settings of the current user (landing page after consent)."""
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "res.users",
+            "res_id": self.env.user.id,
+            "view_mode": "form",
+            "views": [(self.env.ref("crm_google_calendar_sync.res_users_view_form_google_sync").id, "form")],
+            "target": "current",
+            "name": _("Google Calendar Synchronisation"),
+        }
+
+    def _google_sync_reload(self):
+        return {"type": "ir.actions.client", "tag": "soft_reload"}
+
+    @api.model
+    def _google_sync_error_text(self, exc):
+        """A plain-language message for a sync exception, without secrets."""
+        if isinstance(exc, errors.InvalidGrant):
+            return _(
+                "Google no longer accepts the authorisation (access was revoked or has "
+                "expired). Please connect Google again."
+            )
+        if isinstance(exc, errors.RateLimitError):
+            return _("Google asks us to slow down. The synchronisation continues shortly.")
+        if isinstance(exc, errors.TransientError):
+            return _("Google could not be reached. The synchronisation will try again.")
+        if isinstance(exc, errors.Forbidden):
+            return _("Google refused the request: %(reason)s", reason=exc.reason or exc.status)
+        return _("Google answered with an error: %(reason)s", reason=getattr(exc, "reason", "") or type(exc).__name__)

@@ -1,0 +1,1 @@
+from . import crm_google_calendar_create_wizard
