@@ -12,7 +12,7 @@ import logging
 import secrets
 import time
 
-from odoo import _, http
+from odoo import http
 from odoo.http import request
 
 from ..sync import errors, oauth
@@ -29,11 +29,13 @@ class GoogleCalendarSyncController(http.Controller):
     def connect(self, **kwargs):
         user = request.env.user
         if user.share:
-            return self._error_page(_("Only internal users can connect Google Calendar."), 403)
+            return self._error_page(
+                request.env._("Only internal users can connect Google Calendar."), 403
+            )
         token_model = request.env["crm.google.token"]
         if not token_model._is_configured():
             return self._error_page(
-                _(
+                request.env._(
                     "Google Calendar is not set up yet. An administrator must enter the "
                     "Google OAuth client ID and secret in Settings first."
                 ),
@@ -48,7 +50,9 @@ class GoogleCalendarSyncController(http.Controller):
         except ValueError as exc:  # e.g. plain http to a non-loopback endpoint
             _logger.warning("Google connect refused for user %s: %s", user.id, exc)
             return self._error_page(
-                _("The Google endpoints in Settings are invalid. Please ask an administrator."),
+                request.env._(
+                    "The Google endpoints in Settings are invalid. Please ask an administrator."
+                ),
                 status=500,
             )
         pending = self._pending_states()
@@ -71,9 +75,11 @@ class GoogleCalendarSyncController(http.Controller):
         user = request.env.user
         pending_state = self._pop_state(state)
         if pending_state is None:
-            _logger.warning("Google OAuth callback with an unknown or used state (user %s)", user.id)
+            _logger.warning(
+                "Google OAuth callback with an unknown or used state (user %s)", user.id
+            )
             return self._error_page(
-                _(
+                request.env._(
                     "This Google sign-in link is invalid, was already used or has expired. "
                     "Please start the connection again from your preferences."
                 )
@@ -81,16 +87,24 @@ class GoogleCalendarSyncController(http.Controller):
         if pending_state["uid"] != user.id or pending_state["db"] != request.db:
             _logger.warning("Google OAuth callback for another user or database (user %s)", user.id)
             return self._error_page(
-                _("This Google sign-in was started by another user. Please start again.")
+                request.env._(
+                    "This Google sign-in was started by another user. Please start again."
+                )
             )
         if error:
             if error == "access_denied":
-                message = _("You did not allow access to Google Calendar. Nothing was changed.")
+                message = request.env._(
+                    "You did not allow access to Google Calendar. Nothing was changed."
+                )
             else:
-                message = _("Google reported an error (%(error)s). Nothing was changed.", error=error[:64])
+                message = request.env._(
+                    "Google reported an error (%(error)s). Nothing was changed.", error=error[:64]
+                )
             return self._error_page(message)
         if not code:
-            return self._error_page(_("Google did not send an authorisation code. Please try again."))
+            return self._error_page(
+                request.env._("Google did not send an authorisation code. Please try again.")
+            )
         token_model = request.env["crm.google.token"]
         config = token_model._get_client_config()
         try:
@@ -109,8 +123,10 @@ class GoogleCalendarSyncController(http.Controller):
                 "Google OAuth code exchange failed for user %s: %s", user.id, type(exc).__name__
             )
             return self._error_page(
-                _("Google did not accept the sign-in (%(reason)s). Please try again.",
-                  reason=getattr(exc, "reason", "") or type(exc).__name__)
+                request.env._(
+                    "Google did not accept the sign-in (%(reason)s). Please try again.",
+                    reason=getattr(exc, "reason", "") or type(exc).__name__,
+                )
             )
         primary = next((cal for cal in google_calendars if cal.get("primary")), None)
         token.google_email = primary.get("id") if primary else False

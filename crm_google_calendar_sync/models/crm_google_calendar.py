@@ -86,9 +86,7 @@ class CrmGoogleCalendar(models.Model):
             }
             calendar = by_google_id.get(google_id)
             if calendar:
-                changed = {
-                    key: value for key, value in values.items() if calendar[key] != value
-                }
+                changed = {key: value for key, value in values.items() if calendar[key] != value}
                 if changed:
                     calendar.write(changed)
             else:

@@ -14,8 +14,7 @@ class CrmGoogleEventLink(models.Model):
         ondelete="set null",
         index=True,
         readonly=True,
-        help="Empty once the Odoo event was deleted and the deletion still has to "
-        "reach Google.",
+        help="Empty once the Odoo event was deleted and the deletion still has to reach Google.",
     )
     user_id = fields.Many2one(
         "res.users", required=True, ondelete="cascade", index=True, readonly=True

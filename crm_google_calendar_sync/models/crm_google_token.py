@@ -11,7 +11,7 @@ import time
 from contextlib import contextmanager
 from datetime import timedelta
 
-from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 
 from ..sync import errors, oauth
 
@@ -91,8 +91,9 @@ class CrmGoogleToken(models.Model):
     @api.model
     def _get_api_root(self):
         params = self.env["ir.config_parameter"].sudo()
-        root = params.get_param("crm_google_calendar_sync.api_root") or (
-            self.env["res.config.settings"]._crm_google_default_endpoints()["api_root"]
+        root = (
+            params.get_param("crm_google_calendar_sync.api_root")
+            or (self.env["res.config.settings"]._crm_google_default_endpoints()["api_root"])
         )
         return root if root.endswith("/") else root + "/"
 
@@ -156,7 +157,9 @@ class CrmGoogleToken(models.Model):
         if expiry and expiry - REFRESH_MARGIN > fields.Datetime.now() and token_set.access_token:
             return token_set
         if not token.refresh_token:
-            token._set_error(_("Google did not grant offline access. Please connect again."))
+            token._set_error(
+                self.env._("Google did not grant offline access. Please connect again.")
+            )
             raise errors.InvalidGrant(400, "invalid_grant", "no refresh token")
         try:
             fresh = oauth.refresh(
@@ -164,7 +167,7 @@ class CrmGoogleToken(models.Model):
             )
         except errors.InvalidGrant:
             token._set_error(
-                _(
+                self.env._(
                     "Google no longer accepts the authorisation (access was revoked "
                     "or has expired). Please connect Google again."
                 )
@@ -231,7 +234,9 @@ class CrmGoogleToken(models.Model):
     def _cron_sync(self):
         """Synchronise the users whose turn has come, each in its own transaction."""
         started = time.monotonic()
-        tokens = self.sudo().search(self._due_domain(), order="next_sync, id", limit=CRON_BATCH_SIZE)
+        tokens = self.sudo().search(
+            self._due_domain(), order="next_sync, id", limit=CRON_BATCH_SIZE
+        )
         total = self.sudo().search_count(self._due_domain())
         done = 0
         for token_id in tokens.ids:
@@ -251,13 +256,15 @@ class CrmGoogleToken(models.Model):
             with token._user_lock() as acquired:
                 if not acquired or not token.exists():
                     return False
+                # Messages stored for the user are written in the user's language.
+                token = token.with_context(lang=token.user_id.lang or "en_US")
                 try:
                     token._sync()
                 except Exception:
                     cr.rollback()
                     _logger.exception("Google sync of user %s failed", token.user_id.id)
                     token._set_error(
-                        _("The synchronisation failed unexpectedly. It will be retried.")
+                        self.env._("The synchronisation failed unexpectedly. It will be retried.")
                     )
                     token._schedule_next()
                 return True
@@ -292,7 +299,10 @@ class CrmGoogleToken(models.Model):
             self._schedule_next()
             return
         self.env["crm.google.calendar"]._sync_calendar_list(self.user_id, google_calendars)
-        values = {"last_sync": fields.Datetime.now(), "next_sync": fields.Datetime.now() + SYNC_INTERVAL}
+        values = {
+            "last_sync": fields.Datetime.now(),
+            "next_sync": fields.Datetime.now() + SYNC_INTERVAL,
+        }
         if self.state != "connected":
             values.update(state="connected", error_message=False)
         self.sudo().write(values)

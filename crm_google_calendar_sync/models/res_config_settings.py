@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from urllib.parse import urlsplit
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..sync import oauth
@@ -73,7 +73,7 @@ class ResConfigSettings(models.TransientModel):
             for url in filter(None, endpoints):
                 if not _is_allowed_endpoint(url):
                     raise UserError(
-                        _(
+                        self.env._(
                             "The Google endpoint “%(url)s” must use https "
                             "(plain http is accepted only for 127.0.0.1/localhost).",
                             url=url,

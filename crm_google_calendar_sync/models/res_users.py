@@ -3,7 +3,7 @@
 
 import logging
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..sync import errors
@@ -42,14 +42,12 @@ class ResUsers(models.Model):
         string="Google Sync Status",
         compute="_compute_google_sync_status",
     )
-    google_sync_error = fields.Char("Google Sync Error", compute="_compute_google_sync_status")
+    google_sync_error = fields.Char(compute="_compute_google_sync_status")
     google_sync_last_sync = fields.Datetime(
         "Last Synchronisation", compute="_compute_google_sync_status"
     )
     google_sync_configured = fields.Boolean(compute="_compute_google_sync_configured")
-    google_sync_calendar_ids = fields.One2many(
-        "crm.google.calendar", "user_id", string="Google Calendars", readonly=True
-    )
+    google_sync_calendar_ids = fields.One2many("crm.google.calendar", "user_id", readonly=True)
     google_sync_source_calendar_ids = fields.Many2many(
         "crm.google.calendar",
         "crm_google_calendar_source_rel",
@@ -109,10 +107,10 @@ class ResUsers(models.Model):
             )
             target = user.google_sync_target_calendar_id
             if foreign or (target and target.user_id != user):
-                raise ValidationError(_("You can only choose your own Google calendars."))
+                raise ValidationError(self.env._("You can only choose your own Google calendars."))
             if target and not target.is_writable:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "Odoo cannot write into the Google calendar “%(name)s”: you can only "
                         "read it. Choose a calendar you own or may edit.",
                         name=target.name,
@@ -121,11 +119,16 @@ class ResUsers(models.Model):
 
     def write(self, vals):
         res = super().write(vals)
-        if any(name in vals for name in GOOGLE_SYNC_USER_FIELDS):
+        if not self.env.context.get("crm_google_sync_defaults") and any(
+            name in vals for name in GOOGLE_SYNC_USER_FIELDS
+        ):
             # Saving the settings starts (or resumes) the sync right away.
             for user in self:
                 token = user._google_token()
-                if token and user.google_sync_target_calendar_id | user.google_sync_source_calendar_ids:
+                if (
+                    token
+                    and user.google_sync_target_calendar_id | user.google_sync_source_calendar_ids
+                ):
                     token.write({"sync_enabled": True, "next_sync": fields.Datetime.now()})
         return res
 
@@ -143,8 +146,8 @@ class ResUsers(models.Model):
         if not self.google_sync_target_calendar_id and primary.is_writable:
             values["google_sync_target_calendar_id"] = primary.id
         if values:
-            # Not through write(): the sync starts only when the user saves.
-            super(ResUsers, self.sudo()).write(values)
+            # The sync starts only when the user saves the settings page.
+            self.sudo().with_context(crm_google_sync_defaults=True).write(values)
 
     # ------------------------------------------------------------------
     # Buttons
@@ -152,15 +155,15 @@ class ResUsers(models.Model):
     def _check_google_sync_self(self):
         self.ensure_one()
         if self != self.env.user and not self.env.user.has_group("base.group_system"):
-            raise UserError(_("You can only manage your own Google connection."))
+            raise UserError(self.env._("You can only manage your own Google connection."))
 
     def action_google_sync_connect(self):
         self._check_google_sync_self()
         if self != self.env.user:
-            raise UserError(_("Each user connects their own Google account."))
+            raise UserError(self.env._("Each user connects their own Google account."))
         if not self.env["crm.google.token"]._is_configured():
             raise UserError(
-                _(
+                self.env._(
                     "Google Calendar is not set up yet. An administrator must enter the "
                     "Google OAuth client ID and secret in Settings first."
                 )
@@ -179,7 +182,10 @@ class ResUsers(models.Model):
         # The calendar choices go with the connection; events and links stay, so
         # nothing is deleted on either side (links are reused on reconnect).
         self.sudo().write(
-            {"google_sync_source_calendar_ids": [(5, 0, 0)], "google_sync_target_calendar_id": False}
+            {
+                "google_sync_source_calendar_ids": [(5, 0, 0)],
+                "google_sync_target_calendar_id": False,
+            }
         )
         return self._google_sync_reload()
 
@@ -187,7 +193,7 @@ class ResUsers(models.Model):
         self._check_google_sync_self()
         token = self._google_token()
         if not token:
-            raise UserError(_("Connect your Google account first."))
+            raise UserError(self.env._("Connect your Google account first."))
         try:
             google_calendars = token._google_client().list_calendars()
         except errors.GoogleSyncError as exc:
@@ -199,7 +205,7 @@ class ResUsers(models.Model):
         self._check_google_sync_self()
         token = self._google_token()
         if not token:
-            raise UserError(_("Connect your Google account first."))
+            raise UserError(self.env._("Connect your Google account first."))
         return self.action_google_sync_refresh_calendars()
 
     def action_google_sync_open_settings(self):
@@ -209,9 +215,14 @@ class ResUsers(models.Model):
             "res_model": "res.users",
             "res_id": self.env.user.id,
             "view_mode": "form",
-            "views": [(self.env.ref("crm_google_calendar_sync.res_users_view_form_google_sync").id, "form")],
+            "views": [
+                (
+                    self.env.ref("crm_google_calendar_sync.res_users_view_form_google_sync").id,
+                    "form",
+                )
+            ],
             "target": "current",
-            "name": _("Google Calendar Synchronisation"),
+            "name": self.env._("Google Calendar Synchronisation"),
         }
 
     def _google_sync_reload(self):
@@ -221,14 +232,19 @@ class ResUsers(models.Model):
     def _google_sync_error_text(self, exc):
         """A plain-language message for a sync exception, without secrets."""
         if isinstance(exc, errors.InvalidGrant):
-            return _(
+            return self.env._(
                 "Google no longer accepts the authorisation (access was revoked or has "
                 "expired). Please connect Google again."
             )
         if isinstance(exc, errors.RateLimitError):
-            return _("Google asks us to slow down. The synchronisation continues shortly.")
+            return self.env._("Google asks us to slow down. The synchronisation continues shortly.")
         if isinstance(exc, errors.TransientError):
-            return _("Google could not be reached. The synchronisation will try again.")
+            return self.env._("Google could not be reached. The synchronisation will try again.")
         if isinstance(exc, errors.Forbidden):
-            return _("Google refused the request: %(reason)s", reason=exc.reason or exc.status)
-        return _("Google answered with an error: %(reason)s", reason=getattr(exc, "reason", "") or type(exc).__name__)
+            return self.env._(
+                "Google refused the request: %(reason)s", reason=exc.reason or exc.status
+            )
+        return self.env._(
+            "Google answered with an error: %(reason)s",
+            reason=getattr(exc, "reason", "") or type(exc).__name__,
+        )

@@ -95,4 +95,6 @@ class TestAccess(TransactionCase):
         self.assertTrue(self.token.sync_enabled)
 
     def test_admin_sees_all_calendars(self):
-        self.assertIn(self.calendar, self.env["crm.google.calendar"].with_user(self.admin).search([]))
+        self.assertIn(
+            self.calendar, self.env["crm.google.calendar"].with_user(self.admin).search([])
+        )

@@ -58,9 +58,7 @@ class TestInstall(TransactionCase):
         )
 
     def test_google_calendar_module_excluded(self):
-        module = self.env["ir.module.module"].search(
-            [("name", "=", "crm_google_calendar_sync")]
-        )
+        module = self.env["ir.module.module"].search([("name", "=", "crm_google_calendar_sync")])
         self.assertEqual(module.state, "installed")
         self.assertIn("google_calendar", module.exclusion_ids.mapped("name"))
 

@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import _, fields, models
+from odoo import fields, models
 from odoo.exceptions import UserError
 
 from ..sync import errors
@@ -12,7 +12,7 @@ class CrmGoogleCalendarCreateWizard(models.TransientModel):
     name = fields.Char(
         "Calendar Name",
         required=True,
-        default=lambda self: _("Odoo CRM"),
+        default=lambda self: self.env._("Odoo CRM"),
         help="A separate Google calendar for your CRM meetings can be hidden in Google "
         "with one click, for example during holidays.",
     )
@@ -22,10 +22,10 @@ class CrmGoogleCalendarCreateWizard(models.TransientModel):
         user = self.env.user
         token = user._google_token()
         if not token:
-            raise UserError(_("Connect your Google account first."))
+            raise UserError(self.env._("Connect your Google account first."))
         name = (self.name or "").strip()
         if not name:
-            raise UserError(_("Please enter a name for the new calendar."))
+            raise UserError(self.env._("Please enter a name for the new calendar."))
         try:
             client = token._google_client()
             created = client.insert_calendar(name[:255], time_zone=user.tz or None)
