@@ -30,6 +30,9 @@ class CrmGoogleEventLink(models.Model):
     odoo_synced_at = fields.Datetime(
         readonly=True, help="write_date of the Odoo event when it was last in sync."
     )
+    odoo_revision = fields.Integer(
+        readonly=True, help="google_sync_revision of the Odoo event when it was last in sync."
+    )
     readonly = fields.Boolean(
         "Read-only in Google",
         readonly=True,

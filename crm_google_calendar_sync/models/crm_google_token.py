@@ -21,6 +21,7 @@ _logger = logging.getLogger(__name__)
 # starts with a token that expires half-way through.
 REFRESH_MARGIN = timedelta(minutes=5)
 HTTP_TIMEOUT = 20
+DEFAULT_WINDOW_DAYS = 30
 SYNC_INTERVAL = timedelta(minutes=5)
 # One cron run handles at most this many users and stops starting new ones
 # after CRON_TIME_BUDGET seconds; _notify_progress makes Odoo re-trigger the
@@ -286,23 +287,59 @@ class CrmGoogleToken(models.Model):
     def _schedule_next(self):
         self.sudo().write({"next_sync": fields.Datetime.now() + SYNC_INTERVAL})
 
-    def _sync(self):
-        """One sync cycle of this user (called with the user lock held)."""
+    @api.model
+    def _window_start(self):
+        days = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("crm_google_calendar_sync.window_days", DEFAULT_WINDOW_DAYS)
+        )
+        return fields.Datetime.now() - timedelta(days=days)
+
+    def _sync(self, deadline=None):
+        """One sync cycle of this user (called with the user lock held).
+
+        Returns the engine's report, or None when Google could not be used.
+        Commits as it goes (see the engine's durability rules).
+        """
+        from ..sync.engine import SyncSettings, UserSync
+        from .sync_store import OdooSyncStore
+
         self.ensure_one()
+        user = self.user_id
         try:
             client = self._google_client()
             google_calendars = client.list_calendars()
+            self.env["crm.google.calendar"]._sync_calendar_list(user, google_calendars)
+            settings = SyncSettings(
+                user_tz=user.tz or "UTC",
+                self_email=self.google_email or None,
+                include_private=user.google_sync_private,
+                window_start=self._window_start(),
+                db_uuid=self.env["ir.config_parameter"].sudo().get_param("database.uuid"),
+                deadline=deadline,
+            )
+            report = UserSync(client, OdooSyncStore(self), settings).run()
         except errors.InvalidGrant:
-            return
+            self.env.cr.rollback()
+            self._set_error(
+                self.env._(
+                    "Google no longer accepts the authorisation (access was revoked "
+                    "or has expired). Please connect Google again."
+                )
+            )
+            return None
         except errors.GoogleSyncError as exc:
-            self._set_error(self.user_id._google_sync_error_text(exc))
+            self.env.cr.rollback()
+            _logger.info("Google sync of user %s stopped: %s", user.id, type(exc).__name__)
+            self._set_error(user._google_sync_error_text(exc))
             self._schedule_next()
-            return
-        self.env["crm.google.calendar"]._sync_calendar_list(self.user_id, google_calendars)
+            return None
         values = {
             "last_sync": fields.Datetime.now(),
             "next_sync": fields.Datetime.now() + SYNC_INTERVAL,
         }
-        if self.state != "connected":
+        if self.state != "connected" or self.error_message:
             values.update(state="connected", error_message=False)
         self.sudo().write(values)
+        return report

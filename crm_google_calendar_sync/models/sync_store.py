@@ -1,0 +1,492 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The Odoo side of a sync cycle: adapts records to the engine's plain data.
+
+Not a model: one instance serves one user's cycle, working as superuser on
+that user's data only (calendars, links, and the events the user attends or
+organises).
+"""
+
+import logging
+
+from markupsafe import Markup, escape
+
+from odoo import fields
+
+from ..sync import engine, mapping
+from ..sync.planner import Action, LinkState
+
+_logger = logging.getLogger(__name__)
+
+# Sync writes never e-mail attendees, never log "created" messages and do not
+# track fields; a conflict note is posted explicitly instead.
+SYNC_CONTEXT = {
+    "dont_notify": True,
+    "no_mail_to_attendees": True,
+    "mail_create_nolog": True,
+    "mail_create_nosubscribe": True,
+    "mail_notrack": True,
+    "tracking_disable": True,
+    "crm_google_sync": True,
+    "active_test": False,
+}
+
+SNAPSHOT_FIELDS = [
+    "name",
+    "start",
+    "stop",
+    "allday",
+    "start_date",
+    "stop_date",
+    "description",
+    "location",
+    "privacy",
+    "show_as",
+    "event_tz",
+    "rrule",
+    "rrule_type",
+    "interval",
+    "count",
+    "until",
+    "end_type",
+    "mon",
+    "tue",
+    "wed",
+    "thu",
+    "fri",
+    "sat",
+    "sun",
+    "month_by",
+    "day",
+    "byday",
+    "weekday",
+    "recurrence_id",
+    "follow_recurrence",
+    "active",
+    "write_date",
+    "user_id",
+    "google_sync_revision",
+]
+
+
+def _link_state(link, odoo=None, revision=0):
+    """The planner's view of a link.
+
+    The planner asks "did Odoo change since the last sync?" by comparing
+    write dates; we answer it with the revision sequence (exact even within one
+    transaction): unchanged -> the event's own write_date, changed -> unknown.
+    """
+    synced_at = link.odoo_synced_at or None
+    if odoo is not None and revision > (link.odoo_revision or 0):
+        synced_at = None
+    elif odoo is not None:
+        synced_at = odoo.write_date
+    return LinkState(
+        google_id=link.google_event_id,
+        calendar_id=link.calendar_id.google_id,
+        etag=link.etag or None,
+        fingerprint=link.fingerprint or None,
+        google_updated=link.google_updated or None,
+        odoo_write_date_at_sync=synced_at,
+        readonly=link.readonly,
+    )
+
+
+class OdooSyncStore(engine.SyncStore):
+    def __init__(self, token, commit=True):
+        self.token = token
+        self.env = token.env
+        self.user = token.user_id
+        self.partner = self.user.partner_id
+        self.commit = commit
+        self.Event = self.env["calendar.event"].with_context(**SYNC_CONTEXT)
+        self.Link = self.env["crm.google.event.link"].with_context(active_test=False)
+        self.Calendar = self.env["crm.google.calendar"].with_context(active_test=False)
+        self.db_uuid = self.env["ir.config_parameter"].get_param("database.uuid")
+        self.default_title = self.env._("(No title)")
+        self.revisions = {}  # event id -> google_sync_revision as last read
+
+    # ------------------------------------------------------------------
+    # Calendars
+    # ------------------------------------------------------------------
+    def calendars(self):
+        sources = self.user.google_sync_source_calendar_ids.filtered("active")
+        target = self.user.google_sync_target_calendar_id.filtered("active")
+        states = []
+        for calendar in sources | target:
+            states.append(self._calendar_state(calendar, sources, target))
+        return states
+
+    def _calendar_state(self, calendar, sources=None, target=None):
+        sources = sources if sources is not None else self.user.google_sync_source_calendar_ids
+        target = target if target is not None else self.user.google_sync_target_calendar_id
+        return engine.CalendarState(
+            key=calendar.id,
+            google_id=calendar.google_id,
+            access_role=calendar.access_role,
+            time_zone=calendar.time_zone or None,
+            sync_token=calendar.sync_token or None,
+            is_source=calendar in sources,
+            is_target=calendar == target,
+        )
+
+    def save_sync_token(self, calendar, token):
+        self.Calendar.browse(calendar.key).sync_token = token or False
+
+    def checkpoint(self):
+        if self.commit:
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    # ------------------------------------------------------------------
+    # Snapshots
+    # ------------------------------------------------------------------
+    def _snapshots(self, events):
+        """OdooEvent snapshots of ``events`` keyed by id (one read for all)."""
+        if not events:
+            return {}
+        events = events.with_context(active_test=False)
+        base_ids = set(events.recurrence_id.base_event_id.ids)
+        snapshots = {}
+        for values in events.read(SNAPSHOT_FIELDS, load=None):
+            event_id = values["id"]
+            self.revisions[event_id] = values.pop("google_sync_revision") or 0
+            owner = self.env["res.users"].browse(values.get("user_id") or self.user.id)
+            snapshots[event_id] = mapping.OdooEvent.from_odoo_read(
+                values,
+                recurrence_base=event_id in base_ids,
+                owner_default_privacy=owner.calendar_default_privacy or None,
+            )
+        return snapshots
+
+    # ------------------------------------------------------------------
+    # Incoming
+    # ------------------------------------------------------------------
+    def load_links(self, calendar, google_events):
+        google_ids = [item["id"] for item in google_events]
+        links = self.Link.search(
+            [("calendar_id", "=", calendar.key), ("google_event_id", "in", google_ids)]
+        )
+        snapshots = self._snapshots(links.event_id)
+        result = {}
+        for link in links:
+            odoo = snapshots.get(link.event_id.id)
+            state = _link_state(link, odoo, self.revisions.get(link.event_id.id, 0))
+            result[link.google_event_id] = engine.Linked(state, odoo, link)
+        missing = [item for item in google_events if item["id"] not in result]
+        if missing:
+            result.update(self._find_unlinked(missing))
+        return result
+
+    def _find_unlinked(self, google_events):
+        """Odoo events for Google events this calendar has no link for yet.
+
+        Our own inserts carry the Odoo id in their event id; a meeting that
+        another user already brought in is found by its iCalUID. Both end up as
+        one Odoo event, never a duplicate.
+        """
+        event_by_google_id = {}
+        for item in google_events:
+            odoo_id = engine.odoo_id_from_google_id(self.db_uuid, item["id"])
+            if odoo_id:
+                event_by_google_id[item["id"]] = odoo_id
+        uids = {item.get("iCalUID"): item["id"] for item in google_events if item.get("iCalUID")}
+        if uids:
+            for link in self.Link.search(
+                [("ical_uid", "in", list(uids)), ("event_id", "!=", False)]
+            ):
+                event_by_google_id.setdefault(uids[link.ical_uid], link.event_id.id)
+        if not event_by_google_id:
+            return {}
+        events = self.Event.browse(set(event_by_google_id.values())).exists()
+        snapshots = self._snapshots(events)
+        return {
+            google_id: engine.Linked(None, snapshots[event_id], None)
+            for google_id, event_id in event_by_google_id.items()
+            if event_id in snapshots
+        }
+
+    def apply_incoming(self, calendar, google_event, decision, linked):
+        link = linked.ref if linked.link is not None else self.Link
+        event = self.Event.browse(linked.odoo.id) if linked.odoo is not None else self.Event
+        action = decision.action
+        if action == Action.SKIP:
+            if link and decision.error:
+                self._write_changed(link, {"state": "error", "error_message": decision.error})
+            return
+        if action == Action.DELETE:
+            self._apply_deletion(calendar, decision, link, event)
+            return
+        if action == Action.CREATE:
+            event = self._create_event(decision, google_event)
+        elif action == Action.UPDATE or (
+            action == Action.CONFLICT and decision.conflict.winner == "google"
+        ):
+            values = self._event_values(decision, update=True)
+            if values:
+                event.write(values)
+        if action == Action.CONFLICT:
+            self._note_conflict(event, decision)
+        # Odoo's side counts as synced only when it now equals Google's version.
+        # An echo or unchanged etag says nothing about Odoo edits since the last
+        # push, and when Odoo won a conflict the push still has to send it (with
+        # Google's current etag, so that If-Match passes).
+        odoo_won = action == Action.CONFLICT and decision.conflict.winner == "odoo"
+        odoo_in_sync = (
+            action in (Action.CREATE, Action.UPDATE, Action.CONFLICT) and not odoo_won
+        ) or decision.reason == "same_on_both_sides"
+        self._upsert_link(
+            calendar, google_event, decision, link, event, keep_fingerprint=not odoo_in_sync
+        )
+
+    def _event_values(self, decision, update=False):
+        values = dict(decision.values or {})
+        if "name" in values and not values["name"]:
+            values["name"] = self.default_title
+        recurrence = decision.recurrence
+        if recurrence is not None and (not update or decision.recurrence_changed):
+            values.update(recurrence.odoo_values())
+            if update:
+                values["recurrence_update"] = "all_events"
+        return values
+
+    def _create_event(self, decision, google_event):
+        values = self._event_values(decision)
+        organizer = mapping.is_organizer(google_event, self.token.google_email)
+        values.update(
+            user_id=self.user.id if organizer else False,
+            partner_ids=[(6, 0, self.partner.ids)],
+            alarm_ids=[(5, 0, 0)],
+        )
+        return self.Event.with_user(self.user).sudo().create(values)
+
+    def _apply_deletion(self, calendar, decision, link, event):
+        if decision.recurring_event_id and decision.original_start is not None:
+            occurrence = self._find_occurrence(calendar, decision)
+            if occurrence:
+                occurrence.with_context(**SYNC_CONTEXT).unlink()
+            return
+        if event:
+            other_links = self.Link.search_count(
+                [("event_id", "=", event.id), ("user_id", "!=", self.user.id)]
+            )
+            if other_links and event.user_id != self.user:
+                # A meeting others still sync: this user only leaves it.
+                event.write({"partner_ids": [(3, self.partner.id)]})
+            elif event.active:
+                if decision.conflict:
+                    self._note_conflict(event, decision)
+                event.write({"active": False})
+        if link:
+            link.unlink()
+
+    def _find_occurrence(self, calendar, decision):
+        series = self.Link.search(
+            [
+                ("calendar_id", "=", calendar.key),
+                ("google_event_id", "=", decision.recurring_event_id),
+            ],
+            limit=1,
+        )
+        recurrence = series.event_id.recurrence_id
+        if not recurrence:
+            return self.Event
+        original = decision.original_start
+        for occurrence in recurrence.calendar_event_ids:
+            start = occurrence.start_date if occurrence.allday else occurrence.start
+            if start == original:
+                return occurrence
+        return self.Event
+
+    def _upsert_link(self, calendar, google_event, decision, link, event, keep_fingerprint=False):
+        """Create or update the link; ``keep_fingerprint`` leaves Odoo's sync state."""
+        values = {
+            "event_id": event.id if event else False,
+            "etag": decision.etag or False,
+            "google_updated": decision.google_updated or False,
+            "readonly": decision.readonly,
+            "state": "synced",
+            "error_message": False,
+        }
+        if not keep_fingerprint or not link:
+            values["fingerprint"] = decision.fingerprint or False
+            values["odoo_synced_at"] = event.write_date if event else False
+            values["odoo_revision"] = event.google_sync_revision if event else 0
+        if link:
+            self._write_changed(link, values)
+        else:
+            self.Link.create(
+                dict(
+                    values,
+                    user_id=self.user.id,
+                    calendar_id=calendar.key,
+                    google_event_id=google_event["id"],
+                    ical_uid=google_event.get("iCalUID") or False,
+                )
+            )
+
+    @staticmethod
+    def _write_changed(record, values):
+        """Write only what differs: unchanged links cost no database write."""
+        changed = {}
+        for name, value in values.items():
+            current = record[name]
+            if hasattr(current, "id"):
+                current = current.id or False
+            if current != value:
+                changed[name] = value
+        if changed:
+            record.write(changed)
+
+    def _note_conflict(self, event, decision):
+        conflict = decision.conflict
+        if not event or conflict is None:
+            return
+        if conflict.winner == "google":
+            intro = self.env._(
+                "This meeting was changed in Odoo and in Google Calendar at the same time. "
+                "The newer change from Google was kept; the Odoo version was:"
+            )
+        else:
+            intro = self.env._(
+                "This meeting was changed in Odoo and in Google Calendar at the same time. "
+                "The newer change from Odoo was kept; the Google version was:"
+            )
+        body = Markup("<p>%s</p><p>%s</p>") % (intro, escape(conflict.losing_summary))
+        event.with_context(mail_notrack=True).sudo().message_post(
+            body=body, message_type="comment", subtype_xmlid="mail.mt_note"
+        )
+
+    # ------------------------------------------------------------------
+    # Outgoing
+    # ------------------------------------------------------------------
+    def outgoing(self, target):
+        window_start = self.token._window_start()
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            SELECT e.id, l.id
+              FROM calendar_event e
+              LEFT JOIN calendar_recurrence r ON r.id = e.recurrence_id
+              LEFT JOIN crm_google_event_link l ON l.event_id = e.id AND l.user_id = %(uid)s
+             WHERE e.active
+               AND (e.user_id = %(uid)s OR EXISTS (
+                        SELECT 1 FROM calendar_event_res_partner_rel rel
+                         WHERE rel.calendar_event_id = e.id
+                           AND rel.res_partner_id = %(partner)s))
+               AND (e.recurrence_id IS NULL OR r.base_event_id = e.id
+                    OR NOT e.follow_recurrence)
+               AND (e.stop >= %(window_start)s OR e.recurrency)
+               AND (l.id IS NULL OR e.google_sync_revision > COALESCE(l.odoo_revision, 0))
+            UNION ALL
+            SELECT l.event_id, l.id
+              FROM crm_google_event_link l
+              LEFT JOIN calendar_event e ON e.id = l.event_id
+             WHERE l.user_id = %(uid)s AND (l.event_id IS NULL OR NOT e.active)
+            """,
+            {"uid": self.user.id, "partner": self.partner.id, "window_start": window_start},
+        )
+        rows = self.env.cr.fetchall()
+        if not rows:
+            return []
+        events = self.Event.browse({event_id for event_id, _link in rows if event_id})
+        links = self.Link.browse({link_id for _event, link_id in rows if link_id})
+        snapshots = self._snapshots(events)
+        calendars = {}
+        items = []
+        for event_id, link_id in rows:
+            link = links.browse(link_id) if link_id else self.Link
+            calendar = None
+            if link:
+                calendar = calendars.get(link.calendar_id.id)
+                if calendar is None:
+                    calendar = calendars[link.calendar_id.id] = self._calendar_state(
+                        link.calendar_id
+                    )
+            odoo = snapshots.get(event_id)
+            revision = self.revisions.get(event_id, 0)
+            items.append(
+                engine.OutgoingItem(
+                    key=(event_id, link_id),
+                    link=_link_state(link, odoo, revision) if link else None,
+                    odoo=odoo,
+                    calendar=calendar,
+                )
+            )
+        return items
+
+    def apply_outgoing(self, item, decision, result):
+        event_id, link_id = item.key
+        link = self.Link.browse(link_id) if link_id else self.Link
+        event = self.Event.browse(event_id) if event_id else self.Event
+        revision = self.revisions.get(event_id, 0)
+        if decision.action == Action.NOOP:
+            if link and event and decision.fingerprint:
+                # Changed in Odoo but not in a mapped field: remember that.
+                self._write_changed(
+                    link, {"odoo_synced_at": event.write_date, "odoo_revision": revision}
+                )
+            return
+        if decision.action == Action.SKIP:
+            if link and decision.error:
+                self._write_changed(link, {"state": "error", "error_message": decision.error})
+            return
+        if result is None:
+            return
+        if decision.action == Action.DELETE:
+            if result.succeeded or result.not_found:
+                link.unlink()
+            else:
+                self._push_failed(link, result)
+            return
+        if not result.ok:
+            self._push_failed(link, result)
+            return
+        body = result.body or {}
+        values = {
+            "etag": result.etag or body.get("etag") or False,
+            "fingerprint": decision.fingerprint or False,
+            "google_updated": _parse_google_time(body.get("updated")),
+            "odoo_synced_at": event.write_date,
+            "odoo_revision": revision,
+            "state": "synced",
+            "error_message": False,
+        }
+        if link:
+            self._write_changed(link, values)
+        else:
+            calendar = self.Calendar.search(
+                [("user_id", "=", self.user.id), ("google_id", "=", decision.calendar_id)],
+                limit=1,
+            )
+            existing = self.Link.search(
+                [("calendar_id", "=", calendar.id), ("google_event_id", "=", decision.google_id)]
+            )
+            if existing:
+                self._write_changed(existing, dict(values, event_id=event.id))
+            else:
+                self.Link.create(
+                    dict(
+                        values,
+                        event_id=event.id,
+                        user_id=self.user.id,
+                        calendar_id=calendar.id,
+                        google_event_id=decision.google_id,
+                        ical_uid=body.get("iCalUID") or False,
+                    )
+                )
+
+    def _push_failed(self, link, result):
+        reason = getattr(result.error, "reason", None) or f"http_{result.status}"
+        if link:
+            self._write_changed(link, {"state": "error", "error_message": reason[:200]})
+        if result.retry_later:
+            return
+        _logger.info("Pushing an event to Google failed: %s", reason)
+
+
+def _parse_google_time(value):
+    if not value:
+        return False
+    try:
+        return fields.Datetime.to_datetime(value.replace("T", " ")[:19])
+    except ValueError:
+        return False

@@ -1,0 +1,388 @@
+"""One user's sync cycle: pull every synced calendar, then push to the target.
+
+Plain Python. The engine owns the order of work and the protocol with Google
+(sync tokens, pages, batches, retries of single items); a :class:`SyncStore`
+(implemented by the Odoo adapter) reads and writes the Odoo side. The
+decisions for single events come from :mod:`.planner`.
+
+Durability rules that make crashes and faults harmless:
+
+* Each page of pulled changes is applied and checkpointed (committed) before
+  the next one is read; the calendar's new sync token is saved only after the
+  last page was applied. A crash in between repeats work next time, and the
+  fingerprints on the links turn repeated work into no-ops.
+* Pushes go out in batches of at most 50 calls; the results of a batch are
+  applied and checkpointed before the next batch. Inserts carry a
+  deterministic event id, so a repeated insert answers 409 instead of
+  creating a duplicate, and the engine then patches the existing event.
+* A malformed Google event is skipped and reported, never blocks the calendar.
+  An unexpected error on one event is reported too, and the calendar's sync
+  token is then not advanced, so that event is read again next cycle.
+"""
+
+from __future__ import annotations
+
+import abc
+import base64
+import binascii
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from . import errors
+from .google_client import BatchOperation, BatchResult, GoogleCalendarClient
+from .planner import Action, IncomingDecision, LinkState, OutgoingDecision, plan_incoming
+from .planner import plan_outgoing
+
+_logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 50
+
+
+@dataclass
+class CalendarState:
+    """A Google calendar of the user, as the store knows it."""
+
+    key: int  # the store's id for it
+    google_id: str
+    access_role: str = "owner"
+    time_zone: str | None = None
+    sync_token: str | None = None
+    is_source: bool = False
+    is_target: bool = False
+
+
+@dataclass
+class SyncSettings:
+    user_tz: str
+    self_email: str | None
+    include_private: bool
+    window_start: datetime  # naive UTC
+    db_uuid: str
+    deadline: float | None = None  # time.monotonic() value; None = no limit
+
+
+@dataclass
+class Linked:
+    """What the store knows about one Google event id: its link and Odoo event."""
+
+    link: LinkState | None
+    odoo: object | None  # mapping.OdooEvent or None
+    ref: object = None  # store-private reference (e.g. the link record id)
+
+
+@dataclass
+class OutgoingItem:
+    """One Odoo change to send: new/changed event or deletion of a linked one."""
+
+    key: object  # store-private reference
+    link: LinkState | None
+    odoo: object | None  # mapping.OdooEvent or None when deleted in Odoo
+    calendar: CalendarState | None = None  # where the link lives (None: target)
+    series_link: LinkState | None = None
+
+
+@dataclass
+class SyncReport:
+    pulled_created: int = 0
+    pulled_updated: int = 0
+    pulled_deleted: int = 0
+    pushed_inserted: int = 0
+    pushed_updated: int = 0
+    pushed_deleted: int = 0
+    conflicts: int = 0
+    skipped: list = field(default_factory=list)  # (google or odoo id, reason)
+    errors: list = field(default_factory=list)  # plain-language codes for the user
+    incomplete: bool = False  # stopped by the deadline, the rest follows next cycle
+    full_resyncs: int = 0
+
+    @property
+    def pulled(self):
+        return self.pulled_created + self.pulled_updated + self.pulled_deleted
+
+    @property
+    def pushed(self):
+        return self.pushed_inserted + self.pushed_updated + self.pushed_deleted
+
+    @property
+    def changed_anything(self):
+        return bool(self.pulled or self.pushed or self.conflicts or self.skipped or self.errors)
+
+
+class SyncStore(abc.ABC):
+    """The Odoo side of a sync cycle, as the engine needs it."""
+
+    @abc.abstractmethod
+    def calendars(self) -> Sequence[CalendarState]:
+        """The calendars to read (sources and the target), target flagged."""
+
+    @abc.abstractmethod
+    def save_sync_token(self, calendar: CalendarState, token: str | None) -> None:
+        """Remember ``token`` for the next incremental list (None: full sync next)."""
+
+    @abc.abstractmethod
+    def load_links(self, calendar: CalendarState, google_events: list) -> dict:
+        """``{google_id: Linked}`` for the events of one page (one query, not N)."""
+
+    @abc.abstractmethod
+    def apply_incoming(
+        self, calendar: CalendarState, google_event: dict, decision: IncomingDecision, linked
+    ) -> None:
+        """Apply a decision of :func:`planner.plan_incoming` to Odoo and the link."""
+
+    @abc.abstractmethod
+    def outgoing(self, target: CalendarState | None) -> Iterable[OutgoingItem]:
+        """Odoo events changed since their last sync, and deletions to send."""
+
+    @abc.abstractmethod
+    def apply_outgoing(
+        self, item: OutgoingItem, decision: OutgoingDecision, result: BatchResult | None
+    ) -> None:
+        """Record the outcome of a push (result None: decision needed no call)."""
+
+    @abc.abstractmethod
+    def checkpoint(self) -> None:
+        """Make everything applied so far durable (commit)."""
+
+
+class UserSync:
+    """Runs one sync cycle for one user."""
+
+    def __init__(self, client: GoogleCalendarClient, store: SyncStore, settings: SyncSettings):
+        self.client = client
+        self.store = store
+        self.settings = settings
+        self.report = SyncReport()
+
+    # ------------------------------------------------------------------
+    def run(self) -> SyncReport:
+        calendars = list(self.store.calendars())
+        target = next((cal for cal in calendars if cal.is_target), None)
+        for calendar in calendars:
+            if self._out_of_time():
+                break
+            self.pull(calendar)
+        if not self._out_of_time():
+            self.push(target, {cal.key: cal for cal in calendars})
+        return self.report
+
+    def _out_of_time(self) -> bool:
+        deadline = self.settings.deadline
+        if deadline is not None and time.monotonic() > deadline:
+            self.report.incomplete = True
+            return True
+        return False
+
+    # ------------------------------------------------------------------
+    # Pull
+    # ------------------------------------------------------------------
+    def pull(self, calendar: CalendarState) -> None:
+        try:
+            self._pull_pages(calendar, calendar.sync_token)
+        except errors.FullSyncRequired:
+            # Google forgot our position: a windowed full list repairs everything,
+            # the links make already known events no-ops.
+            _logger.info("Full resync of a calendar (sync token expired)")
+            self.report.full_resyncs += 1
+            self.store.save_sync_token(calendar, None)
+            calendar.sync_token = None
+            self.store.checkpoint()
+            self._pull_pages(calendar, None)
+
+    def _pull_pages(self, calendar: CalendarState, sync_token: str | None) -> None:
+        kwargs = {"sync_token": sync_token, "show_deleted": True}
+        if not sync_token:
+            kwargs["time_min"] = self.settings.window_start
+        clean = True
+        for page in self.client.iter_event_pages(calendar.google_id, **kwargs):
+            clean &= self._apply_page(calendar, page.items)
+            self.store.checkpoint()
+            if page.is_last:
+                new_token = page.next_sync_token
+                # An unchanged token needs no write: idle cycles write nothing.
+                if clean and new_token and new_token != sync_token:
+                    self.store.save_sync_token(calendar, new_token)
+                    calendar.sync_token = new_token
+                    self.store.checkpoint()
+            elif self._out_of_time():
+                return  # token not advanced: the next cycle continues
+
+    def _apply_page(self, calendar: CalendarState, items: list) -> bool:
+        if not items:
+            return True
+        valid = [item for item in items if isinstance(item, dict) and item.get("id")]
+        linked_by_id = self.store.load_links(calendar, valid) if valid else {}
+        clean = True
+        # Series masters first, so their exceptions find the series in Odoo.
+        ordered = sorted(valid, key=lambda item: bool(item.get("recurringEventId")))
+        for item in ordered:
+            linked = linked_by_id.get(item["id"]) or Linked(None, None)
+            try:
+                self._apply_incoming(calendar, item, linked)
+            except errors.GoogleSyncError:
+                raise
+            except Exception:
+                # One bad event must not stop the others; it is read again next
+                # cycle because the token does not advance past it.
+                _logger.exception("Applying a Google event failed; skipped for now")
+                self.report.errors.append("apply_failed")
+                self.report.skipped.append((item["id"], "apply_failed"))
+                clean = False
+        return clean
+
+    def _apply_incoming(self, calendar: CalendarState, item: dict, linked: Linked) -> None:
+        settings = self.settings
+        decision = plan_incoming(
+            linked.link,
+            item,
+            linked.odoo,
+            include_private=settings.include_private,
+            window_start=settings.window_start,
+            user_tz=settings.user_tz,
+            calendar_tz=calendar.time_zone,
+            access_role=calendar.access_role,
+            self_email=settings.self_email,
+        )
+        if decision.action == Action.SKIP:
+            if decision.error:
+                _logger.info("Skipped Google event: %s", decision.error)
+                self.report.skipped.append((item["id"], decision.error))
+        self.store.apply_incoming(calendar, item, decision, linked)
+        if decision.action == Action.CREATE:
+            self.report.pulled_created += 1
+        elif decision.action == Action.UPDATE:
+            self.report.pulled_updated += 1
+        elif decision.action == Action.DELETE:
+            self.report.pulled_deleted += 1
+        elif decision.action == Action.CONFLICT:
+            self.report.conflicts += 1
+            if decision.conflict and decision.conflict.winner == "google":
+                self.report.pulled_updated += 1
+
+    # ------------------------------------------------------------------
+    # Push
+    # ------------------------------------------------------------------
+    def push(self, target: CalendarState | None, calendars_by_key: dict) -> None:
+        settings = self.settings
+        pending: list[tuple[OutgoingItem, OutgoingDecision]] = []
+        for item in self.store.outgoing(target):
+            calendar = item.calendar = item.calendar or target
+            decision = plan_outgoing(
+                item.link,
+                item.odoo,
+                include_private=settings.include_private,
+                window_start=settings.window_start,
+                db_uuid=settings.db_uuid,
+                user_tz=settings.user_tz,
+                calendar_id=calendar.google_id if calendar else None,
+                series_link=item.series_link,
+            )
+            if decision.action in (Action.INSERT, Action.PATCH, Action.DELETE):
+                if calendar is None or calendar.access_role not in ("owner", "writer"):
+                    decision = OutgoingDecision(Action.SKIP, "no_writable_calendar")
+                else:
+                    pending.append((item, decision))
+                    continue
+            if decision.action == Action.SKIP and decision.error:
+                self.report.skipped.append((getattr(item.odoo, "id", None), decision.error))
+            self.store.apply_outgoing(item, decision, None)
+        if not pending:
+            self.store.checkpoint()
+            return
+        for start in range(0, len(pending), BATCH_SIZE):
+            if self._out_of_time():
+                break
+            self._push_batch(pending[start : start + BATCH_SIZE])
+            self.store.checkpoint()
+
+    def _push_batch(self, chunk: list) -> None:
+        operations = [self._operation(item, decision) for item, decision in chunk]
+        results = self.client.execute_batch(operations)
+        followups = []
+        for (item, decision), result in zip(chunk, results):
+            if decision.action == Action.INSERT and result.already_exists:
+                # Our deterministic id is taken: a previous insert of ours landed
+                # (response lost) or the event was deleted in Google since. Patch
+                # it into the current state; the body also restores "confirmed".
+                patch = OutgoingDecision(
+                    Action.PATCH,
+                    "insert_existed",
+                    decision.google_id,
+                    decision.calendar_id,
+                    body={k: v for k, v in decision.body.items() if k != "id"},
+                    fingerprint=decision.fingerprint,
+                )
+                followups.append((item, patch))
+                continue
+            if decision.action == Action.PATCH and result.precondition_failed:
+                self._resolve_precondition_failed(item, decision)
+                continue
+            self._record_push(item, decision, result)
+        if followups:
+            operations = [self._operation(item, decision) for item, decision in followups]
+            for (item, decision), result in zip(followups, self.client.execute_batch(operations)):
+                self._record_push(item, decision, result)
+
+    def _operation(self, item: OutgoingItem, decision: OutgoingDecision) -> BatchOperation:
+        kind = {Action.INSERT: "insert", Action.PATCH: "patch", Action.DELETE: "delete"}[
+            decision.action
+        ]
+        return BatchOperation(
+            kind=kind,
+            calendar_id=decision.calendar_id,
+            event_id=None if kind == "insert" else decision.google_id,
+            body=decision.body,
+            etag=decision.if_match,
+            key=item.key,
+        )
+
+    def _record_push(self, item, decision, result) -> None:
+        if result.succeeded or (
+            decision.action == Action.DELETE and (result.already_deleted or result.not_found)
+        ):
+            if decision.action == Action.INSERT:
+                self.report.pushed_inserted += 1
+            elif decision.action == Action.PATCH:
+                self.report.pushed_updated += 1
+            else:
+                self.report.pushed_deleted += 1
+        else:
+            reason = getattr(result.error, "reason", None) or f"http_{result.status}"
+            self.report.errors.append(reason)
+            self.report.skipped.append((getattr(item.odoo, "id", None), reason))
+        self.store.apply_outgoing(item, decision, result)
+
+    def _resolve_precondition_failed(self, item: OutgoingItem, decision: OutgoingDecision):
+        """Google's copy changed since we read it: re-read and decide who wins."""
+        try:
+            current = self.client.get_event(decision.calendar_id, decision.google_id)
+        except errors.NotFound:
+            current = None
+        calendar = item.calendar
+        if current is None or calendar is None:
+            self.report.errors.append("conditionNotMet")
+            return
+        self._apply_incoming(calendar, current, Linked(item.link, item.odoo, item.key))
+
+
+def odoo_id_from_google_id(db_uuid: str, google_id: str) -> int | None:
+    """The Odoo id inside one of our deterministic event ids, if it is one of ours.
+
+    Inverse of :func:`mapping.google_event_id_for` for this database: lets a
+    pulled event that we inserted ourselves (whose insert response may have been
+    lost) find its Odoo record instead of being imported a second time.
+    """
+    from .mapping import google_event_id_for
+
+    if not google_id or len(google_id) != 39 or not db_uuid:
+        return None
+    try:
+        raw = base64.b32hexdecode(google_id.upper() + "=" * 1)
+    except (ValueError, binascii.Error):
+        return None
+    odoo_id = int.from_bytes(raw[16:24], "big")
+    if odoo_id and google_event_id_for(db_uuid, odoo_id) == google_id:
+        return odoo_id
+    return None

@@ -1,0 +1,79 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Test base: a real Google Calendar emulator on 127.0.0.1 per test class."""
+
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from odoo.tests import new_test_user
+
+try:
+    from google_calendar_emulator import EmulatorServer
+except ImportError:  # running from a checkout: the emulator sits beside the addon
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from google_calendar_emulator import EmulatorServer
+
+CLIENT_ID = "odoo-test-client-id"
+CLIENT_SECRET = "odoo-test-client-secret"
+
+
+class EmulatorMixin:
+    """Starts the emulator and points the addon's endpoints at it."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.emulator = EmulatorServer(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+        cls.emulator.start()
+        cls.addClassCleanup(cls.emulator.stop)
+        root = cls.emulator.base_url
+        params = cls.env["ir.config_parameter"].sudo()
+        for key, value in {
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "auth_uri": root + "o/oauth2/auth",
+            "token_uri": root + "token",
+            "revoke_uri": root + "revoke",
+            "api_root": root,
+        }.items():
+            params.set_param(f"crm_google_calendar_sync.{key}", value)
+        # Odoo's test mode does not stop httplib2 (used by the Google client) from
+        # reaching the internet: make sure every endpoint really is the emulator.
+        config = cls.env["crm.google.token"]._get_client_config()
+        for url in (
+            config.endpoints.auth_uri,
+            config.endpoints.token_uri,
+            config.endpoints.revoke_uri,
+            cls.env["crm.google.token"]._get_api_root(),
+        ):
+            assert urlsplit(url).hostname == "127.0.0.1", url
+
+    @classmethod
+    def connect_user(cls, login, email, *, tz="Europe/Berlin", sources=None, target="primary"):
+        """A user connected to the emulator account ``email`` (tokens issued directly)."""
+        user = new_test_user(cls.env, login=login, groups="base.group_user", tz=tz)
+        cls.emulator.add_account(email, time_zone=tz)
+        issued = cls.emulator.issue_tokens(email)
+        token = cls.env["crm.google.token"].create(
+            {
+                "user_id": user.id,
+                "access_token": issued["access_token"],
+                "refresh_token": issued["refresh_token"],
+                "token_expiry": "2099-01-01 00:00:00",
+                "google_email": email,
+            }
+        )
+        client = token._google_client()
+        calendars = cls.env["crm.google.calendar"]._sync_calendar_list(
+            user, client.list_calendars()
+        )
+        by_google_id = {cal.google_id: cal for cal in calendars}
+        source_ids = [by_google_id[g].id for g in (sources or [email])]
+        target_cal = by_google_id[email] if target == "primary" else by_google_id.get(target)
+        user.write(
+            {
+                "google_sync_source_calendar_ids": [(6, 0, source_ids)],
+                "google_sync_target_calendar_id": target_cal.id if target_cal else False,
+            }
+        )
+        return user, token
