@@ -296,7 +296,9 @@ class OdooSyncStore(engine.SyncStore):
                 return occurrence
         return self.Event
 
-    def _upsert_link(self, calendar, google_event, decision, link, event, keep_fingerprint=False):
+    def _upsert_link(
+        self, calendar, google_event, decision, link, event, *, keep_fingerprint=False
+    ):
         """Create or update the link; ``keep_fingerprint`` leaves Odoo's sync state."""
         values = {
             "event_id": event.id if event else False,

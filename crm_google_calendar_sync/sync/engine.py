@@ -33,8 +33,14 @@ from datetime import datetime
 
 from . import errors
 from .google_client import BatchOperation, BatchResult, GoogleCalendarClient
-from .planner import Action, IncomingDecision, LinkState, OutgoingDecision, plan_incoming
-from .planner import plan_outgoing
+from .planner import (
+    Action,
+    IncomingDecision,
+    LinkState,
+    OutgoingDecision,
+    plan_incoming,
+    plan_outgoing,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -301,7 +307,7 @@ class UserSync:
         operations = [self._operation(item, decision) for item, decision in chunk]
         results = self.client.execute_batch(operations)
         followups = []
-        for (item, decision), result in zip(chunk, results):
+        for (item, decision), result in zip(chunk, results, strict=True):
             if decision.action == Action.INSERT and result.already_exists:
                 # Our deterministic id is taken: a previous insert of ours landed
                 # (response lost) or the event was deleted in Google since. Patch
@@ -322,7 +328,9 @@ class UserSync:
             self._record_push(item, decision, result)
         if followups:
             operations = [self._operation(item, decision) for item, decision in followups]
-            for (item, decision), result in zip(followups, self.client.execute_batch(operations)):
+            for (item, decision), result in zip(
+                followups, self.client.execute_batch(operations), strict=True
+            ):
                 self._record_push(item, decision, result)
 
     def _operation(self, item: OutgoingItem, decision: OutgoingDecision) -> BatchOperation:
