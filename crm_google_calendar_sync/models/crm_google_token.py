@@ -53,6 +53,11 @@ class CrmGoogleToken(models.Model):
         readonly=True,
     )
     error_message = fields.Char(readonly=True)
+    auth_failed = fields.Boolean(
+        readonly=True,
+        help="Google refused the authorisation (revoked or expired): the sync waits "
+        "until the user connects again.",
+    )
     last_sync = fields.Datetime("Last Synchronisation", readonly=True)
     sync_enabled = fields.Boolean(
         readonly=True,
@@ -123,6 +128,7 @@ class CrmGoogleToken(models.Model):
             "google_email": google_email,
             "state": "connected",
             "error_message": False,
+            "auth_failed": False,
             "next_sync": fields.Datetime.now(),
         }
         if token:
@@ -171,7 +177,8 @@ class CrmGoogleToken(models.Model):
                 self.env._(
                     "Google no longer accepts the authorisation (access was revoked "
                     "or has expired). Please connect Google again."
-                )
+                ),
+                auth_failed=True,
             )
             raise
         token.write(
@@ -192,10 +199,13 @@ class CrmGoogleToken(models.Model):
         credentials = oauth.credentials_for(self._get_client_config(), token_set)
         return GoogleCalendarClient(credentials, self._get_api_root(), timeout=HTTP_TIMEOUT)
 
-    def _set_error(self, message):
+    def _set_error(self, message, auth_failed=False):
         for token in self.sudo():
-            if token.state != "error" or token.error_message != message:
-                token.write({"state": "error", "error_message": message})
+            values = {"state": "error", "error_message": message}
+            if auth_failed:
+                values["auth_failed"] = True
+            if any(token[name] != value for name, value in values.items()):
+                token.write(values)
 
     def _revoke(self):
         """Revoke at Google (best effort) and forget the tokens locally.
@@ -225,7 +235,7 @@ class CrmGoogleToken(models.Model):
     def _due_domain(self):
         return [
             ("sync_enabled", "=", True),
-            ("state", "=", "connected"),
+            ("auth_failed", "=", False),
             "|",
             ("next_sync", "=", False),
             ("next_sync", "<=", fields.Datetime.now()),
@@ -249,26 +259,31 @@ class CrmGoogleToken(models.Model):
         return done
 
     @api.model
-    def _sync_token_isolated(self, token_id):
-        """Sync one user in a cursor of its own: its failure rolls back only itself."""
+    def _sync_token_isolated(self, token_id, deadline=None):
+        """Sync one user in a cursor of its own: its failure rolls back only itself.
+
+        Returns ``(ran, report)``: ``ran`` is False when another worker holds
+        the user (or the token is gone); ``report`` is the engine's report or
+        None when Google could not be used.
+        """
         with self.env.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             token = env["crm.google.token"].browse(token_id)
             with token._user_lock() as acquired:
                 if not acquired or not token.exists():
-                    return False
+                    return False, None
                 # Messages stored for the user are written in the user's language.
                 token = token.with_context(lang=token.user_id.lang or "en_US")
                 try:
-                    token._sync()
+                    return True, token._sync(deadline=deadline)
                 except Exception:
                     cr.rollback()
                     _logger.exception("Google sync of user %s failed", token.user_id.id)
                     token._set_error(
-                        self.env._("The synchronisation failed unexpectedly. It will be retried.")
+                        token.env._("The synchronisation failed unexpectedly. It will be retried.")
                     )
                     token._schedule_next()
-                return True
+                    return True, None
 
     @contextmanager
     def _user_lock(self):
@@ -326,7 +341,8 @@ class CrmGoogleToken(models.Model):
                 self.env._(
                     "Google no longer accepts the authorisation (access was revoked "
                     "or has expired). Please connect Google again."
-                )
+                ),
+                auth_failed=True,
             )
             return None
         except errors.GoogleSyncError as exc:

@@ -2,6 +2,7 @@
 """Google sync settings and status of a user, shown under "External services"."""
 
 import logging
+import time
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -9,6 +10,10 @@ from odoo.exceptions import UserError, ValidationError
 from ..sync import errors
 
 _logger = logging.getLogger(__name__)
+
+# "Sync now" runs inside the user's request: stop starting new work after this
+# many seconds; the cron continues with the rest.
+SYNC_NOW_SECONDS = 25
 
 GOOGLE_SYNC_USER_FIELDS = [
     "google_sync_source_calendar_ids",
@@ -202,11 +207,62 @@ class ResUsers(models.Model):
         return self._google_sync_reload()
 
     def action_google_sync_now(self):
+        """Synchronise right away, within a bounded time, and say what happened."""
         self._check_google_sync_self()
         token = self._google_token()
         if not token:
             raise UserError(self.env._("Connect your Google account first."))
-        return self.action_google_sync_refresh_calendars()
+        if not (self.google_sync_source_calendar_ids or self.google_sync_target_calendar_id):
+            raise UserError(self.env._("Choose the Google calendars to synchronise first."))
+        token.sync_enabled = True
+        # Flush the settings so the sync's own cursor sees them.
+        self.env.flush_all()
+        deadline = time.monotonic() + SYNC_NOW_SECONDS
+        ran, report = self.env["crm.google.token"]._sync_token_isolated(token.id, deadline)
+        if not ran:
+            return self._google_sync_notify(
+                self.env._("A synchronisation of your calendar is already running."), "warning"
+            )
+        if report is None:
+            token.invalidate_recordset()
+            return self._google_sync_notify(
+                token.error_message or self.env._("The synchronisation failed."), "danger"
+            )
+        return self._google_sync_notify(self._google_sync_report_text(report), "success")
+
+    def _google_sync_report_text(self, report):
+        text = self.env._(
+            "%(pulled)s change(s) from Google, %(pushed)s change(s) sent to Google.",
+            pulled=report.pulled,
+            pushed=report.pushed,
+        )
+        if report.conflicts:
+            text += " " + self.env._(
+                "%(count)s conflict(s) resolved (see the meetings' notes).", count=report.conflicts
+            )
+        if report.skipped:
+            reasons = sorted({reason for _key, reason in report.skipped})
+            text += " " + self.env._(
+                "%(count)s event(s) skipped: %(reasons)s.",
+                count=len(report.skipped),
+                reasons=", ".join(reasons),
+            )
+        if report.incomplete:
+            text += " " + self.env._("The rest follows within the next minutes.")
+        return text
+
+    def _google_sync_notify(self, message, kind):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Google Calendar"),
+                "message": message,
+                "type": kind,
+                "sticky": kind != "success",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def action_google_sync_open_settings(self):
         """Open the sync settings of the current user (landing page after consent)."""

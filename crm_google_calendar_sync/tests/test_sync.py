@@ -32,8 +32,10 @@ class TestSync(EmulatorMixin, TransactionCase):
         token.next_sync = False
         # The cron works in a cursor of its own: hand it what this test wrote.
         self.env.flush_all()
-        self.assertTrue(self.env["crm.google.token"]._sync_token_isolated(token.id))
+        ran, report = self.env["crm.google.token"]._sync_token_isolated(token.id)
+        self.assertTrue(ran)
         self.env.invalidate_all()
+        return report
 
     def events_of(self, user):
         return self.env["calendar.event"].search([("partner_ids", "in", user.partner_id.ids)])
