@@ -144,3 +144,186 @@ class TestSync(EmulatorMixin, TransactionCase):
         self.assertFalse(
             self.env["crm.google.event.link"].search([("google_event_id", "=", google_id)])
         )
+
+    # ------------------------------------------------------------------
+    def _meeting(self, user, name, start, hours=1, **values):
+        return (
+            self.env["calendar.event"]
+            .with_user(user)
+            .create(
+                dict(
+                    {
+                        "name": name,
+                        "start": fields.Datetime.to_string(start),
+                        "stop": fields.Datetime.to_string(start + timedelta(hours=hours)),
+                        "partner_ids": [(6, 0, user.partner_id.ids)],
+                    },
+                    **values,
+                )
+            )
+        )
+
+    def _future(self, days):
+        return datetime.utcnow().replace(microsecond=0, second=0) + timedelta(days=days)
+
+    def test_sync_now_reports_counts(self):
+        self._meeting(self.alice, "Sync-now meeting", self._future(5))
+        self.env.flush_all()
+        action = self.alice.with_user(self.alice).action_google_sync_now()
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertIn("1 change(s) sent to Google", action["params"]["message"])
+
+    def test_allday_event_both_ways(self):
+        day = (datetime.utcnow() + timedelta(days=10)).date()
+        self.emulator.add_event(
+            "alice@example.com",
+            "alice@example.com",
+            {
+                "summary": "Messe",
+                "start": {"date": day.isoformat()},
+                "end": {"date": (day + timedelta(days=3)).isoformat()},
+            },
+        )
+        self.sync()
+        fair = self.events_of(self.alice).filtered(lambda e: e.name == "Messe")
+        self.assertTrue(fair.allday)
+        self.assertEqual((fair.start_date, fair.stop_date), (day, day + timedelta(days=2)))
+        holiday = self._meeting(
+            self.alice,
+            "Urlaub",
+            self._future(20),
+            allday=True,
+            start_date=day + timedelta(days=10),
+            stop_date=day + timedelta(days=11),
+        )
+        self.sync()
+        google = self.emulator.get_event_raw(
+            "alice@example.com", holiday.google_link_ids.google_event_id
+        )
+        self.assertEqual(google["start"], {"date": (day + timedelta(days=10)).isoformat()})
+        self.assertEqual(google["end"], {"date": (day + timedelta(days=12)).isoformat()})
+
+    def test_private_only_with_checkbox(self):
+        start = self._future(6)
+        secret = self.emulator.add_event(
+            "alice@example.com",
+            "alice@example.com",
+            {
+                "summary": "Arzttermin",
+                "visibility": "private",
+                "start": {"dateTime": _google_time(start)},
+                "end": {"dateTime": _google_time(start + timedelta(hours=1))},
+            },
+        )
+        private_odoo = self._meeting(self.alice, "Privat in Odoo", start, privacy="private")
+        self.sync()
+        self.assertFalse(self.events_of(self.alice).filtered(lambda e: e.name == "Arzttermin"))
+        self.assertFalse(private_odoo.google_link_ids)
+        # Turning the checkbox on brings them in, both ways.
+        self.alice.google_sync_private = True
+        self.env["crm.google.calendar"].search([("user_id", "=", self.alice.id)]).sync_token = False
+        self.sync()
+        self.assertTrue(self.events_of(self.alice).filtered(lambda e: e.name == "Arzttermin"))
+        self.assertTrue(private_odoo.google_link_ids)
+        # Turning it off stops syncing them but deletes nothing.
+        self.alice.google_sync_private = False
+        private_odoo.with_user(self.alice).write({"name": "Privat, geändert"})
+        self.sync()
+        google = self.emulator.get_event_raw(
+            "alice@example.com", private_odoo.google_link_ids.google_event_id
+        )
+        self.assertEqual(google["summary"], "Privat in Odoo")
+        self.assertEqual(google["status"], "confirmed")
+        self.assertIsNotNone(self.emulator.get_event_raw("alice@example.com", secret["id"]))
+
+    def test_conflict_newer_wins_and_is_noted(self):
+        start = self._future(7)
+        meeting = self._meeting(self.alice, "Planung", start)
+        self.sync()
+        google_id = meeting.google_link_ids.google_event_id
+        # Odoo edit first, Google edit later: Google is newer and wins.
+        meeting.with_user(self.alice).write({"location": "Odoo-Raum"})
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE calendar_event SET write_date = now() - interval '1 hour' WHERE id = %s",
+            [meeting.id],
+        )
+        client = self.alice_token._google_client()
+        client.service.events().patch(
+            calendarId="alice@example.com", eventId=google_id, body={"location": "Google-Raum"}
+        ).execute()
+        report = self.sync()
+        self.assertEqual(report.conflicts, 1)
+        self.assertEqual(meeting.location, "Google-Raum")
+        note = meeting.message_ids.filtered(lambda m: "Odoo-Raum" in (m.body or ""))
+        self.assertTrue(note, "the losing Odoo version is kept in the chatter")
+        google = self.emulator.get_event_raw("alice@example.com", google_id)
+        self.assertEqual(google["location"], "Google-Raum")
+
+    def test_malformed_event_is_skipped_others_continue(self):
+        start = self._future(8)
+        good = {
+            "summary": "Gut",
+            "start": {"dateTime": _google_time(start)},
+            "end": {"dateTime": _google_time(start + timedelta(hours=1))},
+        }
+        self.emulator.add_event("alice@example.com", "alice@example.com", good)
+        bad = self.emulator.add_event(
+            "alice@example.com",
+            "alice@example.com",
+            # Google accepts dates Odoo cannot store.
+            dict(
+                good,
+                summary="Kaputt",
+                start={"dateTime": "3500-01-01T10:00:00Z"},
+                end={"dateTime": "3500-01-01T11:00:00Z"},
+            ),
+        )
+        report = self.sync()
+        names = self.events_of(self.alice).mapped("name")
+        self.assertIn("Gut", names)
+        self.assertNotIn("Kaputt", names)
+        self.assertIn(bad["id"], [key for key, _reason in report.skipped])
+        calendar = self.env["crm.google.calendar"].search(
+            [("user_id", "=", self.alice.id), ("google_id", "=", "alice@example.com")]
+        )
+        self.assertTrue(calendar.sync_token, "the token advances past a skipped event")
+
+    def test_full_resync_after_410_creates_no_duplicates(self):
+        start = self._future(9)
+        self.emulator.add_event(
+            "alice@example.com",
+            "alice@example.com",
+            {
+                "summary": "Einmalig",
+                "start": {"dateTime": _google_time(start)},
+                "end": {"dateTime": _google_time(start + timedelta(hours=1))},
+            },
+        )
+        self._meeting(self.alice, "Aus Odoo", start)
+        self.sync()
+        self.emulator.invalidate_sync_tokens("alice@example.com")
+        report = self.sync()
+        self.assertEqual(report.full_resyncs, 1)
+        self.assertEqual(report.pulled_created, 0)
+        for name in ("Einmalig", "Aus Odoo"):
+            self.assertEqual(
+                len(self.events_of(self.alice).filtered(lambda e, n=name: e.name == n)), 1
+            )
+        google_names = [e["summary"] for e in self.emulator.list_events_raw("alice@example.com")]
+        self.assertEqual(google_names.count("Aus Odoo"), 1)
+
+    def test_lost_insert_response_creates_no_duplicate(self):
+        meeting = self._meeting(self.alice, "Verloren", self._future(11))
+        self.emulator.faults.add("lost_response", path=r".*/events$", in_batch=True, times=1)
+        self.sync()
+        self.sync()
+        self.sync()
+        google = [
+            e
+            for e in self.emulator.list_events_raw("alice@example.com")
+            if e["summary"] == "Verloren"
+        ]
+        self.assertEqual(len(google), 1)
+        self.assertEqual(meeting.google_link_ids.google_event_id, google[0]["id"])
