@@ -91,12 +91,11 @@ class CalendarEvent(models.Model):
             )
         )
         for link in links:
-            if link.event_id.user_id != user:
-                raise UserError(
-                    self.env._(
-                        "“%(name)s” comes from the Google calendar “%(calendar)s”, where you "
-                        "may not change it. Ask the organiser, or change it in Google.",
-                        name=link.event_id.name,
-                        calendar=link.calendar_id.name,
-                    )
+            raise UserError(
+                self.env._(
+                    "“%(name)s” comes from the Google calendar “%(calendar)s”, where you "
+                    "may not change it. Ask the organiser, or change it in Google.",
+                    name=link.event_id.name,
+                    calendar=link.calendar_id.name,
                 )
+            )

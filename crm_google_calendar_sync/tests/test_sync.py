@@ -4,6 +4,7 @@
 from datetime import datetime, timedelta
 
 from odoo import fields
+from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 
 from .common import EmulatorMixin
@@ -327,3 +328,129 @@ class TestSync(EmulatorMixin, TransactionCase):
         ]
         self.assertEqual(len(google), 1)
         self.assertEqual(meeting.google_link_ids.google_event_id, google[0]["id"])
+
+    def test_shared_meeting_is_one_odoo_event(self):
+        bob, bob_token = self.connect_user("gcal_bob", "bob@example.com")
+        meeting = self._meeting(self.alice, "Gemeinsam", self._future(12))
+        meeting.write({"partner_ids": [(4, bob.partner_id.id)]})
+        self.sync()
+        self.sync(bob_token)
+        # Bob's Google copy of the meeting (same iCalUID) comes back as the same event.
+        bob_google_id = (
+            meeting.sudo()
+            .google_link_ids.filtered(lambda link: link.user_id == bob)
+            .google_event_id
+        )
+        self.assertTrue(bob_google_id)
+        self.sync(bob_token)
+        self.assertEqual(self.env["calendar.event"].search_count([("name", "=", "Gemeinsam")]), 1)
+        # An event copied into both accounts with one iCalUID stays one event too.
+        start = self._future(13)
+        body = {
+            "summary": "Extern",
+            "iCalUID": "external-123@example.org",
+            "start": {"dateTime": _google_time(start)},
+            "end": {"dateTime": _google_time(start + timedelta(hours=1))},
+        }
+        self.emulator.add_event("alice@example.com", "alice@example.com", dict(body))
+        self.emulator.add_event("bob@example.com", "bob@example.com", dict(body))
+        self.sync()
+        self.sync(bob_token)
+        external = self.env["calendar.event"].search([("name", "=", "Extern")])
+        self.assertEqual(len(external), 1)
+        self.assertEqual(len(external.google_link_ids), 2)
+
+    def test_three_source_calendars_and_readonly(self):
+        carol_email = "carol@example.com"
+        self.emulator.add_account(carol_email, time_zone="Europe/Berlin")
+        team = self.emulator.add_calendar(carol_email, summary="Team")
+        travel = self.emulator.add_calendar(carol_email, summary="Reisen")
+        holidays = self.emulator.add_calendar(
+            carol_email, summary="Feiertage", access_role="reader"
+        )
+        carol, carol_token = self.connect_user(
+            "gcal_carol", carol_email, sources=[carol_email, team, travel, holidays]
+        )
+        self.assertEqual(len(carol.google_sync_source_calendar_ids), 4)
+        start = self._future(14)
+        for calendar_id, name in ((team, "Teamtreffen"), (travel, "Flug"), (holidays, "Feiertag")):
+            self.emulator.add_event(
+                carol_email,
+                calendar_id,
+                {
+                    "summary": name,
+                    "start": {"dateTime": _google_time(start)},
+                    "end": {"dateTime": _google_time(start + timedelta(hours=1))},
+                },
+            )
+        self.emulator.reset_requests()
+        self.sync(carol_token)
+        calls = [r.api_call for r in self.emulator.requests if r.api_call == "events.list"]
+        self.assertEqual(len(calls), 4)
+        events = self.events_of(carol)
+        self.assertEqual(sorted(events.mapped("name")), ["Feiertag", "Flug", "Teamtreffen"])
+        holiday = events.filtered(lambda e: e.name == "Feiertag")
+        self.assertTrue(holiday.google_link_ids.readonly)
+        with self.assertRaises(UserError):
+            holiday.with_user(carol).write({"name": "Mein Feiertag"})
+        # An event from a source calendar is updated in place, never copied to the target.
+        flight = events.filtered(lambda e: e.name == "Flug")
+        flight.with_user(carol).write({"location": "BER"})
+        self.sync(carol_token)
+        in_travel = [e for e in self.emulator.list_events_raw(travel) if e["summary"] == "Flug"]
+        self.assertEqual(in_travel[0]["location"], "BER")
+        primary_names = [e["summary"] for e in self.emulator.list_events_raw(carol_email)]
+        self.assertNotIn("Flug", primary_names)
+        # Second cycle with no changes: one list per calendar, nothing written.
+        self.emulator.reset_requests()
+        self.env.cr.execute("SELECT max(write_date) FROM crm_google_event_link")
+        before = self.env.cr.fetchone()[0]
+        self.sync(carol_token)
+        api_calls = [r.api_call for r in self.emulator.requests if r.api_call]
+        self.assertEqual(api_calls.count("events.list"), 4)
+        self.assertFalse([c for c in api_calls if c.startswith("events.") and c != "events.list"])
+        self.env.cr.execute("SELECT max(write_date) FROM crm_google_event_link")
+        self.assertEqual(self.env.cr.fetchone()[0], before)
+
+    def test_recurring_series_both_ways(self):
+        start = self._future(2).replace(hour=9, minute=0)
+        self.emulator.add_event(
+            "alice@example.com",
+            "alice@example.com",
+            {
+                "summary": "Jour fixe",
+                "start": {
+                    "dateTime": start.strftime("%Y-%m-%dT%H:%M:%S"),
+                    "timeZone": "Europe/Berlin",
+                },
+                "end": {
+                    "dateTime": (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S"),
+                    "timeZone": "Europe/Berlin",
+                },
+                "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=5"],
+            },
+        )
+        self.sync()
+        series = self.events_of(self.alice).filtered(lambda e: e.name == "Jour fixe")
+        self.assertEqual(len(series), 5)
+        self.assertEqual(len(series.recurrence_id), 1)
+        # A series created in Odoo goes to Google as one recurring event.
+        base = self._meeting(
+            self.alice,
+            "Wochenplanung",
+            self._future(3),
+            recurrency=True,
+            rrule_type="daily",
+            interval=1,
+            end_type="count",
+            count=4,
+        )
+        self.sync()
+        google = [
+            e
+            for e in self.emulator.list_events_raw("alice@example.com")
+            if e.get("summary") == "Wochenplanung"
+        ]
+        self.assertEqual(len(google), 1)
+        self.assertTrue(any("COUNT=4" in line for line in google[0]["recurrence"]))
+        self.assertEqual(len(base.recurrence_id.calendar_event_ids), 4)
