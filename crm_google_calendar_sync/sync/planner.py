@@ -1,0 +1,446 @@
+"""Decisions for one event pair: what to do with an incoming Google change, what to push.
+
+Pure and data-only: the Odoo adapter gathers the inputs (link, Google event, Odoo
+snapshot) and applies the returned decision. Rules implemented here:
+
+* Window: an event is in scope when it ends at or after ``window_start`` (now minus the
+  window, 30 days by default); a series when any occurrence does. Out-of-window events
+  are left alone on both sides (SKIP), never deleted.
+* Private: private/confidential events (either side) sync only with ``include_private``;
+  turning it off later means SKIP, never delete.
+* Echo suppression: the link's fingerprint (of the common normal form at the last sync)
+  is compared with each side; equal means nothing to do (NOOP).
+* Conflicts (both sides changed since the last sync): the newer change wins, Google's
+  ``updated`` against Odoo's ``write_date``; ties go to Google. The loser's one-line
+  summary is returned for a chatter note. Read-only events: Google always wins.
+* Deletions: Google-cancelled events are archived in Odoo (DELETE), Odoo deletion or
+  archiving deletes in Google, unless read-only, private-excluded or out of window.
+"""
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from . import recurrence as rec_mod
+from .fingerprint import fingerprint
+from .mapping import (
+    MappingError,
+    OdooEvent,
+    can_edit,
+    common_from_odoo,
+    diff_values,
+    event_end_utc,
+    event_summary,
+    google_event_id_for,
+    google_to_odoo,
+    is_private_google,
+    is_private_odoo,
+    odoo_to_google,
+    snapshot_from_values,
+)
+from .timeutil import parse_datetime, utc_to_local
+
+DEFAULT_WINDOW_DAYS = 30
+
+
+class Action(str, enum.Enum):
+    # incoming (Google -> Odoo)
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    CONFLICT = "conflict"
+    # outgoing (Odoo -> Google)
+    INSERT = "insert"
+    PATCH = "patch"
+    # both
+    NOOP = "noop"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True)
+class LinkState:
+    """What ``crm.google.event.link`` remembers about the last successful sync."""
+
+    google_id: str
+    calendar_id: str
+    etag: str | None = None
+    fingerprint: str | None = None
+    google_updated: datetime | None = None  # naive UTC
+    odoo_write_date_at_sync: datetime | None = None  # naive UTC
+    readonly: bool = False
+
+
+@dataclass(frozen=True)
+class Conflict:
+    winner: str  # "google" | "odoo"
+    google_updated: datetime | None
+    odoo_write_date: datetime | None
+    losing_summary: str  # one line describing the discarded version (chatter note)
+
+
+@dataclass
+class IncomingDecision:
+    """What to do in Odoo for one Google event.
+
+    CREATE: create with ``values`` (+ ``recurrence.odoo_values()`` for series masters).
+    UPDATE: write ``values`` (changed fields only; may be empty when only the recurrence
+    changed, see ``recurrence_changed``). DELETE: archive the Odoo event (for cancelled
+    occurrences: the occurrence at ``original_start`` of ``recurring_event_id``).
+    CONFLICT: ``conflict.winner == "google"``: apply like UPDATE and post the note;
+    ``"odoo"``: post the note, store ``etag`` on the link and push the Odoo version
+    (``push_back``). NOOP: store ``etag``/``google_updated``/``fingerprint`` on the link.
+    SKIP: nothing (``reason``; ``error`` holds the MappingError code, if any).
+    """
+
+    action: Action
+    reason: str = ""
+    google_id: str | None = None
+    values: dict | None = None
+    recurrence: rec_mod.Recurrence | None = None
+    recurrence_changed: bool = False
+    event_tz: str | None = None
+    fingerprint: str | None = None
+    etag: str | None = None
+    google_updated: datetime | None = None
+    readonly: bool = False
+    conflict: Conflict | None = None
+    push_back: bool = False
+    warnings: tuple = ()
+    error: str | None = None
+    recurring_event_id: str | None = None
+    original_start: datetime | date | None = None
+
+
+@dataclass
+class OutgoingDecision:
+    """What to send to Google for one Odoo event.
+
+    INSERT: ``events.insert`` of ``body`` (its ``id`` is deterministic; a 409 means it
+    exists already: patch the same body, which also restores a cancelled event because the
+    body says ``status: confirmed``). PATCH: ``events.patch`` of ``body`` with header
+    ``If-Match: if_match`` when set (412: re-read and run plan_incoming). DELETE:
+    ``events.delete`` (410 = already gone). After success store ``fingerprint`` and the
+    returned etag/updated on the link.
+    """
+
+    action: Action
+    reason: str = ""
+    google_id: str | None = None
+    calendar_id: str | None = None
+    body: dict | None = field(default=None)
+    if_match: str | None = None
+    fingerprint: str | None = None
+    error: str | None = None
+
+
+def window_start_for(now, days=DEFAULT_WINDOW_DAYS):
+    """Start of the sync window for ``now`` (naive UTC)."""
+    return now - timedelta(days=days)
+
+
+def _google_updated(event):
+    raw = event.get("updated")
+    if not raw:
+        return None
+    try:
+        return parse_datetime(raw)
+    except MappingError:
+        return None
+
+
+def odoo_in_window(ev, window_start, *, user_tz="UTC"):
+    """Does an Odoo event (or any occurrence of a series master) reach the window?"""
+    rec = ev.recurrence(user_tz=user_tz) if ev.is_series_master else None
+    if rec is None:
+        return event_end_utc(ev) >= window_start
+    tz = rec.event_tz or "UTC"
+    if ev.allday:
+        start_local = ev.start_date or ev.start.date()
+        duration = event_end_utc(ev) - datetime.combine(start_local, datetime.min.time())
+    else:
+        start_local = utc_to_local(ev.start, tz)
+        duration = ev.stop - ev.start
+    return rec_mod.series_in_window(
+        rec,
+        start_local=start_local,
+        duration=duration,
+        allday=ev.allday,
+        tz=tz,
+        window_start=window_start,
+    )
+
+
+def _odoo_changed(link, odoo, odoo_fp):
+    if odoo_fp == link.fingerprint:
+        return False
+    if link.odoo_write_date_at_sync and odoo.write_date:
+        return odoo.write_date > link.odoo_write_date_at_sync
+    return True
+
+
+def plan_incoming(
+    link,
+    google_event,
+    odoo,
+    *,
+    include_private,
+    window_start,
+    user_tz="UTC",
+    calendar_tz=None,
+    access_role="owner",
+    self_email=None,
+):
+    """Decide what an incoming Google event means for Odoo (see IncomingDecision)."""
+    if not isinstance(google_event, dict) or not google_event.get("id"):
+        return IncomingDecision(Action.SKIP, "not_an_event", error="not_an_event")
+    gid = google_event["id"]
+    etag = google_event.get("etag")
+    updated = _google_updated(google_event)
+    common = {
+        "google_id": gid,
+        "etag": etag,
+        "google_updated": updated,
+        "recurring_event_id": google_event.get("recurringEventId") or None,
+    }
+
+    if google_event.get("status") == "cancelled":
+        return _plan_cancelled(link, google_event, odoo, common, user_tz)
+
+    readonly = not can_edit(google_event, access_role, self_email)
+    warnings = []
+    try:
+        mapped = google_to_odoo(google_event, user_tz=user_tz, calendar_tz=calendar_tz)
+    except MappingError as exc:
+        if exc.reason != "unsupported_recurrence":
+            return IncomingDecision(Action.SKIP, "mapping_error", error=exc.reason, **common)
+        # Odoo cannot store this rule: import the first occurrence, read-only.
+        try:
+            mapped = google_to_odoo(
+                google_event, user_tz=user_tz, calendar_tz=calendar_tz, ignore_recurrence=True
+            )
+        except MappingError as exc2:
+            return IncomingDecision(Action.SKIP, "mapping_error", error=exc2.reason, **common)
+        readonly = True
+        warnings.append("unsupported_recurrence")
+    warnings.extend(mapped.warnings)
+    common.update(
+        original_start=mapped.original_start,
+        event_tz=mapped.event_tz,
+        warnings=tuple(warnings),
+        readonly=readonly,
+    )
+
+    if is_private_google(google_event) and not include_private:
+        return IncomingDecision(Action.SKIP, "private", **common)
+    incoming = snapshot_from_values(mapped.values, mapped.recurrence, event_tz=mapped.event_tz)
+    if not odoo_in_window(incoming, window_start, user_tz=user_tz):
+        return IncomingDecision(Action.SKIP, "outside_window", **common)
+    google_fp = fingerprint(common_from_odoo(incoming, user_tz=user_tz))
+    common["fingerprint"] = google_fp
+
+    if odoo is None:
+        if link is not None and link.fingerprint == google_fp:
+            # Deleted in Odoo, unchanged in Google: the push deletes it there.
+            return IncomingDecision(Action.SKIP, "deleted_in_odoo", **common)
+        reason = "new" if link is None else "changed_after_odoo_delete"
+        return IncomingDecision(
+            Action.CREATE,
+            reason,
+            values=dict(mapped.values),
+            recurrence=mapped.recurrence,
+            recurrence_changed=mapped.recurrence is not None,
+            **common,
+        )
+
+    if link is not None and link.etag and etag == link.etag:
+        return IncomingDecision(Action.NOOP, "etag_unchanged", **common)
+    if link is not None and google_fp == link.fingerprint:
+        return IncomingDecision(Action.NOOP, "echo", **common)
+    try:
+        odoo_fp = fingerprint(common_from_odoo(odoo, user_tz=user_tz))
+    except MappingError:
+        odoo_fp = None
+    if odoo_fp == google_fp:
+        return IncomingDecision(Action.NOOP, "same_on_both_sides", **common)
+
+    values = diff_values(mapped.values, odoo, user_tz=user_tz)
+    recurrence_changed = _recurrence_changed(mapped.recurrence, odoo, user_tz)
+    change = {
+        "values": values,
+        "recurrence": mapped.recurrence,
+        "recurrence_changed": recurrence_changed,
+    }
+    if link is None:
+        return IncomingDecision(Action.UPDATE, "relinked", **change, **common)
+    if readonly or not _odoo_changed(link, odoo, odoo_fp):
+        return IncomingDecision(Action.UPDATE, "changed_in_google", **change, **common)
+
+    google_wins = odoo.write_date is None or (updated is not None and updated >= odoo.write_date)
+    if google_wins:
+        conflict = Conflict(
+            "google", updated, odoo.write_date, event_summary(odoo, user_tz=user_tz)
+        )
+        return IncomingDecision(
+            Action.CONFLICT, "both_changed", conflict=conflict, **change, **common
+        )
+    conflict = Conflict("odoo", updated, odoo.write_date, event_summary(incoming, user_tz=user_tz))
+    return IncomingDecision(
+        Action.CONFLICT, "both_changed", conflict=conflict, push_back=True, **common
+    )
+
+
+def _recurrence_changed(new_rec, odoo, user_tz):
+    try:
+        old_rec = odoo.recurrence(user_tz=user_tz)
+    except MappingError:
+        old_rec = None
+    if new_rec is None or old_rec is None:
+        return (new_rec is None) != (old_rec is None)
+    return new_rec.canonical() != old_rec.canonical()
+
+
+def _plan_cancelled(link, google_event, odoo, common, user_tz):
+    original_start = None
+    if google_event.get("originalStartTime"):
+        try:
+            original_start = rec_mod.parse_original_start(google_event["originalStartTime"])
+        except MappingError:
+            original_start = None
+    common.update(original_start=original_start, readonly=bool(link and link.readonly))
+    if common["recurring_event_id"] and original_start is not None:
+        # A removed occurrence: the adapter finds it through the series link.
+        return IncomingDecision(Action.DELETE, "occurrence_cancelled", **common)
+    if link is None and odoo is None:
+        return IncomingDecision(Action.SKIP, "cancelled_unknown", **common)
+    if odoo is None or not odoo.active:
+        return IncomingDecision(Action.DELETE, "already_gone", **common)
+    conflict = None
+    if link is not None and link.fingerprint:
+        try:
+            odoo_fp = fingerprint(common_from_odoo(odoo, user_tz=user_tz))
+        except MappingError:
+            odoo_fp = None
+        if _odoo_changed(link, odoo, odoo_fp):
+            # Deletion wins (the record is only archived, so nothing is lost), but the
+            # Odoo change is reported.
+            conflict = Conflict(
+                "google",
+                common["google_updated"],
+                odoo.write_date,
+                event_summary(odoo, user_tz=user_tz),
+            )
+    return IncomingDecision(Action.DELETE, "cancelled_in_google", conflict=conflict, **common)
+
+
+def plan_outgoing(
+    link,
+    odoo,
+    *,
+    include_private,
+    window_start,
+    db_uuid=None,
+    user_tz="UTC",
+    calendar_id=None,
+    series_link=None,
+):
+    """Decide what to send to Google for an Odoo event (see OutgoingDecision).
+
+    ``odoo`` None means the record was deleted. ``calendar_id``: the target calendar for
+    inserts. ``series_link``: link of the series master, for modified occurrences that
+    have no link of their own (patched as Google instances).
+    """
+    target = link.calendar_id if link is not None else calendar_id
+    if odoo is None or not odoo.active:
+        if link is None:
+            return OutgoingDecision(Action.NOOP, "never_synced")
+        if link.readonly:
+            return OutgoingDecision(Action.SKIP, "readonly", link.google_id, target)
+        if odoo is not None:
+            if is_private_odoo(odoo) and not include_private:
+                return OutgoingDecision(Action.SKIP, "private", link.google_id, target)
+            if not _safe_in_window(odoo, window_start, user_tz):
+                return OutgoingDecision(Action.SKIP, "outside_window", link.google_id, target)
+        return OutgoingDecision(
+            Action.DELETE, "deleted_in_odoo", link.google_id, target, if_match=link.etag
+        )
+    if link is not None and link.readonly:
+        return OutgoingDecision(Action.SKIP, "readonly", link.google_id, target)
+    if is_private_odoo(odoo) and not include_private:
+        return OutgoingDecision(Action.SKIP, "private", link and link.google_id, target)
+    if not _safe_in_window(odoo, window_start, user_tz):
+        return OutgoingDecision(Action.SKIP, "outside_window", link and link.google_id, target)
+
+    instance_target = None
+    if odoo.is_occurrence and link is None:
+        if odoo.follow_recurrence:
+            return OutgoingDecision(Action.SKIP, "follows_series", None, target)
+        if series_link is None:
+            return OutgoingDecision(Action.SKIP, "series_not_synced", None, target)
+        instance_target = rec_mod.instance_id(
+            series_link.google_id, odoo.original_start or odoo.start, odoo.allday
+        )
+        target = series_link.calendar_id
+    try:
+        body = odoo_to_google(
+            odoo,
+            include_private=include_private,
+            user_tz=user_tz,
+            patch=link is not None or instance_target is not None,
+        )
+        odoo_fp = fingerprint(common_from_odoo(odoo, user_tz=user_tz))
+    except MappingError as exc:
+        return OutgoingDecision(
+            Action.SKIP, "mapping_error", link and link.google_id, target, error=exc.reason
+        )
+    if instance_target is not None:
+        return OutgoingDecision(
+            Action.PATCH,
+            "occurrence_changed",
+            instance_target,
+            target,
+            body=body,
+            fingerprint=odoo_fp,
+        )
+    if link is None:
+        if db_uuid is None or odoo.id is None:
+            raise ValueError("db_uuid and a saved record are needed to insert")
+        google_id = google_event_id_for(db_uuid, odoo.id)
+        body = {"id": google_id, "status": "confirmed", **body}
+        return OutgoingDecision(
+            Action.INSERT, "new", google_id, target, body=body, fingerprint=odoo_fp
+        )
+    if odoo_fp == link.fingerprint:
+        return OutgoingDecision(
+            Action.NOOP, "unchanged", link.google_id, target, fingerprint=odoo_fp
+        )
+    return OutgoingDecision(
+        Action.PATCH,
+        "changed_in_odoo",
+        link.google_id,
+        target,
+        body=body,
+        if_match=link.etag,
+        fingerprint=odoo_fp,
+    )
+
+
+def _safe_in_window(odoo, window_start, user_tz):
+    try:
+        return odoo_in_window(odoo, window_start, user_tz=user_tz)
+    except MappingError:
+        return True  # let the mapping report the real problem
+
+
+__all__ = [
+    "DEFAULT_WINDOW_DAYS",
+    "Action",
+    "Conflict",
+    "IncomingDecision",
+    "LinkState",
+    "OdooEvent",
+    "OutgoingDecision",
+    "odoo_in_window",
+    "plan_incoming",
+    "plan_outgoing",
+    "window_start_for",
+]
