@@ -105,8 +105,11 @@ class CrmGoogleToken(models.Model):
 
     @api.model
     def _is_configured(self):
-        config = self._get_client_config()
-        return bool(config.client_id and config.client_secret)
+        params = self.env["ir.config_parameter"].sudo()
+        return bool(
+            params.get_param("crm_google_calendar_sync.client_id")
+            and params.get_param("crm_google_calendar_sync.client_secret")
+        )
 
     @api.model
     def _get_redirect_uri(self):

@@ -6,13 +6,15 @@ that user's data only (calendars, links, and the events the user attends or
 organises).
 """
 
+import dataclasses
 import logging
+from datetime import datetime
 
 from markupsafe import Markup, escape
 
 from odoo import fields
 
-from ..sync import engine, mapping
+from ..sync import engine, mapping, recurrence
 from ..sync.planner import Action, LinkState
 
 _logger = logging.getLogger(__name__)
@@ -65,6 +67,7 @@ SNAPSHOT_FIELDS = [
     "write_date",
     "user_id",
     "google_sync_revision",
+    "google_original_start",
 ]
 
 
@@ -132,6 +135,9 @@ class OdooSyncStore(engine.SyncStore):
     def save_sync_token(self, calendar, token):
         self.Calendar.browse(calendar.key).sync_token = token or False
 
+    def isolate(self):
+        return self.env.cr.savepoint()
+
     def checkpoint(self):
         if self.commit:
             self.env.cr.commit()  # pylint: disable=invalid-commit
@@ -149,10 +155,14 @@ class OdooSyncStore(engine.SyncStore):
         for values in events.read(SNAPSHOT_FIELDS, load=None):
             event_id = values["id"]
             self.revisions[event_id] = values.pop("google_sync_revision") or 0
+            original_start = values.pop("google_original_start") or None
+            if original_start and values.get("allday"):
+                original_start = original_start.date()
             owner = self.env["res.users"].browse(values.get("user_id") or self.user.id)
             snapshots[event_id] = mapping.OdooEvent.from_odoo_read(
                 values,
                 recurrence_base=event_id in base_ids,
+                original_start=original_start,
                 owner_default_privacy=owner.calendar_default_privacy or None,
             )
         return snapshots
@@ -180,19 +190,25 @@ class OdooSyncStore(engine.SyncStore):
         """Odoo events for Google events this calendar has no link for yet.
 
         Our own inserts carry the Odoo id in their event id; a meeting that
-        another user already brought in is found by its iCalUID. Both end up as
-        one Odoo event, never a duplicate.
+        another user already brought in is found by its iCalUID; a modified
+        occurrence of a series is found in the series by its original start.
+        All end up as one Odoo event, never a duplicate.
         """
         event_by_google_id = {}
-        for item in google_events:
+        instances = [item for item in google_events if item.get("recurringEventId")]
+        for item in instances:
+            occurrence = self._find_occurrence_for(item)
+            if occurrence:
+                event_by_google_id[item["id"]] = occurrence.id
+        singles = [item for item in google_events if not item.get("recurringEventId")]
+        for item in singles:
             odoo_id = engine.odoo_id_from_google_id(self.db_uuid, item["id"])
             if odoo_id:
                 event_by_google_id[item["id"]] = odoo_id
-        uids = {item.get("iCalUID"): item["id"] for item in google_events if item.get("iCalUID")}
+        uids = {item.get("iCalUID"): item["id"] for item in singles if item.get("iCalUID")}
         if uids:
-            for link in self.Link.search(
-                [("ical_uid", "in", list(uids)), ("event_id", "!=", False)]
-            ):
+            links = self.Link.search([("ical_uid", "in", list(uids)), ("event_id", "!=", False)])
+            for link in links:
                 event_by_google_id.setdefault(uids[link.ical_uid], link.event_id.id)
         if not event_by_google_id:
             return {}
@@ -204,6 +220,33 @@ class OdooSyncStore(engine.SyncStore):
             if event_id in snapshots
         }
 
+    def _find_occurrence_for(self, google_event):
+        """The Odoo occurrence a Google instance (exception) stands for."""
+        try:
+            original = recurrence.parse_original_start(google_event.get("originalStartTime"))
+        except mapping.MappingError:
+            return self.Event
+        series = self.Link.search(
+            [
+                ("user_id", "=", self.user.id),
+                ("google_event_id", "=", google_event["recurringEventId"]),
+            ],
+            limit=1,
+        )
+        return self._occurrence_at(series.event_id.recurrence_id, original)
+
+    def _occurrence_at(self, odoo_recurrence, original):
+        if not odoo_recurrence:
+            return self.Event
+        for occurrence in odoo_recurrence.calendar_event_ids:
+            start = occurrence.google_original_start or occurrence.start
+            if isinstance(original, datetime):
+                if start == original:
+                    return occurrence
+            elif start and start.date() == original:
+                return occurrence
+        return self.Event
+
     def apply_incoming(self, calendar, google_event, decision, linked):
         link = linked.ref if linked.link is not None else self.Link
         event = self.Event.browse(linked.odoo.id) if linked.odoo is not None else self.Event
@@ -213,14 +256,16 @@ class OdooSyncStore(engine.SyncStore):
                 self._write_changed(link, {"state": "error", "error_message": decision.error})
             return
         if action == Action.DELETE:
-            self._apply_deletion(calendar, decision, link, event)
-            return
+            return self._apply_deletion(calendar, decision, link, event)
         if action == Action.CREATE:
             event = self._create_event(decision, google_event)
         elif action == Action.UPDATE or (
             action == Action.CONFLICT and decision.conflict.winner == "google"
         ):
             values = self._event_values(decision, update=True)
+            if values and event.recurrence_id and not decision.recurrence:
+                # An exception of a series in Google: change this occurrence only.
+                values["recurrence_update"] = "self_only"
             if values:
                 event.write(values)
         if action == Action.CONFLICT:
@@ -263,7 +308,11 @@ class OdooSyncStore(engine.SyncStore):
             occurrence = self._find_occurrence(calendar, decision)
             if occurrence:
                 occurrence.with_context(**SYNC_CONTEXT).unlink()
-            return
+            if link:
+                link.unlink()
+            return bool(occurrence)
+        if not event and not link:
+            return False
         if event:
             other_links = self.Link.search_count(
                 [("event_id", "=", event.id), ("user_id", "!=", self.user.id)]
@@ -277,6 +326,7 @@ class OdooSyncStore(engine.SyncStore):
                 event.write({"active": False})
         if link:
             link.unlink()
+        return True
 
     def _find_occurrence(self, calendar, decision):
         series = self.Link.search(
@@ -286,15 +336,7 @@ class OdooSyncStore(engine.SyncStore):
             ],
             limit=1,
         )
-        recurrence = series.event_id.recurrence_id
-        if not recurrence:
-            return self.Event
-        original = decision.original_start
-        for occurrence in recurrence.calendar_event_ids:
-            start = occurrence.start_date if occurrence.allday else occurrence.start
-            if start == original:
-                return occurrence
-        return self.Event
+        return self._occurrence_at(series.event_id.recurrence_id, decision.original_start)
 
     def _upsert_link(
         self, calendar, google_event, decision, link, event, *, keep_fingerprint=False
@@ -369,13 +411,16 @@ class OdooSyncStore(engine.SyncStore):
               FROM calendar_event e
               LEFT JOIN calendar_recurrence r ON r.id = e.recurrence_id
               LEFT JOIN crm_google_event_link l ON l.event_id = e.id AND l.user_id = %(uid)s
+              LEFT JOIN crm_google_event_link bl
+                     ON bl.event_id = r.base_event_id AND bl.user_id = %(uid)s
              WHERE e.active
                AND (e.user_id = %(uid)s OR EXISTS (
                         SELECT 1 FROM calendar_event_res_partner_rel rel
                          WHERE rel.calendar_event_id = e.id
                            AND rel.res_partner_id = %(partner)s))
-               AND (e.recurrence_id IS NULL OR r.base_event_id = e.id
-                    OR NOT e.follow_recurrence)
+               AND (e.recurrence_id IS NULL OR r.base_event_id = e.id OR l.id IS NOT NULL
+                    -- an occurrence edited on its own since its series was pushed
+                    OR e.google_sync_revision > COALESCE(bl.odoo_revision, 0))
                AND (e.stop >= %(window_start)s OR e.recurrency)
                AND (l.id IS NULL OR e.google_sync_revision > COALESCE(l.odoo_revision, 0))
             UNION ALL
@@ -405,15 +450,34 @@ class OdooSyncStore(engine.SyncStore):
                     )
             odoo = snapshots.get(event_id)
             revision = self.revisions.get(event_id, 0)
+            series_link = None
+            if odoo is not None and odoo.is_occurrence and not link:
+                # Edited on its own (Odoo keeps follow_recurrence for edits that
+                # do not move it): patched as an instance of its series.
+                odoo = dataclasses.replace(odoo, follow_recurrence=False)
+                series_link, calendar = self._series_link(events.browse(event_id), calendars)
             items.append(
                 engine.OutgoingItem(
                     key=(event_id, link_id),
                     link=_link_state(link, odoo, revision) if link else None,
                     odoo=odoo,
                     calendar=calendar,
+                    series_link=series_link,
                 )
             )
         return items
+
+    def _series_link(self, occurrence, calendars):
+        base = occurrence.recurrence_id.base_event_id
+        link = self.Link.search(
+            [("event_id", "=", base.id), ("user_id", "=", self.user.id)], limit=1
+        )
+        if not link:
+            return None, None
+        calendar = calendars.get(link.calendar_id.id)
+        if calendar is None:
+            calendar = calendars[link.calendar_id.id] = self._calendar_state(link.calendar_id)
+        return _link_state(link), calendar
 
     def apply_outgoing(self, item, decision, result):
         event_id, link_id = item.key

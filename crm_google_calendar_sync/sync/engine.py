@@ -25,6 +25,7 @@ from __future__ import annotations
 import abc
 import base64
 import binascii
+import contextlib
 import logging
 import time
 from collections.abc import Iterable, Sequence
@@ -136,7 +137,9 @@ class SyncStore(abc.ABC):
     def apply_incoming(
         self, calendar: CalendarState, google_event: dict, decision: IncomingDecision, linked
     ) -> None:
-        """Apply a decision of :func:`planner.plan_incoming` to Odoo and the link."""
+        """Apply a decision of :func:`planner.plan_incoming` to Odoo and the link.
+
+        Returns False when Odoo needed no change after all (not counted)."""
 
     @abc.abstractmethod
     def outgoing(self, target: CalendarState | None) -> Iterable[OutgoingItem]:
@@ -151,6 +154,11 @@ class SyncStore(abc.ABC):
     @abc.abstractmethod
     def checkpoint(self) -> None:
         """Make everything applied so far durable (commit)."""
+
+    def isolate(self):
+        """Context manager around one event's changes: a failure inside undoes
+        only that event's changes (a savepoint), never the page's others."""
+        return contextlib.nullcontext()
 
 
 class UserSync:
@@ -226,7 +234,8 @@ class UserSync:
         for item in ordered:
             linked = linked_by_id.get(item["id"]) or Linked(None, None)
             try:
-                self._apply_incoming(calendar, item, linked)
+                with self.store.isolate():
+                    self._apply_incoming(calendar, item, linked)
             except errors.GoogleSyncError:
                 raise
             except Exception:
@@ -255,7 +264,9 @@ class UserSync:
             if decision.error:
                 _logger.info("Skipped Google event: %s", decision.error)
                 self.report.skipped.append((item["id"], decision.error))
-        self.store.apply_incoming(calendar, item, decision, linked)
+        changed = self.store.apply_incoming(calendar, item, decision, linked)
+        if changed is False:
+            return  # e.g. the echo of a deletion we sent ourselves
         if decision.action == Action.CREATE:
             self.report.pulled_created += 1
         elif decision.action == Action.UPDATE:

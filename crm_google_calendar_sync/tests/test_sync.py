@@ -454,3 +454,86 @@ class TestSync(EmulatorMixin, TransactionCase):
         self.assertEqual(len(google), 1)
         self.assertTrue(any("COUNT=4" in line for line in google[0]["recurrence"]))
         self.assertEqual(len(base.recurrence_id.calendar_event_ids), 4)
+
+    def _google_series(self, name, start, count=5):
+        local = start.strftime("%Y-%m-%dT%H:%M:%S")
+        local_end = (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
+        return self.emulator.add_event(
+            "alice@example.com",
+            "alice@example.com",
+            {
+                "summary": name,
+                "start": {"dateTime": local, "timeZone": "UTC"},
+                "end": {"dateTime": local_end, "timeZone": "UTC"},
+                "recurrence": [f"RRULE:FREQ=WEEKLY;COUNT={count}"],
+            },
+        )
+
+    def test_google_series_exceptions_flow_back(self):
+        start = self._future(1).replace(hour=7, minute=0)
+        series = self._google_series("Weekly", start)
+        self.sync()
+        service = self.alice_token._google_client().service
+        instances = (
+            service.events()
+            .instances(calendarId="alice@example.com", eventId=series["id"])
+            .execute()["items"]
+        )
+        self.assertEqual(len(instances), 5)
+        moved, cancelled = instances[1], instances[2]
+        service.events().patch(
+            calendarId="alice@example.com",
+            eventId=moved["id"],
+            body={
+                "summary": "Weekly (verschoben)",
+                "start": {"dateTime": _google_time(start + timedelta(days=8))},
+                "end": {"dateTime": _google_time(start + timedelta(days=8, hours=1))},
+            },
+        ).execute()
+        service.events().delete(calendarId="alice@example.com", eventId=cancelled["id"]).execute()
+        self.sync()
+        events = self.env["calendar.event"].search(
+            [("name", "like", "Weekly"), ("partner_ids", "in", self.alice.partner_id.ids)],
+            order="start",
+        )
+        self.assertEqual(len(events), 4, events.mapped("name"))
+        moved_event = events.filtered(lambda e: e.name == "Weekly (verschoben)")
+        self.assertEqual(moved_event.start, start + timedelta(days=8))
+        self.assertFalse(moved_event.follow_recurrence)
+        self.assertNotIn(start + timedelta(days=14), events.mapped("start"))
+        # Stable afterwards: no more changes either way.
+        report = self.sync()
+        self.assertFalse(report.pulled or report.pushed, report)
+
+    def test_odoo_occurrence_edit_and_delete_reach_google(self):
+        start = self._future(1).replace(hour=8, minute=0)
+        base = self._meeting(
+            self.alice,
+            "Daily",
+            start,
+            recurrency=True,
+            rrule_type="daily",
+            interval=1,
+            end_type="count",
+            count=4,
+        )
+        self.sync()
+        series_id = base.google_link_ids.google_event_id
+        occurrences = base.recurrence_id.calendar_event_ids.sorted("start")
+        second, third = occurrences[1], occurrences[2]
+        second.with_user(self.alice).write(
+            {"name": "Daily (anders)", "recurrence_update": "self_only"}
+        )
+        third.with_user(self.alice).unlink()
+        self.sync()
+        service = self.alice_token._google_client().service
+        instances = (
+            service.events()
+            .instances(calendarId="alice@example.com", eventId=series_id)
+            .execute()["items"]
+        )
+        self.assertEqual(len(instances), 3, [i.get("summary") for i in instances])
+        self.assertIn("Daily (anders)", [i.get("summary") for i in instances])
+        report = self.sync()
+        self.assertFalse(report.pulled or report.pushed, report)
+        self.assertEqual(len(base.recurrence_id.calendar_event_ids), 3)
