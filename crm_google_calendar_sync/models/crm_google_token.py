@@ -59,6 +59,9 @@ class CrmGoogleToken(models.Model):
         "until the user connects again.",
     )
     last_sync = fields.Datetime("Last Synchronisation", readonly=True)
+    last_result = fields.Char(
+        "Last Changes", readonly=True, help="What the last synchronisation with changes did."
+    )
     sync_enabled = fields.Boolean(
         readonly=True,
         help="Set when the user saved their sync settings; the cron syncs only then.",
@@ -338,6 +341,7 @@ class CrmGoogleToken(models.Model):
                 deadline=deadline,
             )
             report = UserSync(client, OdooSyncStore(self), settings).run()
+            self._store_refreshed_tokens(client)
         except errors.InvalidGrant:
             self.env.cr.rollback()
             self._set_error(
@@ -360,5 +364,21 @@ class CrmGoogleToken(models.Model):
         }
         if self.state != "connected" or self.error_message:
             values.update(state="connected", error_message=False)
+        if report.changed_anything:
+            values["last_result"] = self.user_id._google_sync_report_text(report)
         self.sudo().write(values)
         return report
+
+    def _store_refreshed_tokens(self, client):
+        """Keep the access token that the client refreshed by itself (after a
+        401 from Google), so the next cycle does not refresh again."""
+        token = self.sudo()
+        fresh = oauth.token_set_from_credentials(client.credentials, token._token_set())
+        if fresh.access_token and fresh.access_token != token.access_token:
+            token.write(
+                {
+                    "access_token": fresh.access_token,
+                    "refresh_token": fresh.refresh_token or token.refresh_token,
+                    "token_expiry": fresh.expiry,
+                }
+            )

@@ -21,6 +21,8 @@ GOOGLE_SYNC_USER_FIELDS = [
     "google_sync_private",
 ]
 GOOGLE_SYNC_STATUS_FIELDS = [
+    "google_sync_last_result",
+    "google_sync_event_count",
     "google_sync_connected",
     "google_sync_email",
     "google_sync_last_sync",
@@ -50,6 +52,10 @@ class ResUsers(models.Model):
     google_sync_error = fields.Char(compute="_compute_google_sync_status")
     google_sync_last_sync = fields.Datetime(
         "Last Synchronisation", compute="_compute_google_sync_status"
+    )
+    google_sync_last_result = fields.Char("Last Changes", compute="_compute_google_sync_status")
+    google_sync_event_count = fields.Integer(
+        "Synchronised Events", compute="_compute_google_sync_status"
     )
     google_sync_configured = fields.Boolean(compute="_compute_google_sync_configured")
     google_sync_calendar_ids = fields.One2many("crm.google.calendar", "user_id", readonly=True)
@@ -91,6 +97,15 @@ class ResUsers(models.Model):
     def _compute_google_sync_status(self):
         tokens = self.env["crm.google.token"].sudo().search([("user_id", "in", self.ids)])
         token_by_user = {token.user_id.id: token for token in tokens}
+        counts = dict(
+            self.env["crm.google.event.link"]
+            .sudo()
+            ._read_group(
+                [("user_id", "in", self.ids), ("event_id", "!=", False)],
+                ["user_id"],
+                ["__count"],
+            )
+        )
         for user in self:
             token = token_by_user.get(user.id)
             user.google_sync_connected = bool(token)
@@ -98,6 +113,8 @@ class ResUsers(models.Model):
             user.google_sync_state = token.state if token else "not_connected"
             user.google_sync_error = token.error_message if token else False
             user.google_sync_last_sync = token.last_sync if token else False
+            user.google_sync_last_result = token.last_result if token else False
+            user.google_sync_event_count = counts.get(user, 0)
 
     def _compute_google_sync_configured(self):
         configured = self.env["crm.google.token"]._is_configured()
