@@ -4,3 +4,4 @@ from . import crm_google_event_link
 from . import res_users
 from . import res_config_settings
 from . import calendar_event
+from . import calendar_recurrence

@@ -537,3 +537,67 @@ class TestSync(EmulatorMixin, TransactionCase):
         report = self.sync()
         self.assertFalse(report.pulled or report.pushed, report)
         self.assertEqual(len(base.recurrence_id.calendar_event_ids), 3)
+
+    def test_cron_isolates_a_failing_user(self):
+        dave, dave_token = self.connect_user("gcal_dave", "dave@example.com")
+        erin, erin_token = self.connect_user("gcal_erin", "erin@example.com")
+        self._meeting(dave, "Dave trifft", self._future(15))
+        self._meeting(erin, "Erin trifft", self._future(15))
+        self.emulator.revoke_all("dave@example.com")
+        (dave_token | erin_token).write({"next_sync": False, "token_expiry": "2000-01-01"})
+        other_tokens = self.env["crm.google.token"].search(
+            [("id", "not in", (dave_token | erin_token).ids)]
+        )
+        other_tokens.write({"sync_enabled": False})
+        self.env.flush_all()
+        done = self.env["crm.google.token"]._cron_sync()
+        self.assertEqual(done, 2)
+        self.env.invalidate_all()
+        self.assertEqual(dave.google_sync_state, "error")
+        self.assertIn("connect Google again", dave.google_sync_error)
+        self.assertTrue(dave_token.auth_failed)
+        self.assertEqual(erin.google_sync_state, "connected")
+        erin_names = [e["summary"] for e in self.emulator.list_events_raw("erin@example.com")]
+        self.assertIn("Erin trifft", erin_names)
+        # The failed user waits for a reconnect instead of failing every 5 minutes.
+        self.assertNotIn(
+            dave_token,
+            self.env["crm.google.token"].search(self.env["crm.google.token"]._due_domain()),
+        )
+
+    def test_this_and_following_split_in_odoo(self):
+        start = self._future(1).replace(hour=10, minute=0)
+        base = self._meeting(
+            self.alice,
+            "Serie",
+            start,
+            recurrency=True,
+            rrule_type="daily",
+            interval=1,
+            end_type="count",
+            count=6,
+        )
+        self.sync()
+        occurrences = base.recurrence_id.calendar_event_ids.sorted("start")
+        occurrences[3].with_user(self.alice).write(
+            {"name": "Serie neu", "recurrence_update": "future_events"}
+        )
+        self.sync()
+        google = [
+            e
+            for e in self.emulator.list_events_raw("alice@example.com")
+            if (e.get("summary") or "").startswith("Serie") and e.get("recurrence")
+        ]
+        self.assertEqual(sorted(e["summary"] for e in google), ["Serie", "Serie neu"])
+        service = self.alice_token._google_client().service
+        counts = {
+            e["summary"]: len(
+                service.events()
+                .instances(calendarId="alice@example.com", eventId=e["id"])
+                .execute()["items"]
+            )
+            for e in google
+        }
+        self.assertEqual(counts, {"Serie": 3, "Serie neu": 3})
+        report = self.sync()
+        self.assertFalse(report.pulled or report.pushed, report)
