@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..sync import recurrence
 
@@ -69,11 +70,15 @@ class CalendarEvent(models.Model):
     )
 
     def init(self):
-        super().init()
-        self.env.cr.execute(f"CREATE SEQUENCE IF NOT EXISTS {REVISION_SEQUENCE}")
+        result = super().init()
+        # The name is a module constant, never user input; DDL takes no parameters.
+        self.env.cr.execute(
+            SQL("CREATE SEQUENCE IF NOT EXISTS %s", SQL.identifier(REVISION_SEQUENCE))
+        )
+        return result
 
     def _next_google_revision(self):
-        self.env.cr.execute(f"SELECT nextval('{REVISION_SEQUENCE}')")
+        self.env.cr.execute("SELECT nextval(%s)", [REVISION_SEQUENCE])
         return self.env.cr.fetchone()[0]
 
     @api.model_create_multi

@@ -40,9 +40,8 @@ class CalendarRecurrence(models.Model):
             if bases:
                 bases.flush_recordset()
                 self.env.cr.execute(
-                    f"UPDATE calendar_event SET google_sync_revision = nextval('{REVISION_SEQUENCE}')"
-                    " WHERE id IN %s",
-                    [tuple(bases.ids)],
+                    "UPDATE calendar_event SET google_sync_revision = nextval(%s) WHERE id IN %s",
+                    [REVISION_SEQUENCE, tuple(bases.ids)],
                 )
                 bases.invalidate_recordset(["google_sync_revision"])
         return result
