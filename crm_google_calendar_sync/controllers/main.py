@@ -22,6 +22,8 @@ _logger = logging.getLogger(__name__)
 SESSION_KEY = "crm_google_calendar_sync_oauth"
 STATE_LIFETIME = 600  # seconds between "connect" and Google's redirect back
 MAX_PENDING_STATES = 5
+# The sync settings page (server action crm_google_calendar_sync.action_google_sync_settings).
+SETTINGS_URL = "/odoo/google-calendar-sync"
 
 
 class GoogleCalendarSyncController(http.Controller):
@@ -132,8 +134,7 @@ class GoogleCalendarSyncController(http.Controller):
         token.google_email = primary.get("id") if primary else False
         calendars = request.env["crm.google.calendar"]._sync_calendar_list(user, google_calendars)
         user._google_sync_apply_default_choices(calendars)
-        action = request.env.ref("crm_google_calendar_sync.action_google_sync_settings")
-        return request.redirect(f"/odoo/action-{action.id}")
+        return request.redirect(SETTINGS_URL)
 
     # ------------------------------------------------------------------
     def _pending_states(self):

@@ -23,6 +23,7 @@ REFRESH_MARGIN = timedelta(minutes=5)
 HTTP_TIMEOUT = 20
 DEFAULT_WINDOW_DAYS = 30
 SYNC_INTERVAL = timedelta(minutes=5)
+CALENDAR_LIST_MAX_AGE = timedelta(hours=6)
 # One cron run handles at most this many users and stops starting new ones
 # after CRON_TIME_BUDGET seconds; _notify_progress makes Odoo re-trigger the
 # cron at once for the rest, so thousands of users spread over runs/workers.
@@ -59,6 +60,7 @@ class CrmGoogleToken(models.Model):
         "until the user connects again.",
     )
     last_sync = fields.Datetime("Last Synchronisation", readonly=True)
+    calendar_list_checked = fields.Datetime(readonly=True)
     last_result = fields.Char(
         "Last Changes", readonly=True, help="What the last synchronisation with changes did."
     )
@@ -249,28 +251,52 @@ class CrmGoogleToken(models.Model):
 
     @api.model
     def _cron_sync(self):
-        """Synchronise the users whose turn has come, each in its own transaction."""
+        """Synchronise the users whose turn has come, each in its own transaction.
+
+        An idle user costs no database write of its own: the run records the
+        time of its visit for all users it handled in one UPDATE at the end,
+        and reports its progress once, so that Odoo re-triggers the cron at
+        once when users are left (large installations spread over several runs
+        and workers).
+        """
         started = time.monotonic()
         tokens = self.sudo().search(
             self._due_domain(), order="next_sync, id", limit=CRON_BATCH_SIZE
         )
         total = self.sudo().search_count(self._due_domain())
-        done = 0
+        visited = []
         for token_id in tokens.ids:
             if time.monotonic() - started > CRON_TIME_BUDGET:
                 break
-            self._sync_token_isolated(token_id)
-            done += 1
-            self.env["ir.cron"]._notify_progress(done=done, remaining=max(total - done, 0))
-        return done
+            ran, _report = self._sync_token_isolated(token_id)
+            if ran:
+                visited.append(token_id)
+        if visited:
+            self.env.cr.execute(
+                """UPDATE crm_google_token
+                      SET last_sync = clock_timestamp() AT TIME ZONE 'UTC',
+                          next_sync = clock_timestamp() AT TIME ZONE 'UTC' + %s
+                    WHERE id = ANY(%s) AND NOT auth_failed""",
+                [SYNC_INTERVAL, visited],
+            )
+            self.invalidate_model(["last_sync", "next_sync"])
+        self.env["ir.cron"]._notify_progress(
+            done=len(visited), remaining=max(total - len(visited), 0)
+        )
+        return len(visited)
 
     @api.model
-    def _sync_token_isolated(self, token_id, deadline=None):
+    def _sync_token_isolated(self, token_id, deadline=None, manual=False):
         """Sync one user in a cursor of its own: its failure rolls back only itself.
 
         Returns ``(ran, report)``: ``ran`` is False when another worker holds
         the user (or the token is gone); ``report`` is the engine's report or
-        None when Google could not be used.
+        None when Google could not be used (the reason is then in the token's
+        ``error_message``). ``manual``: started by the user ("Sync now"), which
+        also (re)starts the scheduled sync and records the visit.
+
+        Callers must not hold row locks on the token (no writes to it in their
+        own transaction before), or this cursor would wait for them.
         """
         with self.env.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
@@ -280,8 +306,16 @@ class CrmGoogleToken(models.Model):
                     return False, None
                 # Messages stored for the user are written in the user's language.
                 token = token.with_context(lang=token.user_id.lang or "en_US")
+                if manual:
+                    token.write(
+                        {
+                            "sync_enabled": True,
+                            "auth_failed": False,
+                            "last_sync": fields.Datetime.now(),
+                        }
+                    )
                 try:
-                    return True, token._sync(deadline=deadline)
+                    return True, token._sync(deadline=deadline, manual=manual)
                 except Exception:
                     cr.rollback()
                     _logger.exception("Google sync of user %s failed", token.user_id.id)
@@ -317,7 +351,7 @@ class CrmGoogleToken(models.Model):
         )
         return fields.Datetime.now() - timedelta(days=days)
 
-    def _sync(self, deadline=None):
+    def _sync(self, deadline=None, manual=False):
         """One sync cycle of this user (called with the user lock held).
 
         Returns the engine's report, or None when Google could not be used.
@@ -330,8 +364,13 @@ class CrmGoogleToken(models.Model):
         user = self.user_id
         try:
             client = self._google_client()
-            google_calendars = client.list_calendars()
-            self.env["crm.google.calendar"]._sync_calendar_list(user, google_calendars)
+            checked = self.calendar_list_checked
+            if manual or not checked or checked < fields.Datetime.now() - CALENDAR_LIST_MAX_AGE:
+                # The calendar list rarely changes: reading it every cycle would
+                # double the requests of an idle user.
+                google_calendars = client.list_calendars()
+                self.env["crm.google.calendar"]._sync_calendar_list(user, google_calendars)
+                self.sudo().calendar_list_checked = fields.Datetime.now()
             settings = SyncSettings(
                 user_tz=user.tz or "UTC",
                 self_email=self.google_email or None,
@@ -358,15 +397,16 @@ class CrmGoogleToken(models.Model):
             self._set_error(user._google_sync_error_text(exc))
             self._schedule_next()
             return None
-        values = {
-            "last_sync": fields.Datetime.now(),
-            "next_sync": fields.Datetime.now() + SYNC_INTERVAL,
-        }
+        # Nothing is written for an idle cycle: the cron records its visit for
+        # all users at once (see _cron_sync).
+        values = {}
         if self.state != "connected" or self.error_message:
             values.update(state="connected", error_message=False)
         if report.changed_anything:
             values["last_result"] = self.user_id._google_sync_report_text(report)
-        self.sudo().write(values)
+        if values:
+            values["last_sync"] = fields.Datetime.now()
+            self.sudo().write(values)
         return report
 
     def _store_refreshed_tokens(self, client):

@@ -231,19 +231,20 @@ class ResUsers(models.Model):
             raise UserError(self.env._("Connect your Google account first."))
         if not (self.google_sync_source_calendar_ids or self.google_sync_target_calendar_id):
             raise UserError(self.env._("Choose the Google calendars to synchronise first."))
-        token.sync_enabled = True
-        # Flush the settings so the sync's own cursor sees them.
-        self.env.flush_all()
         deadline = time.monotonic() + SYNC_NOW_SECONDS
-        ran, report = self.env["crm.google.token"]._sync_token_isolated(token.id, deadline)
+        ran, report = self.env["crm.google.token"]._sync_token_isolated(
+            token.id, deadline, manual=True
+        )
         if not ran:
             return self._google_sync_notify(
                 self.env._("A synchronisation of your calendar is already running."), "warning"
             )
         if report is None:
-            token.invalidate_recordset()
+            # The sync's own cursor committed the reason; read it fresh.
+            with self.env.registry.cursor() as cr:
+                error = self.env(cr=cr)["crm.google.token"].sudo().browse(token.id).error_message
             return self._google_sync_notify(
-                token.error_message or self.env._("The synchronisation failed."), "danger"
+                error or self.env._("The synchronisation failed."), "danger"
             )
         return self._google_sync_notify(self._google_sync_report_text(report), "success")
 

@@ -169,6 +169,7 @@ class UserSync:
         self.store = store
         self.settings = settings
         self.report = SyncReport()
+        self._pulled_items = 0
 
     # ------------------------------------------------------------------
     def run(self) -> SyncReport:
@@ -210,13 +211,18 @@ class UserSync:
         if not sync_token:
             kwargs["time_min"] = self.settings.window_start
         clean = True
+        self._pulled_items = 0
         for page in self.client.iter_event_pages(calendar.google_id, **kwargs):
+            self._pulled_items += len(page.items)
             clean &= self._apply_page(calendar, page.items)
             self.store.checkpoint()
             if page.is_last:
                 new_token = page.next_sync_token
-                # An unchanged token needs no write: idle cycles write nothing.
-                if clean and new_token and new_token != sync_token:
+                # Google hands out a new token on every list, but the old one stays
+                # valid while nothing changed: keeping it makes idle cycles write
+                # nothing. (An expired token costs one windowed full list.)
+                changed = self._pulled_items or not sync_token
+                if clean and new_token and new_token != sync_token and changed:
                     self.store.save_sync_token(calendar, new_token)
                     calendar.sync_token = new_token
                     self.store.checkpoint()

@@ -401,16 +401,24 @@ class TestSync(EmulatorMixin, TransactionCase):
         self.assertEqual(in_travel[0]["location"], "BER")
         primary_names = [e["summary"] for e in self.emulator.list_events_raw(carol_email)]
         self.assertNotIn("Flug", primary_names)
-        # Second cycle with no changes: one list per calendar, nothing written.
+        # The next cycle reads our own push back (an echo) and changes nothing.
+        report = self.sync(carol_token)
+        self.assertFalse(report.pulled or report.pushed, report)
+        # A cycle with no changes: one list per calendar, nothing written.
         self.emulator.reset_requests()
-        self.env.cr.execute("SELECT max(write_date) FROM crm_google_event_link")
-        before = self.env.cr.fetchone()[0]
+        write_dates = """
+            SELECT (SELECT max(write_date) FROM crm_google_event_link),
+                   (SELECT max(write_date) FROM crm_google_calendar),
+                   (SELECT max(write_date) FROM crm_google_token),
+                   (SELECT max(write_date) FROM calendar_event),
+                   (SELECT count(*) FROM calendar_event)"""
+        self.env.cr.execute(write_dates)
+        before = self.env.cr.fetchone()
         self.sync(carol_token)
         api_calls = [r.api_call for r in self.emulator.requests if r.api_call]
-        self.assertEqual(api_calls.count("events.list"), 4)
-        self.assertFalse([c for c in api_calls if c.startswith("events.") and c != "events.list"])
-        self.env.cr.execute("SELECT max(write_date) FROM crm_google_event_link")
-        self.assertEqual(self.env.cr.fetchone()[0], before)
+        self.assertEqual(api_calls, ["events.list"] * 4)
+        self.env.cr.execute(write_dates)
+        self.assertEqual(self.env.cr.fetchone(), before, "an idle cycle writes nothing")
 
     def test_recurring_series_both_ways(self):
         start = self._future(2).replace(hour=9, minute=0)
