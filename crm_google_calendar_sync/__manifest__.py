@@ -22,6 +22,9 @@
         "views/res_users_views.xml",
         "views/oauth_templates.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["crm_google_calendar_sync/static/tests/tours/**/*"],
+    },
     "installable": True,
     "application": False,
 }

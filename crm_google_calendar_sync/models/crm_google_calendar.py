@@ -96,4 +96,15 @@ class CrmGoogleCalendar(models.Model):
         gone = existing.filtered(lambda cal: cal.active and cal.google_id not in seen)
         if gone:
             gone.write({"active": False})
+            # Unselect them, or the user could never untick a calendar the
+            # page no longer shows; the token tells the user what happened.
+            user_all = user.sudo().with_context(active_test=False)
+            choices = {
+                "google_sync_source_calendar_ids": [(3, cal.id) for cal in gone],
+            }
+            if user_all.google_sync_target_calendar_id in gone:
+                choices["google_sync_target_calendar_id"] = False
+            user_all.with_context(crm_google_sync_defaults=True).write(choices)
+            token = self.env["crm.google.token"].sudo().search([("user_id", "=", user.id)])
+            token._report_calendar_problem(gone)
         return self.sudo().search([("user_id", "=", user.id)])

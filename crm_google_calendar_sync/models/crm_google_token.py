@@ -54,6 +54,9 @@ class CrmGoogleToken(models.Model):
         readonly=True,
     )
     error_message = fields.Char(readonly=True)
+    calendar_problem = fields.Boolean(
+        readonly=True, help="A chosen calendar vanished; cleared when the user saves choices."
+    )
     auth_failed = fields.Boolean(
         readonly=True,
         help="Google refused the authorisation (revoked or expired): the sync waits "
@@ -400,7 +403,11 @@ class CrmGoogleToken(models.Model):
         # Nothing is written for an idle cycle: the cron records its visit for
         # all users at once (see _cron_sync).
         values = {}
-        if self.state != "connected" or self.error_message:
+        if report.unavailable_calendars:
+            self._report_calendar_problem(
+                self.env["crm.google.calendar"].browse(report.unavailable_calendars)
+            )
+        elif (self.state != "connected" or self.error_message) and not self.calendar_problem:
             values.update(state="connected", error_message=False)
         if report.changed_anything:
             values["last_result"] = self.user_id._google_sync_report_text(report)
@@ -408,6 +415,23 @@ class CrmGoogleToken(models.Model):
             values["last_sync"] = fields.Datetime.now()
             self.sudo().write(values)
         return report
+
+    def _report_calendar_problem(self, calendars):
+        """Tell the user that chosen calendars are gone; the message stays until
+        they save their calendar choices again."""
+        for token in self.sudo():
+            token.write(
+                {
+                    "state": "error",
+                    "calendar_problem": True,
+                    "error_message": token.env._(
+                        "Google no longer gives access to the calendar(s) %(names)s (deleted, "
+                        "unsubscribed or no longer shared). Nothing was deleted; please check "
+                        "your calendar choices in your preferences and save them.",
+                        names=", ".join(f"“{name}”" for name in calendars.mapped("name")),
+                    ),
+                }
+            )
 
     def _store_refreshed_tokens(self, client):
         """Keep the access token that the client refreshed by itself (after a

@@ -151,7 +151,12 @@ class ResUsers(models.Model):
                     token
                     and user.google_sync_target_calendar_id | user.google_sync_source_calendar_ids
                 ):
-                    token.write({"sync_enabled": True, "next_sync": fields.Datetime.now()})
+                    values = {"sync_enabled": True, "next_sync": fields.Datetime.now()}
+                    if token.calendar_problem:
+                        values.update(
+                            calendar_problem=False, state="connected", error_message=False
+                        )
+                    token.write(values)
         return res
 
     def _google_sync_apply_default_choices(self, calendars):

@@ -138,6 +138,11 @@ class OdooSyncStore(engine.SyncStore):
     def isolate(self):
         return self.env.cr.savepoint()
 
+    def calendar_unavailable(self, calendar, error):
+        # Re-read the calendar list next cycle: it shows whether the calendar was
+        # deleted (archived then) or only its sharing changed.
+        self.token.sudo().calendar_list_checked = False
+
     def checkpoint(self):
         if self.commit:
             self.env.cr.commit()  # pylint: disable=invalid-commit

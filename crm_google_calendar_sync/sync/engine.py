@@ -103,6 +103,7 @@ class SyncReport:
     skipped: list = field(default_factory=list)  # (google or odoo id, reason)
     errors: list = field(default_factory=list)  # plain-language codes for the user
     incomplete: bool = False  # stopped by the deadline, the rest follows next cycle
+    unavailable_calendars: list = field(default_factory=list)  # CalendarState keys
     full_resyncs: int = 0
 
     @property
@@ -115,7 +116,14 @@ class SyncReport:
 
     @property
     def changed_anything(self):
-        return bool(self.pulled or self.pushed or self.conflicts or self.skipped or self.errors)
+        return bool(
+            self.pulled
+            or self.pushed
+            or self.conflicts
+            or self.skipped
+            or self.errors
+            or self.unavailable_calendars
+        )
 
 
 class SyncStore(abc.ABC):
@@ -155,6 +163,9 @@ class SyncStore(abc.ABC):
     def checkpoint(self) -> None:
         """Make everything applied so far durable (commit)."""
 
+    def calendar_unavailable(self, calendar: CalendarState, error: Exception) -> None:
+        """Google refused to list ``calendar`` (404/403); remember it for the user."""
+
     def isolate(self):
         """Context manager around one event's changes: a failure inside undoes
         only that event's changes (a savepoint), never the page's others."""
@@ -178,7 +189,16 @@ class UserSync:
         for calendar in calendars:
             if self._out_of_time():
                 break
-            self.pull(calendar)
+            try:
+                self.pull(calendar)
+            except (errors.NotFound, errors.Forbidden) as exc:
+                # Deleted, unsubscribed or no longer shared: the other calendars
+                # go on; nothing is deleted on either side.
+                _logger.info("A Google calendar is not available: %s", type(exc).__name__)
+                self.report.unavailable_calendars.append(calendar.key)
+                self.store.calendar_unavailable(calendar, exc)
+                if calendar.is_target:
+                    target = None
         if not self._out_of_time():
             self.push(target, {cal.key: cal for cal in calendars})
         return self.report

@@ -1,3 +1,6 @@
 from . import test_install
 from . import test_access
 from . import test_sync
+from . import test_oauth_flow
+from . import test_rpc_access
+from . import test_tour

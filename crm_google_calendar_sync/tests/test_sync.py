@@ -609,3 +609,56 @@ class TestSync(EmulatorMixin, TransactionCase):
         self.assertEqual(counts, {"Serie": 3, "Serie neu": 3})
         report = self.sync()
         self.assertFalse(report.pulled or report.pushed, report)
+
+    def test_deleted_source_calendar_does_not_stop_the_others(self):
+        frank_email = "frank@example.com"
+        self.emulator.add_account(frank_email)
+        project = self.emulator.add_calendar(frank_email, summary="Projekt")
+        frank, frank_token = self.connect_user(
+            "gcal_frank", frank_email, sources=[frank_email, project]
+        )
+        start = self._future(16)
+        for calendar_id, name in ((project, "Projekttermin"), (frank_email, "Eigener Termin")):
+            self.emulator.add_event(
+                frank_email,
+                calendar_id,
+                {
+                    "summary": name,
+                    "start": {"dateTime": _google_time(start)},
+                    "end": {"dateTime": _google_time(start + timedelta(hours=1))},
+                },
+            )
+        self.sync(frank_token)
+        self.assertEqual(len(self.events_of(frank)), 2)
+        frank_token._google_client().delete_calendar(project)
+        self.emulator.add_event(
+            frank_email,
+            frank_email,
+            {
+                "summary": "Danach",
+                "start": {"dateTime": _google_time(start)},
+                "end": {"dateTime": _google_time(start + timedelta(hours=2))},
+            },
+        )
+        report = self.sync(frank_token)
+        self.assertEqual(len(report.unavailable_calendars), 1)
+        self.assertIn("Danach", self.events_of(frank).mapped("name"))
+        self.assertIn("Projekttermin", self.events_of(frank).mapped("name"), "nothing deleted")
+        self.assertEqual(frank.google_sync_state, "error")
+        self.assertIn("Projekt", frank.google_sync_error)
+        # Next cycle re-reads the calendar list: the deleted calendar is archived.
+        self.sync(frank_token)
+        calendar = (
+            self.env["crm.google.calendar"]
+            .with_context(active_test=False)
+            .search([("google_id", "=", project)])
+        )
+        self.assertFalse(calendar.active)
+        self.assertNotIn(
+            calendar, frank.with_context(active_test=False).google_sync_source_calendar_ids
+        )
+        self.sync(frank_token)
+        self.assertEqual(frank.google_sync_state, "error", "shown until the user saves choices")
+        frank.with_user(frank).write({"google_sync_private": False})
+        frank.invalidate_recordset()
+        self.assertEqual(frank.google_sync_state, "connected")
