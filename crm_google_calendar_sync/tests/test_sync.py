@@ -662,3 +662,39 @@ class TestSync(EmulatorMixin, TransactionCase):
         frank.with_user(frank).write({"google_sync_private": False})
         frank.invalidate_recordset()
         self.assertEqual(frank.google_sync_state, "connected")
+
+    def test_this_and_following_split_in_google(self):
+        start = self._future(1).replace(hour=6, minute=0)
+        series = self._google_series("Sprint", start, count=6)
+        self.sync()
+        self.assertEqual(len(self.events_of(self.alice).filtered(lambda e: e.name == "Sprint")), 6)
+        # Google's "this and following": the old series ends, a new one starts.
+        split_at = start + timedelta(weeks=3)
+        until = (split_at - timedelta(seconds=1)).strftime("%Y%m%dT%H%M%SZ")
+        service = self.alice_token._google_client().service
+        service.events().patch(
+            calendarId="alice@example.com",
+            eventId=series["id"],
+            body={"recurrence": [f"RRULE:FREQ=WEEKLY;UNTIL={until}"]},
+        ).execute()
+        service.events().insert(
+            calendarId="alice@example.com",
+            body={
+                "id": series["id"] + "r" + split_at.strftime("%Y%m%d"),
+                "summary": "Sprint (neu)",
+                "start": {"dateTime": split_at.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
+                "end": {
+                    "dateTime": (split_at + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S"),
+                    "timeZone": "UTC",
+                },
+                "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=3"],
+            },
+        ).execute()
+        self.sync()
+        events = self.events_of(self.alice)
+        old = events.filtered(lambda e: e.name == "Sprint")
+        new = events.filtered(lambda e: e.name == "Sprint (neu)")
+        self.assertEqual((len(old), len(new)), (3, 3))
+        self.assertNotEqual(old.recurrence_id, new.recurrence_id)
+        report = self.sync()
+        self.assertFalse(report.pulled or report.pushed, report)
