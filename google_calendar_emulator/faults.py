@@ -18,6 +18,7 @@ class Fault:
     retry_after: float = None
     delay: float = None
     in_batch: bool = None
+    skip: int = 0  # let this many matching requests pass before the fault applies
     hits: int = 0
 
     def matches(self, method, path, in_batch):
@@ -39,13 +40,17 @@ class Faults:
         self._rng = random.Random(0)
 
     def add(self, kind, *, method=None, path=None, times=1, probability=None,
-            retry_after=None, delay=None, in_batch=None):
-        """Register a fault; returns it (its `hits` attribute counts applications)."""
+            retry_after=None, delay=None, in_batch=None, skip=0):
+        """Register a fault; returns it (its `hits` attribute counts applications).
+
+        ``skip=k`` lets the first k matching requests pass untouched (counted before
+        ``probability`` is drawn): "fail the (k+1)-th call" for crash-point tests.
+        """
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {sorted(KINDS)}")
         fault = Fault(kind=kind, method=method, path=re.compile(path) if path else None,
                       times=times, probability=probability, retry_after=retry_after,
-                      delay=delay, in_batch=in_batch)
+                      delay=delay, in_batch=in_batch, skip=int(skip or 0))
         with self._lock:
             self._faults.append(fault)
         return fault
@@ -70,6 +75,9 @@ class Faults:
                 if fault.times is not None and fault.times <= 0:
                     continue
                 if not fault.matches(method, path, in_batch):
+                    continue
+                if fault.skip > 0:
+                    fault.skip -= 1
                     continue
                 if fault.probability is not None and self._rng.random() >= fault.probability:
                     continue

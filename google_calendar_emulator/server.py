@@ -254,6 +254,15 @@ class EmulatorServer:
         with self.lock:
             return self.backend.seed_event(email, calendar_id, body)
 
+    def add_event_unvalidated(self, email, calendar_id, body):
+        """Test-only: store ``body`` without validation (payloads Google would reject).
+
+        Still assigns etag/updated/created/sequence (and an id when absent) and the
+        event shows up in lists and sync-token results. Returns the stored body.
+        """
+        with self.lock:
+            return self.backend.inject_event(email, calendar_id, body)
+
     def get_event_raw(self, calendar_id, event_id):
         with self.lock:
             calendar = self.backend.calendars.get(calendar_id)

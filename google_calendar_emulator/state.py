@@ -261,6 +261,30 @@ class Backend:
         stored = self._create_event(calendar, account, body, event_id)
         return copy.deepcopy(stored.body)
 
+    def inject_event(self, email, calendar_id, body):
+        """Test-only: store ``body`` as it is, without any validation.
+
+        For payloads Google itself would never accept (hostile-input tests).
+        Only id, etag, updated, created and sequence are filled in when absent
+        (``id`` is kept even when empty or not a string, so events without an id
+        can be listed); the event appears in lists and incremental syncs.
+        """
+        self.accounts[email]  # noqa: B018 - the account must exist, like seed_event
+        calendar = self.calendars[calendar_id]
+        body = copy.deepcopy(body)
+        now = rfc3339(self.now())
+        if "id" not in body:
+            body["id"] = random_id(26)
+        body.setdefault("kind", "calendar#event")
+        body["etag"] = self.new_etag()
+        body.setdefault("updated", now)
+        body.setdefault("created", now)
+        body.setdefault("sequence", 0)
+        key = body["id"] if isinstance(body["id"], str) and body["id"] else random_id(26)
+        record = StoredEvent(body=body, seq=self.next_seq())
+        calendar.events[key] = record
+        return copy.deepcopy(body)
+
     # ------------------------------------------------------------------ lookups
     def _calendar(self, ctx, calendar_id):
         if calendar_id == "primary":
@@ -519,13 +543,14 @@ class Backend:
                 keep |= {"recurringEventId", "originalStartTime"}
             return {key: value for key, value in out.items() if key in keep}
         organizer = out.get("organizer")
-        if organizer and organizer.get("email") == calendar.id:
+        if isinstance(organizer, dict) and organizer.get("email") == calendar.id:
             organizer["self"] = True
-        for attendee in out.get("attendees") or []:
-            if attendee.get("email") == calendar.id:
+        attendees = out.get("attendees")
+        for attendee in attendees if isinstance(attendees, list) else []:
+            if isinstance(attendee, dict) and attendee.get("email") == calendar.id:
                 attendee["self"] = True
         creator = out.get("creator")
-        if creator and creator.get("email") == calendar.id:
+        if isinstance(creator, dict) and creator.get("email") == calendar.id:
             creator["self"] = True
         private = out.get("visibility") in ("private", "confidential")
         if role == "freeBusyReader" or (private and ROLE_RANK[role] < ROLE_RANK["writer"]):
@@ -882,7 +907,13 @@ class Backend:
                         continue
                     selected.append((self.event_bounds(calendar, instance)[0], instance))
                 continue
-            start, end = self.event_bounds(calendar, body)
+            try:
+                start, end = self.event_bounds(calendar, body)
+                if start.tzinfo is None or end.tzinfo is None:
+                    raise TypeError("naive event time")
+            except Exception:  # noqa: BLE001 - an injected (unvalidated) event
+                selected.append((_FAR_PAST, body))
+                continue
             if not incremental:
                 if body.get("recurrence") and not cancelled:
                     if (time_min or time_max) and not self._expand(
@@ -1117,6 +1148,10 @@ class Backend:
         "calendars.delete": "calendars_delete",
         "calendars.patch": "calendars_patch",
     }
+
+
+# Sort key of injected events whose times cannot be read (see inject_event).
+_FAR_PAST = dt.datetime(1, 1, 1, tzinfo=dt.timezone.utc)
 
 
 def _merge_patch(target, patch):

@@ -21,6 +21,7 @@ _logger = logging.getLogger(__name__)
 # starts with a token that expires half-way through.
 REFRESH_MARGIN = timedelta(minutes=5)
 HTTP_TIMEOUT = 20
+RETRY_BUDGET_SECONDS = 60
 DEFAULT_WINDOW_DAYS = 30
 SYNC_INTERVAL = timedelta(minutes=5)
 CALENDAR_LIST_MAX_AGE = timedelta(hours=6)
@@ -32,6 +33,14 @@ CRON_TIME_BUDGET = 240
 # Key space of the PostgreSQL advisory locks that keep one user from being
 # synchronised twice at the same time (cron workers, "Sync now").
 ADVISORY_LOCK_CLASS = 0x6743616C  # "gCal"
+
+
+def _float_param(params, name, default):
+    try:
+        return float(params.get_param(f"crm_google_calendar_sync.{name}") or default)
+    except ValueError:
+        _logger.warning("Ignoring the invalid system parameter crm_google_calendar_sync.%s", name)
+        return default
 
 
 class CrmGoogleToken(models.Model):
@@ -202,13 +211,27 @@ class CrmGoogleToken(models.Model):
         return token._token_set()
 
     def _google_client(self):
-        """A Calendar API client for this user, with a valid access token."""
-        from ..sync.google_client import GoogleCalendarClient
+        """A Calendar API client for this user, with a valid access token.
+
+        System parameters ``crm_google_calendar_sync.http_timeout`` (seconds per
+        HTTP call) and ``crm_google_calendar_sync.retry_budget_seconds`` (time
+        one user's cycle may spend waiting for retries, so a throttled user
+        cannot hold up the cron) tune it.
+        """
+        from ..sync import google_client
 
         self.ensure_one()
+        params = self.env["ir.config_parameter"].sudo()
+        timeout = _float_param(params, "http_timeout", HTTP_TIMEOUT)
+        budget = _float_param(params, "retry_budget_seconds", RETRY_BUDGET_SECONDS)
         token_set = self._get_valid_token_set()
         credentials = oauth.credentials_for(self._get_client_config(), token_set)
-        return GoogleCalendarClient(credentials, self._get_api_root(), timeout=HTTP_TIMEOUT)
+        return google_client.GoogleCalendarClient(
+            credentials,
+            self._get_api_root(),
+            timeout=timeout,
+            budget=google_client.RetryBudget(budget),
+        )
 
     def _set_error(self, message, auth_failed=False):
         for token in self.sudo():
@@ -403,9 +426,27 @@ class CrmGoogleToken(models.Model):
         # Nothing is written for an idle cycle: the cron records its visit for
         # all users at once (see _cron_sync).
         values = {}
+        target = user.google_sync_target_calendar_id
+        forbidden = {"forbidden", "requiredAccessLevel", "insufficientPermissions"}
+        if forbidden & set(report.errors) or any(
+            reason == "no_writable_calendar" for _key, reason in report.skipped
+        ):
+            # Sharing changed in Google: re-read the calendar list next cycle.
+            self.sudo().calendar_list_checked = False
         if report.unavailable_calendars:
             self._report_calendar_problem(
                 self.env["crm.google.calendar"].browse(report.unavailable_calendars)
+            )
+        elif target and not target.is_writable:
+            self._report_calendar_problem(
+                target,
+                self.env._(
+                    "Odoo can no longer write into the Google calendar “%(name)s” (you may "
+                    "only read it now). Nothing was deleted; please choose another calendar "
+                    "for your Odoo meetings in your preferences.",
+                    name=target.name,
+                ),
+                sticky=False,
             )
         elif (self.state != "connected" or self.error_message) and not self.calendar_problem:
             values.update(state="connected", error_message=False)
@@ -416,15 +457,17 @@ class CrmGoogleToken(models.Model):
             self.sudo().write(values)
         return report
 
-    def _report_calendar_problem(self, calendars):
-        """Tell the user that chosen calendars are gone; the message stays until
-        they save their calendar choices again."""
+    def _report_calendar_problem(self, calendars, message=None, sticky=True):
+        """Tell the user that chosen calendars are gone or read-only. A ``sticky``
+        message stays until they save their calendar choices again; otherwise it
+        goes away by itself once Google gives access again."""
         for token in self.sudo():
             token.write(
                 {
                     "state": "error",
-                    "calendar_problem": True,
-                    "error_message": token.env._(
+                    "calendar_problem": sticky,
+                    "error_message": message
+                    or token.env._(
                         "Google no longer gives access to the calendar(s) %(names)s (deleted, "
                         "unsubscribed or no longer shared). Nothing was deleted; please check "
                         "your calendar choices in your preferences and save them.",

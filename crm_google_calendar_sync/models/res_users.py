@@ -310,6 +310,8 @@ class ResUsers(models.Model):
     @api.model
     def _google_sync_error_text(self, exc):
         """A plain-language message for a sync exception, without secrets."""
+        if isinstance(exc, errors.RetryBudgetExhausted) and exc.last_error:
+            exc = exc.last_error
         if isinstance(exc, errors.InvalidGrant):
             return self.env._(
                 "Google no longer accepts the authorisation (access was revoked or has "

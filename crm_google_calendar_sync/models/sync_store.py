@@ -509,6 +509,12 @@ class OdooSyncStore(engine.SyncStore):
                 self._push_failed(link, result)
             return
         if not result.ok:
+            if decision.action == Action.PATCH and result.not_found and link:
+                # The Google copy is gone (e.g. its calendar was deleted): forget
+                # the link, keep the event; the next push inserts it again into
+                # the current target calendar, with its deterministic id.
+                link.unlink()
+                return
             self._push_failed(link, result)
             return
         body = result.body or {}

@@ -409,7 +409,9 @@ class UserSync:
         if current is None or calendar is None:
             self.report.errors.append("conditionNotMet")
             return
-        self._apply_incoming(calendar, current, Linked(item.link, item.odoo, item.key))
+        linked = self.store.load_links(calendar, [current]).get(current["id"])
+        with self.store.isolate():
+            self._apply_incoming(calendar, current, linked or Linked(None, None))
 
 
 def odoo_id_from_google_id(db_uuid: str, google_id: str) -> int | None:
