@@ -22,6 +22,13 @@ _logger = logging.getLogger(__name__)
 REFRESH_MARGIN = timedelta(minutes=5)
 HTTP_TIMEOUT = 20
 RETRY_BUDGET_SECONDS = 60
+# Google's documented defaults: about 600 calls a minute per user, 10,000 per
+# project; every call inside a batch counts.
+USER_REQUESTS_PER_MINUTE = 600
+PROJECT_REQUESTS_PER_MINUTE = 10000
+QUOTA_SHARE = 0.9
+# One sliding window per database and process, shared by the cron and "Sync now".
+_PROJECT_WINDOWS = {}
 DEFAULT_WINDOW_DAYS = 30
 SYNC_INTERVAL = timedelta(minutes=5)
 CALENDAR_LIST_MAX_AGE = timedelta(hours=6)
@@ -384,16 +391,23 @@ class CrmGoogleToken(models.Model):
         Commits as it goes (see the engine's durability rules).
         """
         from ..sync.engine import SyncSettings, UserSync
+        from ..sync.pacing import CallBudget
         from .sync_store import OdooSyncStore
 
         self.ensure_one()
         user = self.user_id
         try:
             client = self._google_client()
+            params = self.env["ir.config_parameter"].sudo()
+            user_rpm = _float_param(params, "user_requests_per_minute", USER_REQUESTS_PER_MINUTE)
+            # One minute's worth of calls per cycle, with headroom for the user's
+            # other Google clients (phone, browser) that share the same quota.
+            calls = CallBudget(int(user_rpm * QUOTA_SHARE), self._project_quota_window())
             checked = self.calendar_list_checked
             if manual or not checked or checked < fields.Datetime.now() - CALENDAR_LIST_MAX_AGE:
                 # The calendar list rarely changes: reading it every cycle would
                 # double the requests of an idle user.
+                calls.take(1)
                 google_calendars = client.list_calendars()
                 self.env["crm.google.calendar"]._sync_calendar_list(user, google_calendars)
                 self.sudo().calendar_list_checked = fields.Datetime.now()
@@ -404,6 +418,7 @@ class CrmGoogleToken(models.Model):
                 window_start=self._window_start(),
                 db_uuid=self.env["ir.config_parameter"].sudo().get_param("database.uuid"),
                 deadline=deadline,
+                calls=calls,
             )
             report = UserSync(client, OdooSyncStore(self), settings).run()
             self._store_refreshed_tokens(client)
@@ -475,6 +490,19 @@ class CrmGoogleToken(models.Model):
                     ),
                 }
             )
+
+    @api.model
+    def _project_quota_window(self):
+        from ..sync.pacing import QuotaWindow
+
+        params = self.env["ir.config_parameter"].sudo()
+        per_minute = int(
+            _float_param(params, "project_requests_per_minute", PROJECT_REQUESTS_PER_MINUTE)
+        )
+        window = _PROJECT_WINDOWS.get(self.env.cr.dbname)
+        if window is None or window.per_minute != per_minute:
+            window = _PROJECT_WINDOWS[self.env.cr.dbname] = QuotaWindow(per_minute)
+        return window
 
     def _store_refreshed_tokens(self, client):
         """Keep the access token that the client refreshed by itself (after a

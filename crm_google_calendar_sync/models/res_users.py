@@ -270,7 +270,13 @@ class ResUsers(models.Model):
                 count=len(report.skipped),
                 reasons=", ".join(reasons),
             )
-        if report.incomplete:
+        if report.waiting_outgoing:
+            text += " " + self.env._(
+                "%(count)s change(s) still to send: they follow in the next synchronisations "
+                "(Google limits the requests per minute).",
+                count=report.waiting_outgoing,
+            )
+        elif report.incomplete:
             text += " " + self.env._("The rest follows within the next minutes.")
         return text
 

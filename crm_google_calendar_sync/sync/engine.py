@@ -34,6 +34,7 @@ from datetime import datetime
 
 from . import errors
 from .google_client import BatchOperation, BatchResult, GoogleCalendarClient
+from .pacing import CallBudget
 from .planner import (
     Action,
     IncomingDecision,
@@ -69,6 +70,7 @@ class SyncSettings:
     window_start: datetime  # naive UTC
     db_uuid: str
     deadline: float | None = None  # time.monotonic() value; None = no limit
+    calls: CallBudget | None = None  # Google calls this cycle may make; None = no limit
 
 
 @dataclass
@@ -103,6 +105,7 @@ class SyncReport:
     skipped: list = field(default_factory=list)  # (google or odoo id, reason)
     errors: list = field(default_factory=list)  # plain-language codes for the user
     incomplete: bool = False  # stopped by the deadline, the rest follows next cycle
+    waiting_outgoing: int = 0  # Odoo changes left for later cycles by the call budget
     unavailable_calendars: list = field(default_factory=list)  # CalendarState keys
     full_resyncs: int = 0
 
@@ -163,8 +166,10 @@ class SyncStore(abc.ABC):
     def checkpoint(self) -> None:
         """Make everything applied so far durable (commit)."""
 
-    def calendar_unavailable(self, calendar: CalendarState, error: Exception) -> None:
-        """Google refused to list ``calendar`` (404/403); remember it for the user."""
+    def calendar_unavailable(self, calendar: CalendarState, error: Exception) -> None:  # noqa: B027
+        """Google refused to list ``calendar`` (404/403); remember it for the user.
+
+        Optional: the default does nothing."""
 
     def isolate(self):
         """Context manager around one event's changes: a failure inside undoes
@@ -203,6 +208,17 @@ class UserSync:
             self.push(target, {cal.key: cal for cal in calendars})
         return self.report
 
+    def _take_calls(self, count: int) -> bool:
+        calls = self.settings.calls
+        if calls is None or calls.take(count, self.settings.deadline):
+            return True
+        self.report.incomplete = True
+        return False
+
+    def _call_room(self) -> int:
+        calls = self.settings.calls
+        return BATCH_SIZE if calls is None else min(BATCH_SIZE, calls.room())
+
     def _out_of_time(self) -> bool:
         deadline = self.settings.deadline
         if deadline is not None and time.monotonic() > deadline:
@@ -232,7 +248,10 @@ class UserSync:
             kwargs["time_min"] = self.settings.window_start
         clean = True
         self._pulled_items = 0
-        for page in self.client.iter_event_pages(calendar.google_id, **kwargs):
+        if not self._take_calls(1):
+            return
+        pages = self.client.iter_event_pages(calendar.google_id, **kwargs)
+        for page in pages:
             self._pulled_items += len(page.items)
             clean &= self._apply_page(calendar, page.items)
             self.store.checkpoint()
@@ -246,7 +265,7 @@ class UserSync:
                     self.store.save_sync_token(calendar, new_token)
                     calendar.sync_token = new_token
                     self.store.checkpoint()
-            elif self._out_of_time():
+            elif self._out_of_time() or not self._take_calls(1):
                 return  # token not advanced: the next cycle continues
 
     def _apply_page(self, calendar: CalendarState, items: list) -> bool:
@@ -335,10 +354,23 @@ class UserSync:
             self.store.checkpoint()
             return
         for start in range(0, len(pending), BATCH_SIZE):
+            chunk = pending[start : start + BATCH_SIZE]
             if self._out_of_time():
                 break
-            self._push_batch(pending[start : start + BATCH_SIZE])
+            room = self._call_room()
+            if room < len(chunk):
+                chunk = chunk[:room]
+            if not chunk or not self._take_calls(len(chunk)):
+                # Google's quota: the rest goes out in the next cycles.
+                self.report.incomplete = True
+                self.report.waiting_outgoing = len(pending) - start
+                break
+            self._push_batch(chunk)
             self.store.checkpoint()
+            if len(chunk) < BATCH_SIZE and start + len(chunk) < len(pending):
+                self.report.incomplete = True
+                self.report.waiting_outgoing = len(pending) - start - len(chunk)
+                break
 
     def _push_batch(self, chunk: list) -> None:
         operations = [self._operation(item, decision) for item, decision in chunk]
@@ -363,7 +395,7 @@ class UserSync:
                 self._resolve_precondition_failed(item, decision)
                 continue
             self._record_push(item, decision, result)
-        if followups:
+        if followups and self._take_calls(len(followups)):
             operations = [self._operation(item, decision) for item, decision in followups]
             for (item, decision), result in zip(
                 followups, self.client.execute_batch(operations), strict=True

@@ -698,3 +698,37 @@ class TestSync(EmulatorMixin, TransactionCase):
         self.assertNotEqual(old.recurrence_id, new.recurrence_id)
         report = self.sync()
         self.assertFalse(report.pulled or report.pushed, report)
+
+    def test_quota_spreads_a_large_push_without_rate_limit_errors(self):
+        gina, gina_token = self.connect_user("gcal_gina", "gina@example.com")
+        self.env["ir.config_parameter"].sudo().set_param(
+            "crm_google_calendar_sync.user_requests_per_minute", "60"
+        )
+        # Google (the emulator) enforces 60 calls a minute for this user.
+        self.emulator.set_quota(user_per_minute=60)
+        self.addCleanup(self.emulator.set_quota)
+        start = self._future(17)
+        self.env["calendar.event"].with_user(gina).create(
+            [
+                {
+                    "name": f"Termin {index}",
+                    "start": fields.Datetime.to_string(start + timedelta(hours=index)),
+                    "stop": fields.Datetime.to_string(start + timedelta(hours=index, minutes=30)),
+                    "partner_ids": [(6, 0, gina.partner_id.ids)],
+                }
+                for index in range(100)
+            ]
+        )
+        self.emulator.reset_requests()
+        report = self.sync(gina_token)
+        self.assertGreater(report.waiting_outgoing, 0)
+        self.assertLessEqual(report.pushed_inserted, 54)
+        self.assertIn("still to send", gina_token.last_result)
+        # The next cycle (a minute later for Google) sends the rest.
+        self.emulator.clock.advance(61)
+        report = self.sync(gina_token)
+        self.assertEqual(report.waiting_outgoing, 0)
+        statuses = [r.status for r in self.emulator.requests]
+        self.assertNotIn(403, statuses)
+        self.assertNotIn(429, statuses)
+        self.assertEqual(len([e for e in self.emulator.list_events_raw("gina@example.com")]), 100)
