@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Two-way sync scenarios through the cron entry point, against the emulator."""
 
+import json
 from datetime import datetime, timedelta
 
 from odoo import fields
@@ -732,3 +733,90 @@ class TestSync(EmulatorMixin, TransactionCase):
         self.assertNotIn(403, statuses)
         self.assertNotIn(429, statuses)
         self.assertEqual(len([e for e in self.emulator.list_events_raw("gina@example.com")]), 100)
+
+    def test_google_gets_only_the_mapped_fields(self):
+        other = self.env["res.partner"].create(
+            {"name": "Externer Gast", "email": "gast@example.org"}
+        )
+        meeting = self._meeting(
+            self.alice,
+            "Vertraulich intern",
+            self._future(18),
+            description="<p>Agenda</p>",
+            location="Raum 2",
+            partner_ids=[(6, 0, (self.alice.partner_id | other).ids)],
+        )
+        meeting.message_post(body="Interne Notiz: Rabatt 30 %", message_type="comment")
+        self.sync()
+        body = self.emulator.get_event_raw(
+            "alice@example.com", meeting.google_link_ids.google_event_id
+        )
+        sent = [
+            r.body
+            for r in self.emulator.requests
+            if r.in_batch
+            and r.method == "POST"
+            and (r.body or {}).get("summary") == "Vertraulich intern"
+        ]
+        self.assertEqual(len(sent), 1)
+        self.assertLessEqual(
+            set(sent[0]),
+            {
+                "id",
+                "status",
+                "summary",
+                "description",
+                "location",
+                "start",
+                "end",
+                "visibility",
+                "transparency",
+                "recurrence",
+            },
+        )
+        self.assertNotIn("Rabatt", json.dumps(sent[0]))
+        self.assertNotIn("gast@example.org", json.dumps(sent[0]), "attendees are not sent")
+        self.assertFalse(body.get("attendees"))
+        self.assertEqual(body["description"].strip(), "Agenda")
+
+    def test_allday_series_and_dst(self):
+        # A weekly series at 09:00 Berlin time crossing the end of daylight saving
+        # time keeps 09:00 local time in Odoo.
+        start_local = "2027-10-22T09:00:00"
+        self.emulator.add_event(
+            "alice@example.com",
+            "alice@example.com",
+            {
+                "summary": "Über die Zeitumstellung",
+                "start": {"dateTime": start_local, "timeZone": "Europe/Berlin"},
+                "end": {"dateTime": "2027-10-22T10:00:00", "timeZone": "Europe/Berlin"},
+                "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=3"],
+            },
+        )
+        self.emulator.add_event(
+            "alice@example.com",
+            "alice@example.com",
+            {
+                "summary": "Ganztägige Serie",
+                "start": {"date": "2027-03-01"},
+                "end": {"date": "2027-03-02"},
+                "recurrence": ["RRULE:FREQ=MONTHLY;COUNT=3"],
+            },
+        )
+        self.sync()
+        weekly = (
+            self.events_of(self.alice)
+            .filtered(lambda e: e.name == "Über die Zeitumstellung")
+            .sorted("start")
+        )
+        # 22 and 29 October 2027 are summer time (UTC+2), 5 November winter time.
+        self.assertEqual([(e.start.hour, e.start.minute) for e in weekly], [(7, 0), (7, 0), (8, 0)])
+        allday = self.events_of(self.alice).filtered(lambda e: e.name == "Ganztägige Serie")
+        self.assertEqual(len(allday), 3)
+        self.assertTrue(all(allday.mapped("allday")))
+        self.assertEqual(
+            sorted(allday.mapped("start_date")),
+            [datetime(2027, m, 1).date() for m in (3, 4, 5)],
+        )
+        report = self.sync()
+        self.assertFalse(report.pulled or report.pushed, report)
