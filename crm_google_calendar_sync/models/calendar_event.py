@@ -175,3 +175,120 @@ class CalendarEvent(models.Model):
                     calendar=link.calendar_id.name,
                 )
             )
+
+    # ------------------------------------------------------------------
+    # Sync status of the current user's Google copy (shown on the form)
+    # ------------------------------------------------------------------
+    google_sync_status = fields.Selection(
+        [
+            ("not_synced", "Not synchronised"),
+            ("synced", "Synchronised with Google"),
+            ("pending", "Waiting to be sent to Google"),
+            ("error", "Google synchronisation problem"),
+        ],
+        string="Google Sync",
+        compute="_compute_google_sync_status",
+        groups="base.group_user",
+    )
+    google_sync_status_reason = fields.Char(
+        "Google Sync Problem", compute="_compute_google_sync_status", groups="base.group_user"
+    )
+
+    @api.depends_context("uid")
+    @api.depends(
+        "google_sync_revision",
+        "recurrence_id",
+        "google_link_ids.state",
+        "google_link_ids.error_message",
+        "google_link_ids.odoo_revision",
+    )
+    def _compute_google_sync_status(self):
+        """Status of the current user's links, in two queries for the whole batch."""
+        self.google_sync_status = "not_synced"
+        self.google_sync_status_reason = False
+        user = self.env.user
+        records = self.filtered(lambda event: event._origin.id)
+        if user.share or not records:
+            return
+        token = self.env["crm.google.token"].sudo().search([("user_id", "=", user.id)], limit=1)
+        if not token:
+            return
+        # Occurrences that follow their series have no link of their own: the
+        # series' link speaks for them.
+        base_of = {
+            event._origin.id: event.recurrence_id.base_event_id.id
+            for event in records
+            if event.recurrence_id.base_event_id
+        }
+        wanted = set(records._origin.ids) | set(base_of.values())
+        links = (
+            self.env["crm.google.event.link"]
+            .sudo()
+            .search_fetch(
+                [("event_id", "in", list(wanted)), ("user_id", "=", user.id)],
+                ["event_id", "state", "error_message", "odoo_revision"],
+            )
+        )
+        links_by_event = {}
+        for link in links:
+            links_by_event.setdefault(link.event_id.id, []).append(link)
+        Log = self.env["crm.google.sync.log"]
+        for event in records:
+            own = links_by_event.get(event._origin.id)
+            event_links = own or links_by_event.get(base_of.get(event._origin.id), [])
+            if not event_links:
+                continue
+            errors = [link for link in event_links if link.state == "error"]
+            if token.auth_failed:
+                event.google_sync_status = "error"
+                event.google_sync_status_reason = token.error_message
+            elif errors:
+                event.google_sync_status = "error"
+                event.google_sync_status_reason = Log._reason_text(errors[0].error_message) or (
+                    self.env._("The last attempt to synchronise this event failed.")
+                )
+            elif any(
+                link.state == "pending"
+                or (event.google_sync_revision or 0) > (link.odoo_revision or 0)
+                for link in event_links
+            ):
+                event.google_sync_status = "pending"
+            else:
+                event.google_sync_status = "synced"
+
+    def action_google_sync_again(self):
+        """Send these events to Google again and synchronise the user right away."""
+        user = self.env.user
+        if user.share:
+            raise UserError(self.env._("Only internal users synchronise with Google."))
+        if not user._google_token():
+            raise UserError(self.env._("Connect your Google account first."))
+        self.check_access("read")
+        self.env.flush_all()
+        # The sync runs in a cursor of its own, which would not see changes made
+        # in this (uncommitted) transaction: mark the events in a committed one.
+        with self.env.registry.cursor() as cr:
+            self.with_env(self.env(cr=cr))._google_mark_for_push()
+        self.env.invalidate_all()
+        return user.action_google_sync_now()
+
+    def _google_mark_for_push(self):
+        """Bump the revision (the push takes events newer than their link's) and
+        clear the user's error on their links, so the next push retries them."""
+        events = self.sudo().with_context(crm_google_sync=True, active_test=False)
+        Link = self.env["crm.google.event.link"].sudo()
+        own_links = Link.search([("event_id", "in", self.ids), ("user_id", "=", self.env.uid)])
+        # An occurrence that follows its series goes out with the series.
+        targets = events.browse()
+        for event in events:
+            base = event.recurrence_id.base_event_id
+            linked = own_links.filtered(lambda link, e=event: link.event_id == e)
+            targets |= base if base and event.follow_recurrence and not linked else event
+        targets.write({"google_sync_revision": self._next_google_revision()})
+        Link.search(
+            [
+                ("event_id", "in", targets.ids),
+                ("user_id", "=", self.env.uid),
+                ("state", "=", "error"),
+            ]
+        ).write({"state": "synced", "error_message": False})

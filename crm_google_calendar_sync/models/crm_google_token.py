@@ -483,10 +483,10 @@ class CrmGoogleToken(models.Model):
                     "calendar_problem": sticky,
                     "error_message": message
                     or token.env._(
-                        "Google no longer gives access to the calendar(s) %(names)s (deleted, "
+                        "Google no longer gives access to the calendar(s) “%(names)s” (deleted, "
                         "unsubscribed or no longer shared). Nothing was deleted; please check "
                         "your calendar choices in your preferences and save them.",
-                        names=", ".join(f"“{name}”" for name in calendars.mapped("name")),
+                        names=", ".join(calendars.mapped("name")),
                     ),
                 }
             )

@@ -1,0 +1,259 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""One line per synchronisation run of one user that changed something or failed.
+
+Idle runs (nothing to do, no error) write nothing, so that thousands of users
+synchronised every five minutes do not fill the table. Lines older than the
+retention period are removed by the daily autovacuum.
+"""
+
+from collections import Counter
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate(__name__)
+
+DEFAULT_RETENTION_DAYS = 30
+
+# Plain-language texts for the reason codes of the sync engine (Google's error
+# reasons, mapping errors, push outcomes). Unknown codes fall back to a generic
+# text that still names the code, so support can look it up.
+REASON_TEXTS = {
+    # Pulling from Google
+    "apply_failed": _lt(
+        "An event from Google could not be saved in Odoo. It is tried again in the next "
+        "synchronisation."
+    ),
+    "not_an_event": _lt("Google sent an entry that is not a calendar event."),
+    "invalid_field": _lt("The event contains a field that Odoo cannot read."),
+    "missing_start": _lt("The event has no start date."),
+    "missing_end": _lt("The event has no end date."),
+    "date_and_datetime": _lt("The event has both an all-day date and a time."),
+    "mixed_date_types": _lt(
+        "The event mixes an all-day date and a time for its start and end."
+    ),
+    "end_before_start": _lt("The event ends before it starts."),
+    "cancelled_event": _lt("The event was cancelled in Google."),
+    "private_event": _lt(
+        "The event is private; private appointments are not synchronised (see your "
+        "preferences)."
+    ),
+    "invalid_rrule": _lt("The repetition rule of the series cannot be read."),
+    "unsupported_recurrence": _lt(
+        "Odoo cannot represent the repetition of this series; only its first date is kept."
+    ),
+    "invalid_original_start": _lt(
+        "A changed date of a series cannot be matched with its series."
+    ),
+    # Pushing to Google
+    "no_writable_calendar": _lt(
+        "No Google calendar that Odoo may write into is chosen. Choose one in your "
+        "preferences (External services)."
+    ),
+    "forbidden": _lt(
+        "Google refused the change: you may only read this calendar or event. Ask its "
+        "owner for write access or choose another calendar."
+    ),
+    "requiredAccessLevel": _lt(
+        "Google refused the change: you may only read this calendar or event. Ask its "
+        "owner for write access or choose another calendar."
+    ),
+    "insufficientPermissions": _lt(
+        "Google refused the change: you may only read this calendar or event. Ask its "
+        "owner for write access or choose another calendar."
+    ),
+    "conditionNotMet": _lt(
+        "The event was changed in Google at the same time. Both versions are compared again "
+        "in the next synchronisation."
+    ),
+    "rateLimitExceeded": _lt(
+        "Google asked to slow down. The remaining changes follow in the next synchronisations."
+    ),
+    "userRateLimitExceeded": _lt(
+        "Google asked to slow down. The remaining changes follow in the next synchronisations."
+    ),
+    "quotaExceeded": _lt(
+        "Google asked to slow down. The remaining changes follow in the next synchronisations."
+    ),
+    "notFound": _lt("The event no longer exists in Google."),
+    "http_404": _lt("The event no longer exists in Google."),
+    "invalid": _lt("Google did not accept the event's data."),
+    "http_400": _lt("Google did not accept the event's data."),
+}
+TEMPORARY_TEXT = _lt("Google had a temporary problem. It is tried again automatically.")
+
+
+class CrmGoogleSyncLog(models.Model):
+    _name = "crm.google.sync.log"
+    _description = "Google Calendar Synchronisation Log"
+    _order = "date_start desc, id desc"
+    _rec_name = "user_id"
+
+    user_id = fields.Many2one(
+        "res.users", required=True, ondelete="cascade", index=True, readonly=True
+    )
+    date_start = fields.Datetime("Started", required=True, index=True, readonly=True)
+    duration = fields.Float("Duration (s)", digits=(16, 2), readonly=True)
+    trigger = fields.Selection(
+        [("cron", "Scheduled"), ("manual", "Sync now")],
+        required=True,
+        default="cron",
+        readonly=True,
+    )
+    state = fields.Selection(
+        [("success", "Success"), ("partial", "Partly failed"), ("failed", "Failed")],
+        string="Result",
+        required=True,
+        default="success",
+        readonly=True,
+    )
+    pulled_created = fields.Integer("Created in Odoo", readonly=True)
+    pulled_updated = fields.Integer("Updated in Odoo", readonly=True)
+    pulled_deleted = fields.Integer("Deleted in Odoo", readonly=True)
+    pushed_inserted = fields.Integer("Created in Google", readonly=True)
+    pushed_updated = fields.Integer("Updated in Google", readonly=True)
+    pushed_deleted = fields.Integer("Deleted in Google", readonly=True)
+    pulled_total = fields.Integer(
+        "From Google", compute="_compute_totals", store=True, help="Changes applied in Odoo."
+    )
+    pushed_total = fields.Integer(
+        "To Google", compute="_compute_totals", store=True, help="Changes sent to Google."
+    )
+    conflicts = fields.Integer(
+        readonly=True,
+        help="Events changed on both sides; the newer change won and the other version "
+        "was noted on the meeting.",
+    )
+    skipped_count = fields.Integer("Skipped", readonly=True)
+    skipped_reasons = fields.Text("Skipped Events", readonly=True)
+    incomplete = fields.Boolean(
+        "Continues Later",
+        readonly=True,
+        help="The run stopped before everything was done (time or Google's request limit); "
+        "the next runs continue.",
+    )
+    error_message = fields.Text("Errors", readonly=True)
+
+    @api.depends(
+        "pulled_created",
+        "pulled_updated",
+        "pulled_deleted",
+        "pushed_inserted",
+        "pushed_updated",
+        "pushed_deleted",
+    )
+    def _compute_totals(self):
+        for log in self:
+            log.pulled_total = log.pulled_created + log.pulled_updated + log.pulled_deleted
+            log.pushed_total = log.pushed_inserted + log.pushed_updated + log.pushed_deleted
+
+    # ------------------------------------------------------------------
+    # Recording
+    # ------------------------------------------------------------------
+    @api.model
+    def _record(self, token, report, duration, trigger, error_message=None):
+        """Log one run of ``token``'s user; called at the end of every sync.
+
+        ``report``: the engine's ``SyncReport``, or None when Google could not be
+        used (the reason is ``error_message``, else the token's own message).
+        Writes nothing for an idle run, so idle cycles stay write-free.
+        Returns the new log line or an empty recordset.
+        """
+        token = token.sudo()
+        if report is not None and not report.changed_anything and not error_message:
+            return self.browse()
+        env = self.with_context(lang=token.user_id.lang or "en_US").env
+        errors = []
+        if report is None:
+            state = "failed"
+            errors.append(
+                error_message
+                or token.error_message
+                or env._("The synchronisation failed. It will be retried.")
+            )
+        else:
+            problems = report.errors or report.skipped or report.unavailable_calendars
+            state = "partial" if problems or error_message else "success"
+            if error_message:
+                errors.append(error_message)
+            errors.extend(self._count_lines(env, report.errors))
+            if report.unavailable_calendars:
+                errors.append(
+                    env._(
+                        "%(count)s chosen Google calendar(s) could not be read (deleted, "
+                        "unsubscribed or no longer shared). Check your calendar choices.",
+                        count=len(report.unavailable_calendars),
+                    )
+                )
+        duration = max(float(duration or 0.0), 0.0)
+        values = {
+            "user_id": token.user_id.id,
+            "date_start": fields.Datetime.now() - timedelta(seconds=duration),
+            "duration": duration,
+            "trigger": "manual" if trigger == "manual" else "cron",
+            "state": state,
+            "error_message": "\n".join(errors) or False,
+        }
+        if report is not None:
+            values.update(
+                pulled_created=report.pulled_created,
+                pulled_updated=report.pulled_updated,
+                pulled_deleted=report.pulled_deleted,
+                pushed_inserted=report.pushed_inserted,
+                pushed_updated=report.pushed_updated,
+                pushed_deleted=report.pushed_deleted,
+                conflicts=report.conflicts,
+                skipped_count=len(report.skipped),
+                skipped_reasons="\n".join(
+                    self._count_lines(env, [reason for _key, reason in report.skipped])
+                )
+                or False,
+                incomplete=report.incomplete,
+            )
+        return self.sudo().create(values)
+
+    @api.model
+    def _count_lines(self, env, codes):
+        """One plain-language line per distinct code, with how often it occurred."""
+        lines = []
+        for code, count in Counter(code for code in codes if code).most_common():
+            text = self._reason_text(code, env)
+            if count > 1:
+                text = env._("%(text)s (%(count)s times)", text=text, count=count)
+            lines.append(text)
+        return lines
+
+    @api.model
+    def _reason_text(self, code, env=None):
+        """A plain-language text for a sync reason code (Google reason, mapping error)."""
+        env = env or self.env
+        if not code:
+            return ""
+        text = REASON_TEXTS.get(code)
+        if text is not None:
+            return env._(text)
+        if code in ("backendError", "internalError") or code.startswith("http_5"):
+            return env._(TEMPORARY_TEXT)
+        return env._(_lt("Google reported a problem (%(code)s).", code=code))
+
+    # ------------------------------------------------------------------
+    # Clean-up
+    # ------------------------------------------------------------------
+    @api.model
+    def _retention_days(self):
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("crm_google_calendar_sync.log_retention_days", DEFAULT_RETENTION_DAYS)
+        )
+        try:
+            return max(int(value), 1)
+        except (TypeError, ValueError):
+            return DEFAULT_RETENTION_DAYS
+
+    @api.autovacuum
+    def _gc_old_logs(self):
+        """Remove log lines older than the retention period (30 days by default)."""
+        limit = fields.Datetime.now() - timedelta(days=self._retention_days())
+        self.sudo().search([("date_start", "<", limit)]).unlink()
