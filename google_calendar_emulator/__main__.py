@@ -11,27 +11,41 @@ from .server import EmulatorServer
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m google_calendar_emulator",
-                                     description="Google Calendar v3 + OAuth emulator")
+    parser = argparse.ArgumentParser(
+        prog="python -m google_calendar_emulator", description="Google Calendar v3 + OAuth emulator"
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--client-id", default="emulator-client-id")
     parser.add_argument("--client-secret", default="emulator-client-secret")
-    parser.add_argument("--user", action="append", default=[],
-                        help="account e-mail to create with demo data (repeatable)")
+    parser.add_argument(
+        "--user",
+        action="append",
+        default=[],
+        help="account e-mail to create with demo data (repeatable)",
+    )
     parser.add_argument("--token-lifetime", type=int, default=3600)
-    parser.add_argument("--time-zone", default="Europe/Berlin",
-                        help="time zone of the demo accounts")
-    parser.add_argument("--auto-approve", action="store_true",
-                        help="skip the consent page (approve as login_hint or first user)")
+    parser.add_argument(
+        "--time-zone", default="Europe/Berlin", help="time zone of the demo accounts"
+    )
+    parser.add_argument(
+        "--auto-approve",
+        action="store_true",
+        help="skip the consent page (approve as login_hint or first user)",
+    )
     parser.add_argument("--no-seed", action="store_true", help="create accounts without data")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING)
 
-    server = EmulatorServer(client_id=args.client_id, client_secret=args.client_secret,
-                            host=args.host, port=args.port, token_lifetime=args.token_lifetime,
-                            auto_approve=args.auto_approve)
+    server = EmulatorServer(
+        client_id=args.client_id,
+        client_secret=args.client_secret,
+        host=args.host,
+        port=args.port,
+        token_lifetime=args.token_lifetime,
+        auto_approve=args.auto_approve,
+    )
     users = args.user or ["demo@example.com"]
     seeded = {}
     for email in users:

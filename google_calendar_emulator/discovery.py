@@ -10,21 +10,27 @@ import googleapiclient
 
 from .errors import bad_request
 
-DISCOVERY_PATH = os.path.join(os.path.dirname(googleapiclient.__file__), "discovery_cache",
-                              "documents", "calendar.v3.json")
+DISCOVERY_PATH = os.path.join(
+    os.path.dirname(googleapiclient.__file__), "discovery_cache", "documents", "calendar.v3.json"
+)
 
 # Query parameters every Google endpoint accepts besides the documented ones.
 _EXTRA_GLOBAL_PARAMS = {"access_token", "callback", "upload_protocol", "uploadType", "$.xgafv"}
 
 # Enumerations that the discovery document only documents in prose.
 _BODY_ENUMS = {
-    ("Event", "eventType"): {"default", "outOfOffice", "focusTime", "workingLocation",
-                             "birthday", "fromGmail"},
+    ("Event", "eventType"): {
+        "default",
+        "outOfOffice",
+        "focusTime",
+        "workingLocation",
+        "birthday",
+        "fromGmail",
+    },
     ("Event", "status"): {"confirmed", "tentative", "cancelled"},
     ("Event", "visibility"): {"default", "public", "private", "confidential"},
     ("Event", "transparency"): {"opaque", "transparent"},
-    ("EventAttendee", "responseStatus"): {"needsAction", "declined", "tentative",
-                                          "accepted"},
+    ("EventAttendee", "responseStatus"): {"needsAction", "declined", "tentative", "accepted"},
     ("EventReminder", "method"): {"email", "popup"},
 }
 
@@ -92,20 +98,24 @@ class Discovery:
             if spec is None:
                 if name in _EXTRA_GLOBAL_PARAMS:
                     continue
-                raise bad_request(f"Invalid parameter: {name}", reason="invalidParameter",
-                                  location=name)
+                raise bad_request(
+                    f"Invalid parameter: {name}", reason="invalidParameter", location=name
+                )
             if spec.get("location") == "path":
-                raise bad_request(f"Invalid parameter: {name}", reason="invalidParameter",
-                                  location=name)
+                raise bad_request(
+                    f"Invalid parameter: {name}", reason="invalidParameter", location=name
+                )
             if not spec.get("repeated") and len(values) > 1:
-                raise bad_request(f"Parameter {name} may only be given once.",
-                                  reason="invalidParameter", location=name)
+                raise bad_request(
+                    f"Parameter {name} may only be given once.",
+                    reason="invalidParameter",
+                    location=name,
+                )
             typed = [self._convert(name, spec, value) for value in values]
             result[name] = typed if spec.get("repeated") else typed[0]
         for name, spec in method.params.items():
             if spec.get("required") and spec.get("location") == "query" and name not in result:
-                raise bad_request(f"Required parameter: {name}", reason="required",
-                                  location=name)
+                raise bad_request(f"Required parameter: {name}", reason="required", location=name)
         return result
 
     @staticmethod
@@ -121,13 +131,17 @@ class Discovery:
             except ValueError:
                 raise bad_request(f"Invalid integer value: '{value}'.", location=name) from None
             if "minimum" in spec and number < int(spec["minimum"]):
-                raise bad_request(f"Invalid value '{value}'. Values must be within the range: "
-                                  f"[{spec['minimum']}, {spec.get('maximum', '')}]",
-                                  location=name)
+                raise bad_request(
+                    f"Invalid value '{value}'. Values must be within the range: "
+                    f"[{spec['minimum']}, {spec.get('maximum', '')}]",
+                    location=name,
+                )
             if "maximum" in spec and number > int(spec["maximum"]):
-                raise bad_request(f"Invalid value '{value}'. Values must be within the range: "
-                                  f"[{spec.get('minimum', '')}, {spec['maximum']}]",
-                                  location=name)
+                raise bad_request(
+                    f"Invalid value '{value}'. Values must be within the range: "
+                    f"[{spec.get('minimum', '')}, {spec['maximum']}]",
+                    location=name,
+                )
             return number
         if spec.get("enum") and value not in spec["enum"]:
             raise bad_request(f"Invalid value for {name}: {value}", location=name)
@@ -139,8 +153,10 @@ class Discovery:
     def validate_body(self, schema_name, body, where="resource"):
         """Raise 400 for unknown fields, wrong types and bad enum values."""
         if not isinstance(body, dict):
-            raise bad_request(f"Invalid JSON payload received. Expected an object at '{where}'.",
-                              reason="parseError")
+            raise bad_request(
+                f"Invalid JSON payload received. Expected an object at '{where}'.",
+                reason="parseError",
+            )
         self._check_object(self.schemas[schema_name], schema_name, body, where)
 
     def _check_object(self, schema, schema_name, value, where):
@@ -153,8 +169,10 @@ class Discovery:
             elif extra is not None:
                 self._check_value(extra, item, sub_where, None)
             else:
-                raise bad_request(f"Invalid JSON payload received. Unknown name \"{key}\" at "
-                                  f"'{where}': Cannot find field.")
+                raise bad_request(
+                    f'Invalid JSON payload received. Unknown name "{key}" at '
+                    f"'{where}': Cannot find field."
+                )
 
     def _check_value(self, spec, value, where, enum_key):
         if value is None:  # null clears a field (patch semantics)
@@ -169,8 +187,10 @@ class Discovery:
         ok = True
         if kind == "string":
             ok = isinstance(value, str) or (
-                spec.get("format") in ("int64", "uint64") and isinstance(value, int)
-                and not isinstance(value, bool))
+                spec.get("format") in ("int64", "uint64")
+                and isinstance(value, int)
+                and not isinstance(value, bool)
+            )
             if ok and enum_key in _BODY_ENUMS and value not in _BODY_ENUMS[enum_key]:
                 raise bad_request(f"Invalid value at '{where}', \"{value}\"")
             if ok and spec.get("enum") and value not in spec["enum"]:
@@ -187,8 +207,9 @@ class Discovery:
                 items = spec.get("items", {})
                 ref = items.get("$ref")
                 for index, item in enumerate(value):
-                    self._check_value(items, item, f"{where}[{index}]",
-                                      (ref, None) if ref else None)
+                    self._check_value(
+                        items, item, f"{where}[{index}]", (ref, None) if ref else None
+                    )
         elif kind == "object":
             ok = isinstance(value, dict)
             if ok:
@@ -202,14 +223,19 @@ def parse_rfc3339(value, name="dateTime", require_offset=True):
     try:
         parsed = dt.datetime.fromisoformat(value.replace("z", "Z"))
     except (ValueError, AttributeError):
-        raise bad_request(f"Bad Request: invalid value for {name}: {value}",
-                          reason="badRequest", location=name) from None
+        raise bad_request(
+            f"Bad Request: invalid value for {name}: {value}", reason="badRequest", location=name
+        ) from None
     if "T" not in value.upper():
-        raise bad_request(f"Bad Request: invalid value for {name}: {value}",
-                          reason="badRequest", location=name)
+        raise bad_request(
+            f"Bad Request: invalid value for {name}: {value}", reason="badRequest", location=name
+        )
     if parsed.tzinfo is None and require_offset:
-        raise bad_request(f"Bad Request: {name} must have a time zone offset: {value}",
-                          reason="badRequest", location=name)
+        raise bad_request(
+            f"Bad Request: {name} must have a time zone offset: {value}",
+            reason="badRequest",
+            location=name,
+        )
     return parsed
 
 
@@ -224,8 +250,9 @@ def parse_fields(text):
         while True:
             match = re.compile(r"\s*([A-Za-z0-9_*]+(?:/[A-Za-z0-9_*]+)*)\s*").match(text, pos)
             if not match:
-                raise bad_request(f"Invalid field selection {text}", reason="invalidParameter",
-                                  location="fields")
+                raise bad_request(
+                    f"Invalid field selection {text}", reason="invalidParameter", location="fields"
+                )
             pos = match.end()
             names = match.group(1).split("/")
             sub = None
@@ -233,8 +260,11 @@ def parse_fields(text):
                 pos += 1
                 sub = parse_list()
                 if pos >= len(text) or text[pos] != ")":
-                    raise bad_request(f"Invalid field selection {text}",
-                                      reason="invalidParameter", location="fields")
+                    raise bad_request(
+                        f"Invalid field selection {text}",
+                        reason="invalidParameter",
+                        location="fields",
+                    )
                 pos += 1
             node = tree
             for name in names[:-1]:
@@ -260,8 +290,9 @@ def parse_fields(text):
 
     tree = parse_list()
     if pos != len(text):
-        raise bad_request(f"Invalid field selection {text}", reason="invalidParameter",
-                          location="fields")
+        raise bad_request(
+            f"Invalid field selection {text}", reason="invalidParameter", location="fields"
+        )
     return tree
 
 

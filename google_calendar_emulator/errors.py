@@ -17,8 +17,17 @@ _STATUS = {
 class ApiError(Exception):
     """An error answered as Google's JSON error document."""
 
-    def __init__(self, code, reason, message, *, domain="global", location=None,
-                 location_type=None, headers=None):
+    def __init__(
+        self,
+        code,
+        reason,
+        message,
+        *,
+        domain="global",
+        location=None,
+        location_type=None,
+        headers=None,
+    ):
         super().__init__(message)
         self.code = code
         self.reason = reason
@@ -49,28 +58,38 @@ def not_found(message="Not Found"):
 
 
 def forbidden_access(level="writer"):
-    return ApiError(403, "requiredAccessLevel",
-                    f"You need to have {level} access to this calendar.")
+    return ApiError(
+        403, "requiredAccessLevel", f"You need to have {level} access to this calendar."
+    )
 
 
 def unauthorized(missing=False):
     headers = {"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'}
     if missing:
         return ApiError(
-            401, "required",
+            401,
+            "required",
             "Request is missing required authentication credential. Expected OAuth 2 access "
             "token, login cookie or other valid authentication credential.",
-            location="Authorization", location_type="header", headers=headers)
+            location="Authorization",
+            location_type="header",
+            headers=headers,
+        )
     return ApiError(
-        401, "authError",
+        401,
+        "authError",
         "Request had invalid authentication credentials. Expected OAuth 2 access token, "
         "login cookie or other valid authentication credential.",
-        location="Authorization", location_type="header", headers=headers)
+        location="Authorization",
+        location_type="header",
+        headers=headers,
+    )
 
 
 def insufficient_scope():
-    return ApiError(403, "insufficientPermissions",
-                    "Request had insufficient authentication scopes.")
+    return ApiError(
+        403, "insufficientPermissions", "Request had insufficient authentication scopes."
+    )
 
 
 def rate_limited(kind, retry_after=None):
@@ -79,13 +98,20 @@ def rate_limited(kind, retry_after=None):
     if retry_after is not None:
         headers["Retry-After"] = str(int(retry_after))
     if kind == "429":
-        return ApiError(429, "rateLimitExceeded", "Rate Limit Exceeded",
-                        domain="usageLimits", headers=headers)
+        return ApiError(
+            429, "rateLimitExceeded", "Rate Limit Exceeded", domain="usageLimits", headers=headers
+        )
     if kind == "403_user_rate":
-        return ApiError(403, "userRateLimitExceeded", "User Rate Limit Exceeded",
-                        domain="usageLimits", headers=headers)
-    return ApiError(403, "rateLimitExceeded", "Rate Limit Exceeded",
-                    domain="usageLimits", headers=headers)
+        return ApiError(
+            403,
+            "userRateLimitExceeded",
+            "User Rate Limit Exceeded",
+            domain="usageLimits",
+            headers=headers,
+        )
+    return ApiError(
+        403, "rateLimitExceeded", "Rate Limit Exceeded", domain="usageLimits", headers=headers
+    )
 
 
 def server_error(code):
@@ -95,9 +121,12 @@ def server_error(code):
 
 
 def full_sync_required():
-    return ApiError(410, "fullSyncRequired",
-                    "Sync token is no longer valid, a full sync is required.",
-                    domain="calendar")
+    return ApiError(
+        410,
+        "fullSyncRequired",
+        "Sync token is no longer valid, a full sync is required.",
+        domain="calendar",
+    )
 
 
 def gone_deleted():

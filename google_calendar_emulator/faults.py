@@ -39,8 +39,19 @@ class Faults:
         self._faults = []
         self._rng = random.Random(0)
 
-    def add(self, kind, *, method=None, path=None, times=1, probability=None,
-            retry_after=None, delay=None, in_batch=None, skip=0):
+    def add(
+        self,
+        kind,
+        *,
+        method=None,
+        path=None,
+        times=1,
+        probability=None,
+        retry_after=None,
+        delay=None,
+        in_batch=None,
+        skip=0,
+    ):
         """Register a fault; returns it (its `hits` attribute counts applications).
 
         ``skip=k`` lets the first k matching requests pass untouched (counted before
@@ -48,9 +59,17 @@ class Faults:
         """
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {sorted(KINDS)}")
-        fault = Fault(kind=kind, method=method, path=re.compile(path) if path else None,
-                      times=times, probability=probability, retry_after=retry_after,
-                      delay=delay, in_batch=in_batch, skip=int(skip or 0))
+        fault = Fault(
+            kind=kind,
+            method=method,
+            path=re.compile(path) if path else None,
+            times=times,
+            probability=probability,
+            retry_after=retry_after,
+            delay=delay,
+            in_batch=in_batch,
+            skip=int(skip or 0),
+        )
         with self._lock:
             self._faults.append(fault)
         return fault

@@ -14,8 +14,13 @@ from .state import EMAIL_SCOPES, FULL_SCOPE
 
 CODE_LIFETIME = 600
 PENDING_LIFETIME = 3600
-EXTRA_SCOPES = {"openid", "email", "profile", "https://www.googleapis.com/auth/userinfo.email",
-                "https://www.googleapis.com/auth/userinfo.profile"}
+EXTRA_SCOPES = {
+    "openid",
+    "email",
+    "profile",
+    "https://www.googleapis.com/auth/userinfo.email",
+    "https://www.googleapis.com/auth/userinfo.profile",
+}
 PKCE_RE = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
 DEFAULT_SCOPES = (FULL_SCOPE, "https://www.googleapis.com/auth/userinfo.email")
 
@@ -74,8 +79,17 @@ def _oauth_error(status, error, description):
 class OAuth:
     """Accounts consent to the single registered client; tokens live in memory."""
 
-    def __init__(self, backend, clock, *, client_id, client_secret, token_lifetime,
-                 redirect_uris=None, known_scopes=()):
+    def __init__(
+        self,
+        backend,
+        clock,
+        *,
+        client_id,
+        client_secret,
+        token_lifetime,
+        redirect_uris=None,
+        known_scopes=(),
+    ):
         self.backend = backend
         self.clock = clock
         self.client_id = client_id
@@ -95,8 +109,9 @@ class OAuth:
     # ------------------------------------------------------------------ tokens
     def _new_access(self, grant, scopes):
         token = "ya29.emu-" + secrets.token_urlsafe(32)
-        self.access_tokens[token] = AccessToken(token, grant, tuple(scopes),
-                                                self.clock.time() + self.token_lifetime)
+        self.access_tokens[token] = AccessToken(
+            token, grant, tuple(scopes), self.clock.time() + self.token_lifetime
+        )
         return token
 
     def issue(self, email, scopes=None, offline=True):
@@ -108,9 +123,12 @@ class OAuth:
             grant.refresh_token = "1//emu-" + secrets.token_urlsafe(40)
             self.refresh_tokens[grant.refresh_token] = grant
         self.grants.append(grant)
-        result = {"access_token": self._new_access(grant, scopes),
-                  "expires_in": int(self.token_lifetime), "scope": " ".join(scopes),
-                  "token_type": "Bearer"}
+        result = {
+            "access_token": self._new_access(grant, scopes),
+            "expires_in": int(self.token_lifetime),
+            "scope": " ".join(scopes),
+            "token_type": "Bearer",
+        }
         if grant.refresh_token:
             result["refresh_token"] = grant.refresh_token
         return result
@@ -135,9 +153,11 @@ class OAuth:
 
     # ------------------------------------------------------------------ authorize
     def _error_page(self, status, error, detail):
-        text = (f"<!DOCTYPE html><html><head><title>Error {status}: {html.escape(error)}"
-                f"</title></head><body><h1>Access blocked</h1><p id=\"error\">Error {status}: "
-                f"{html.escape(error)}</p><p>{html.escape(detail)}</p></body></html>")
+        text = (
+            f"<!DOCTYPE html><html><head><title>Error {status}: {html.escape(error)}"
+            f'</title></head><body><h1>Access blocked</h1><p id="error">Error {status}: '
+            f"{html.escape(error)}</p><p>{html.escape(detail)}</p></body></html>"
+        )
         return HttpReply(status, text, content_type="text/html; charset=utf-8")
 
     def authorize_get(self, query):
@@ -146,54 +166,72 @@ class OAuth:
             return self._error_page(401, "invalid_client", "The OAuth client was not found.")
         redirect_uri = params.get("redirect_uri") or ""
         parsed = urllib.parse.urlparse(redirect_uri)
-        if (parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.fragment
-                or (self.redirect_uris is not None and redirect_uri not in self.redirect_uris)):
-            return self._error_page(400, "redirect_uri_mismatch",
-                                    "The redirect URI in the request does not match the ones "
-                                    "authorized for the OAuth client.")
+        if (
+            parsed.scheme not in ("http", "https")
+            or not parsed.netloc
+            or parsed.fragment
+            or (self.redirect_uris is not None and redirect_uri not in self.redirect_uris)
+        ):
+            return self._error_page(
+                400,
+                "redirect_uri_mismatch",
+                "The redirect URI in the request does not match the ones "
+                "authorized for the OAuth client.",
+            )
         if params.get("response_type") != "code":
-            return self._error_page(400, "unsupported_response_type",
-                                    "Only response_type=code is supported.")
+            return self._error_page(
+                400, "unsupported_response_type", "Only response_type=code is supported."
+            )
         scopes = tuple(params.get("scope", "").split())
         if not scopes:
             return self._error_page(400, "invalid_request", "Missing required parameter: scope")
         unknown = [scope for scope in scopes if scope not in self.known_scopes]
         if unknown:
-            return self._error_page(400, "invalid_scope", f"Some requested scopes were invalid: "
-                                                          f"{', '.join(unknown)}")
+            return self._error_page(
+                400, "invalid_scope", f"Some requested scopes were invalid: {', '.join(unknown)}"
+            )
         challenge = params.get("code_challenge")
         method = params.get("code_challenge_method")
         if challenge:
             method = method or "plain"
             if method not in ("S256", "plain") or not PKCE_RE.match(challenge):
-                return self._error_page(400, "invalid_request", "Invalid code_challenge or "
-                                        "code_challenge_method.")
+                return self._error_page(
+                    400, "invalid_request", "Invalid code_challenge or code_challenge_method."
+                )
         elif method:
             return self._error_page(400, "invalid_request", "Missing code_challenge.")
         access_type = params.get("access_type", "online")
         if access_type not in ("online", "offline"):
             return self._error_page(400, "invalid_request", "Invalid access_type.")
         request = {
-            "redirect_uri": redirect_uri, "scopes": scopes, "state": params.get("state"),
-            "code_challenge": challenge, "code_challenge_method": method,
+            "redirect_uri": redirect_uri,
+            "scopes": scopes,
+            "state": params.get("state"),
+            "code_challenge": challenge,
+            "code_challenge_method": method,
             "offline": access_type == "offline",
             "force_consent": "consent" in params.get("prompt", "").split()
-                             or params.get("approval_prompt") == "force",
-            "login_hint": params.get("login_hint"), "expires_at":
-                self.clock.time() + PENDING_LIFETIME,
+            or params.get("approval_prompt") == "force",
+            "login_hint": params.get("login_hint"),
+            "expires_at": self.clock.time() + PENDING_LIFETIME,
         }
         self.last_authorization = dict(params)
         if self.auto_approve:
-            email = (params.get("login_hint") or self.auto_approve_email
-                     or next(iter(self.backend.accounts), None) or "user@example.com")
+            email = (
+                params.get("login_hint")
+                or self.auto_approve_email
+                or next(iter(self.backend.accounts), None)
+                or "user@example.com"
+            )
             return self._approve(request, email)
         request_id = secrets.token_urlsafe(16)
         self.pending[request_id] = request
         return self._consent_page(request_id, request)
 
     def _consent_page(self, request_id, request):
-        options = "".join(f'<option value="{html.escape(email)}">'
-                          for email in self.backend.accounts)
+        options = "".join(
+            f'<option value="{html.escape(email)}">' for email in self.backend.accounts
+        )
         scopes = "".join(f"<li>{html.escape(scope)}</li>" for scope in request["scopes"])
         hint = html.escape(request.get("login_hint") or "")
         text = f"""<!DOCTYPE html>
@@ -217,8 +255,7 @@ class OAuth:
         params = {key: values[-1] for key, values in form.items()}
         request = self.pending.pop(params.get("request_id", ""), None)
         if request is None or request["expires_at"] < self.clock.time():
-            return self._error_page(400, "invalid_request", "Unknown or expired consent "
-                                                            "request.")
+            return self._error_page(400, "invalid_request", "Unknown or expired consent request.")
         if params.get("action") == "deny":
             return self._redirect(request, {"error": "access_denied"})
         email = (params.get("email") or "").strip()
@@ -238,13 +275,26 @@ class OAuth:
         self.backend.add_account(email)
         code = "4/emu-" + secrets.token_urlsafe(32)
         self.codes[code] = AuthCode(
-            code=code, client_id=self.client_id, redirect_uri=request["redirect_uri"],
-            scopes=request["scopes"], email=email, code_challenge=request["code_challenge"],
-            code_challenge_method=request["code_challenge_method"], offline=request["offline"],
+            code=code,
+            client_id=self.client_id,
+            redirect_uri=request["redirect_uri"],
+            scopes=request["scopes"],
+            email=email,
+            code_challenge=request["code_challenge"],
+            code_challenge_method=request["code_challenge_method"],
+            offline=request["offline"],
             force_consent=request["force_consent"],
-            expires_at=self.clock.time() + CODE_LIFETIME)
-        return self._redirect(request, {"code": code, "scope": " ".join(request["scopes"]),
-                                        "authuser": "0", "prompt": "consent"})
+            expires_at=self.clock.time() + CODE_LIFETIME,
+        )
+        return self._redirect(
+            request,
+            {
+                "code": code,
+                "scope": " ".join(request["scopes"]),
+                "authuser": "0",
+                "prompt": "consent",
+            },
+        )
 
     # ------------------------------------------------------------------ token
     def _client_from(self, form, headers):
@@ -270,10 +320,8 @@ class OAuth:
         if grant_type == "refresh_token":
             return self._refresh(form)
         if not grant_type:
-            return _oauth_error(400, "invalid_request", "Missing required parameter: "
-                                                        "grant_type")
-        return _oauth_error(400, "unsupported_grant_type", "Invalid grant_type: "
-                                                           f"{grant_type}")
+            return _oauth_error(400, "invalid_request", "Missing required parameter: grant_type")
+        return _oauth_error(400, "unsupported_grant_type", f"Invalid grant_type: {grant_type}")
 
     def _exchange_code(self, form):
         code = self.codes.get(form.get("code") or "")
@@ -295,8 +343,13 @@ class OAuth:
             if not secrets.compare_digest(expected, code.code_challenge):
                 return _oauth_error(400, "invalid_grant", "Invalid code verifier.")
         code.used = True
-        live_refresh = any(g.email == code.email and g.client_id == code.client_id
-                           and g.refresh_token and not g.revoked for g in self.grants)
+        live_refresh = any(
+            g.email == code.email
+            and g.client_id == code.client_id
+            and g.refresh_token
+            and not g.revoked
+            for g in self.grants
+        )
         grant = Grant(email=code.email, client_id=code.client_id, scopes=code.scopes)
         # Like Google: a refresh token only for offline access, and only on first consent
         # unless the consent screen was forced (prompt=consent).
@@ -304,9 +357,12 @@ class OAuth:
             grant.refresh_token = "1//emu-" + secrets.token_urlsafe(40)
             self.refresh_tokens[grant.refresh_token] = grant
         self.grants.append(grant)
-        body = {"access_token": self._new_access(grant, code.scopes),
-                "expires_in": int(self.token_lifetime), "scope": " ".join(code.scopes),
-                "token_type": "Bearer"}
+        body = {
+            "access_token": self._new_access(grant, code.scopes),
+            "expires_in": int(self.token_lifetime),
+            "scope": " ".join(code.scopes),
+            "token_type": "Bearer",
+        }
         if grant.refresh_token:
             body["refresh_token"] = grant.refresh_token
         return HttpReply(200, body, {"Cache-Control": "no-store", "Pragma": "no-cache"})
@@ -321,12 +377,16 @@ class OAuth:
         if form.get("scope"):
             wanted = tuple(form["scope"].split())
             if not set(wanted) <= set(grant.scopes):
-                return _oauth_error(400, "invalid_scope", "The requested scope exceeds the "
-                                                          "granted scope.")
+                return _oauth_error(
+                    400, "invalid_scope", "The requested scope exceeds the granted scope."
+                )
             scopes = wanted
-        body = {"access_token": self._new_access(grant, scopes),
-                "expires_in": int(self.token_lifetime), "scope": " ".join(scopes),
-                "token_type": "Bearer"}
+        body = {
+            "access_token": self._new_access(grant, scopes),
+            "expires_in": int(self.token_lifetime),
+            "scope": " ".join(scopes),
+            "token_type": "Bearer",
+        }
         return HttpReply(200, body, {"Cache-Control": "no-store", "Pragma": "no-cache"})
 
     # ------------------------------------------------------------------ revoke

@@ -24,8 +24,9 @@ def _parse_value(value, params, tz, start_local, all_day):
         day = dt.datetime.strptime(value, "%Y%m%d")
         if all_day:
             return day
-        return day.replace(hour=start_local.hour, minute=start_local.minute,
-                           second=start_local.second)
+        return day.replace(
+            hour=start_local.hour, minute=start_local.minute, second=start_local.second
+        )
     if value.endswith("Z"):
         moment = dt.datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.timezone.utc)
         local = moment.astimezone(tz).replace(tzinfo=None)

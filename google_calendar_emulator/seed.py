@@ -28,8 +28,10 @@ def _timed(tz_name, day, hour, hours, **extra):
     zone = ZoneInfo(tz_name)
     start = dt.datetime.combine(day, dt.time(hour), tzinfo=zone)
     end = start + dt.timedelta(hours=hours)
-    body = {"start": {"dateTime": start.isoformat(), "timeZone": tz_name},
-            "end": {"dateTime": end.isoformat(), "timeZone": tz_name}}
+    body = {
+        "start": {"dateTime": start.isoformat(), "timeZone": tz_name},
+        "end": {"dateTime": end.isoformat(), "timeZone": tz_name},
+    }
     body.update(extra)
     return body
 
@@ -39,23 +41,55 @@ def seed_account(server, email, time_zone="Europe/Berlin", today=None):
     server.add_account(email, time_zone=time_zone)
     today = today or server.clock.now().astimezone(ZoneInfo(time_zone)).date()
     for offset, hour, hours, summary, location in _TIMED:
-        body = _timed(time_zone, today + dt.timedelta(days=offset), hour, hours,
-                      summary=summary, description=f"Demo event: {summary}")
+        body = _timed(
+            time_zone,
+            today + dt.timedelta(days=offset),
+            hour,
+            hours,
+            summary=summary,
+            description=f"Demo event: {summary}",
+        )
         if location:
             body["location"] = location
         server.add_event(email, email, body)
-    server.add_event(email, email, {
-        "summary": "Company offsite", "start": {"date": (today + dt.timedelta(4)).isoformat()},
-        "end": {"date": (today + dt.timedelta(6)).isoformat()}, "transparency": "transparent"})
-    server.add_event(email, email, _timed(time_zone, today + dt.timedelta(days=1), 18, 1,
-                                          summary="Doctor's appointment",
-                                          visibility="private"))
+    server.add_event(
+        email,
+        email,
+        {
+            "summary": "Company offsite",
+            "start": {"date": (today + dt.timedelta(4)).isoformat()},
+            "end": {"date": (today + dt.timedelta(6)).isoformat()},
+            "transparency": "transparent",
+        },
+    )
+    server.add_event(
+        email,
+        email,
+        _timed(
+            time_zone,
+            today + dt.timedelta(days=1),
+            18,
+            1,
+            summary="Doctor's appointment",
+            visibility="private",
+        ),
+    )
     # Weekly series on the weekday of three weeks ago, with one moved and one cancelled
     # instance.
     first = today - dt.timedelta(days=21)
-    series = server.add_event(email, email, _timed(
-        time_zone, first, 9, 1, summary="Weekly team sync", location="Room 1",
-        recurrence=["RRULE:FREQ=WEEKLY;COUNT=10"]))
+    series = server.add_event(
+        email,
+        email,
+        _timed(
+            time_zone,
+            first,
+            9,
+            1,
+            summary="Weekly team sync",
+            location="Room 1",
+            recurrence=["RRULE:FREQ=WEEKLY;COUNT=10"],
+        ),
+    )
     with server.lock:
         backend = server.backend
         calendar = backend.calendars[email]
@@ -71,16 +105,29 @@ def seed_account(server, email, time_zone="Europe/Berlin", today=None):
         cancelled["status"] = "cancelled"
         backend._store(calendar, None, cancelled["id"], cancelled, False)
     team = server.add_calendar(email, summary="Team", access_role="owner", time_zone=time_zone)
-    for offset, hour, summary in ((-3, 10, "Team retro"), (1, 16, "Team planning"),
-                                  (8, 12, "Team lunch")):
-        server.add_event(email, team, _timed(time_zone, today + dt.timedelta(days=offset),
-                                             hour, 1, summary=summary))
-    holidays = server.add_calendar(email, summary="Holidays", access_role="reader",
-                                   time_zone=time_zone)
+    for offset, hour, summary in (
+        (-3, 10, "Team retro"),
+        (1, 16, "Team planning"),
+        (8, 12, "Team lunch"),
+    ):
+        server.add_event(
+            email,
+            team,
+            _timed(time_zone, today + dt.timedelta(days=offset), hour, 1, summary=summary),
+        )
+    holidays = server.add_calendar(
+        email, summary="Holidays", access_role="reader", time_zone=time_zone
+    )
     for offset, summary in ((-15, "Public holiday"), (12, "Bank holiday")):
         day = today + dt.timedelta(days=offset)
-        server.add_event(email, holidays, {
-            "summary": summary, "start": {"date": day.isoformat()},
-            "end": {"date": (day + dt.timedelta(days=1)).isoformat()},
-            "transparency": "transparent"})
+        server.add_event(
+            email,
+            holidays,
+            {
+                "summary": summary,
+                "start": {"date": day.isoformat()},
+                "end": {"date": (day + dt.timedelta(days=1)).isoformat()},
+                "transparency": "transparent",
+            },
+        )
     return {"primary": email, "team": team, "holidays": holidays}

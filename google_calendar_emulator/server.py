@@ -136,10 +136,19 @@ class EmulatorServer:
     """Google Calendar v3 + OAuth emulator on a real HTTP server (see README.md)."""
 
     def __init__(  # noqa: PLR0917 - positional order fixed by the shared contract
-            self, client_id="emulator-client-id", client_secret="emulator-client-secret",
-                 host="127.0.0.1", port=0, token_lifetime=3600, auto_approve=False, *,
-                 auto_approve_email=None, redirect_uris=None, sync_token_horizon=7 * 24 * 3600,
-                 batch_limit=BATCH_LIMIT):
+        self,
+        client_id="emulator-client-id",
+        client_secret="emulator-client-secret",
+        host="127.0.0.1",
+        port=0,
+        token_lifetime=3600,
+        auto_approve=False,
+        *,
+        auto_approve_email=None,
+        redirect_uris=None,
+        sync_token_horizon=7 * 24 * 3600,
+        batch_limit=BATCH_LIMIT,
+    ):
         self.host = host
         self.port = port
         self.clock = Clock()
@@ -147,9 +156,15 @@ class EmulatorServer:
         self.discovery = Discovery()
         self.backend = Backend(self.clock, lambda: self.base_url, sync_token_horizon)
         known = set(self.discovery.doc["auth"]["oauth2"]["scopes"])
-        self.oauth = OAuth(self.backend, self.clock, client_id=client_id,
-                           client_secret=client_secret, token_lifetime=token_lifetime,
-                           redirect_uris=redirect_uris, known_scopes=known)
+        self.oauth = OAuth(
+            self.backend,
+            self.clock,
+            client_id=client_id,
+            client_secret=client_secret,
+            token_lifetime=token_lifetime,
+            redirect_uris=redirect_uris,
+            known_scopes=known,
+        )
         self.oauth.auto_approve = bool(auto_approve)
         self.oauth.auto_approve_email = auto_approve_email
         self.faults = Faults()
@@ -167,10 +182,12 @@ class EmulatorServer:
     def start(self):
         self._httpd = _HTTPServer((self.host, self.port), _Handler, self)
         self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(target=self._httpd.serve_forever,
-                                        kwargs={"poll_interval": 0.05},
-                                        name=f"google-calendar-emulator-{self.port}",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"google-calendar-emulator-{self.port}",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -239,8 +256,9 @@ class EmulatorServer:
     def add_calendar(self, email, summary="Calendar", access_role="owner", **kwargs):
         """Create a calendar visible to `email` with `access_role`; returns its id."""
         with self.lock:
-            return self.backend.add_calendar(email, summary=summary, access_role=access_role,
-                                             **kwargs)
+            return self.backend.add_calendar(
+                email, summary=summary, access_role=access_role, **kwargs
+            )
 
     def share_calendar(self, calendar_id, email, access_role="reader"):
         with self.lock:
@@ -272,8 +290,11 @@ class EmulatorServer:
     def list_events_raw(self, calendar_id, include_deleted=False):
         with self.lock:
             calendar = self.backend.calendars[calendar_id]
-            return [copy.deepcopy(r.body) for r in calendar.events.values()
-                    if include_deleted or r.body.get("status") != "cancelled"]
+            return [
+                copy.deepcopy(r.body)
+                for r in calendar.events.values()
+                if include_deleted or r.body.get("status") != "cancelled"
+            ]
 
     def invalidate_sync_tokens(self, calendar_id):
         with self.lock:
@@ -329,15 +350,28 @@ class EmulatorServer:
                 if not fault.delay:
                     time.sleep(1.0)
             elif fault.kind == "drop":
-                self._record(RequestRecord(method, path, _flat(query), 0, False,
-                                           "http.dropped", None, headers))
+                self._record(
+                    RequestRecord(
+                        method, path, _flat(query), 0, False, "http.dropped", None, headers
+                    )
+                )
                 raise _Drop()
             elif fault.kind == "lost_response":
                 lost = True
             else:
                 result = _error_result(_fault_error(fault))
-                self._record(RequestRecord(method, path, _flat(query), result.status, False,
-                                           _guess_call(self, method, raw_path), None, headers))
+                self._record(
+                    RequestRecord(
+                        method,
+                        path,
+                        _flat(query),
+                        result.status,
+                        False,
+                        _guess_call(self, method, raw_path),
+                        None,
+                        headers,
+                    )
+                )
                 return result
         result = self._dispatch(method, raw_path, path, query, headers=headers, body=body)
         result.lost = result.lost or lost
@@ -345,27 +379,29 @@ class EmulatorServer:
 
     def _dispatch(self, method, raw_path, path, query, *, headers, body):
         if path in ("/o/oauth2/auth", "/o/oauth2/v2/auth"):
-            return self._oauth_call("oauth.authorize", method, path, query, headers=headers,
-                                    body=body)
+            return self._oauth_call(
+                "oauth.authorize", method, path, query, headers=headers, body=body
+            )
         if path in ("/token", "/o/oauth2/token"):
-            return self._oauth_call("oauth.token", method, path, query, headers=headers,
-                                    body=body)
+            return self._oauth_call("oauth.token", method, path, query, headers=headers, body=body)
         if path in ("/revoke", "/o/oauth2/revoke"):
-            return self._oauth_call("oauth.revoke", method, path, query, headers=headers,
-                                    body=body)
+            return self._oauth_call("oauth.revoke", method, path, query, headers=headers, body=body)
         if path in ("/oauth2/v2/userinfo", "/oauth2/v1/userinfo", "/oauth2/v3/userinfo"):
-            return self._oauth_call("oauth.userinfo", method, path, query, headers=headers,
-                                    body=body)
+            return self._oauth_call(
+                "oauth.userinfo", method, path, query, headers=headers, body=body
+            )
         if path in ("/batch/calendar/v3", "/batch"):
             return self._batch(method, path, query, headers, body)
         if path.startswith("/calendar/v3/"):
             return self.execute_api(method, raw_path, query, headers, body, in_batch=False)
         if path == "/" and method == "GET":
-            return _Result(200, {"Content-Type": "text/html; charset=utf-8"},
-                           _index_page(self).encode())
+            return _Result(
+                200, {"Content-Type": "text/html; charset=utf-8"}, _index_page(self).encode()
+            )
         result = _error_result(not_found())
-        self._record(RequestRecord(method, path, _flat(query), 404, False, "http.unknown",
-                                   None, headers))
+        self._record(
+            RequestRecord(method, path, _flat(query), 404, False, "http.unknown", None, headers)
+        )
         return result
 
     # ------------------------------------------------------------------ OAuth
@@ -379,15 +415,18 @@ class EmulatorServer:
                 except (ValueError, AttributeError):
                     form = {}
             else:
-                form = {k: v[-1] for k, v in urllib.parse.parse_qs(
-                    body.decode("utf-8", "replace"), keep_blank_values=True).items()}
+                form = {
+                    k: v[-1]
+                    for k, v in urllib.parse.parse_qs(
+                        body.decode("utf-8", "replace"), keep_blank_values=True
+                    ).items()
+                }
         user = None
         with self.lock:
             try:
                 if name == "oauth.authorize":
                     if method == "POST":
-                        reply = self.oauth.authorize_post(
-                            {k: [v] for k, v in form.items()})
+                        reply = self.oauth.authorize_post({k: [v] for k, v in form.items()})
                     else:
                         reply = self.oauth.authorize_get(query)
                 elif name == "oauth.token":
@@ -404,11 +443,24 @@ class EmulatorServer:
                     user = self.oauth.access_tokens[token].grant.email
             except ApiError as error:
                 result = _error_result(error)
-                self._record(RequestRecord(method, path, _flat(query), result.status, False,
-                                           name, user, _safe_headers(headers)))
+                self._record(
+                    RequestRecord(
+                        method,
+                        path,
+                        _flat(query),
+                        result.status,
+                        False,
+                        name,
+                        user,
+                        _safe_headers(headers),
+                    )
+                )
                 return result
-        self._record(RequestRecord(method, path, _flat(query), reply.status, False, name,
-                                   user, _safe_headers(headers)))
+        self._record(
+            RequestRecord(
+                method, path, _flat(query), reply.status, False, name, user, _safe_headers(headers)
+            )
+        )
         return _Result(reply.status, reply.headers, reply.body)
 
     # ------------------------------------------------------------------ Calendar API
@@ -445,13 +497,20 @@ class EmulatorServer:
             fields = parse_fields(params["fields"]) if params.get("fields") else None
             handler_name = self.backend.HANDLERS.get(api_call)
             if handler_name is None:
-                raise ApiError(501, "notImplemented",
-                               f"{api_call} is not implemented by the emulator.")
+                raise ApiError(
+                    501, "notImplemented", f"{api_call} is not implemented by the emulator."
+                )
             with self.lock:
                 account = self.backend.accounts[user]
-                ctx = CallContext(account=account, client_id=access.grant.client_id,
-                                  scopes=scopes, method_scopes=frozenset(api_method.scopes),
-                                  api_call=api_call, headers=headers, body=parsed_body)
+                ctx = CallContext(
+                    account=account,
+                    client_id=access.grant.client_id,
+                    scopes=scopes,
+                    method_scopes=frozenset(api_method.scopes),
+                    api_call=api_call,
+                    headers=headers,
+                    body=parsed_body,
+                )
                 response = getattr(self.backend, handler_name)(ctx, params)
             payload = response.body
             if payload is not None and fields is not None:
@@ -465,8 +524,19 @@ class EmulatorServer:
         except ApiError as error:
             status = error.code
             result = _error_result(error)
-        self._record(RequestRecord(method, path, _flat(query), status, in_batch, api_call,
-                                   user, _safe_headers(headers), parsed_body))
+        self._record(
+            RequestRecord(
+                method,
+                path,
+                _flat(query),
+                status,
+                in_batch,
+                api_call,
+                user,
+                _safe_headers(headers),
+                parsed_body,
+            )
+        )
         return result
 
     def _check_quota(self, user):
@@ -478,29 +548,45 @@ class EmulatorServer:
             calls.popleft()
         if self._quota_project is not None and len(calls) >= self._quota_project:
             raise rate_limited("403_rate")
-        if self._quota_user is not None and \
-                sum(1 for _, who in calls if who == user) >= self._quota_user:
+        if (
+            self._quota_user is not None
+            and sum(1 for _, who in calls if who == user) >= self._quota_user
+        ):
             raise rate_limited("403_user_rate")
         calls.append((now, user))
 
     # ------------------------------------------------------------------ batch
     def _batch(self, method, path, query, headers, body):
         def envelope_error(error):
-            self._record(RequestRecord(method, path, _flat(query), error.code, False, "batch",
-                                       None, _safe_headers(headers)))
+            self._record(
+                RequestRecord(
+                    method,
+                    path,
+                    _flat(query),
+                    error.code,
+                    False,
+                    "batch",
+                    None,
+                    _safe_headers(headers),
+                )
+            )
             return _error_result(error)
 
         ctype = headers.get("content-type", "")
         if method != "POST" or not ctype.lower().startswith("multipart/mixed"):
             return envelope_error(bad_request("Batch requests must be POST multipart/mixed."))
         message = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(
-            b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + body)
+            b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + body
+        )
         parts = message.get_payload() if message.is_multipart() else []
         if not parts:
             return envelope_error(bad_request("Empty batch request."))
         if len(parts) > self.batch_limit:
-            return envelope_error(bad_request(
-                f"A batch request cannot contain more than {self.batch_limit} requests."))
+            return envelope_error(
+                bad_request(
+                    f"A batch request cannot contain more than {self.batch_limit} requests."
+                )
+            )
         outer_auth = headers.get("authorization")
         boundary = "batch_" + secrets.token_hex(12)
         chunks = []
@@ -511,8 +597,11 @@ class EmulatorServer:
             try:
                 result = self._batch_part(part, outer_auth)
             except _Drop:
-                self._record(RequestRecord(method, path, _flat(query), 0, False, "batch",
-                                           None, _safe_headers(headers)))
+                self._record(
+                    RequestRecord(
+                        method, path, _flat(query), 0, False, "batch", None, _safe_headers(headers)
+                    )
+                )
                 raise
             lost = lost or result.lost
             lines = [f"HTTP/1.1 {result.status} {_reason(result.status)}"]
@@ -521,13 +610,26 @@ class EmulatorServer:
             lines.append(f"Content-Length: {len(result.body)}")
             chunks.append(
                 f"--{boundary}\r\nContent-Type: application/http\r\n"
-                f"Content-ID: <response-{inner}>\r\n\r\n" + "\r\n".join(lines) + "\r\n\r\n"
-                + result.body.decode("utf-8") + "\r\n")
+                f"Content-ID: <response-{inner}>\r\n\r\n"
+                + "\r\n".join(lines)
+                + "\r\n\r\n"
+                + result.body.decode("utf-8")
+                + "\r\n"
+            )
         payload = ("".join(chunks) + f"--{boundary}--\r\n").encode("utf-8")
-        self._record(RequestRecord(method, path, _flat(query), 0 if lost else 200, False,
-                                   "batch", None, _safe_headers(headers)))
-        result = _Result(200, {"Content-Type": f"multipart/mixed; boundary={boundary}"},
-                         payload)
+        self._record(
+            RequestRecord(
+                method,
+                path,
+                _flat(query),
+                0 if lost else 200,
+                False,
+                "batch",
+                None,
+                _safe_headers(headers),
+            )
+        )
+        result = _Result(200, {"Content-Type": f"multipart/mixed; boundary={boundary}"}, payload)
         result.lost = lost
         return result
 
@@ -559,23 +661,40 @@ class EmulatorServer:
                 if not fault.delay:
                     time.sleep(1.0)
             elif fault.kind == "drop":
-                self._record(RequestRecord(method, path, _flat(query), 0, True,
-                                           _guess_call(self, method, parsed.path), None,
-                                           _safe_headers(headers)))
+                self._record(
+                    RequestRecord(
+                        method,
+                        path,
+                        _flat(query),
+                        0,
+                        True,
+                        _guess_call(self, method, parsed.path),
+                        None,
+                        _safe_headers(headers),
+                    )
+                )
                 raise _Drop()
             elif fault.kind == "lost_response":
                 lost = True
             else:
                 result = _error_result(_fault_error(fault))
-                self._record(RequestRecord(method, path, _flat(query), result.status, True,
-                                           _guess_call(self, method, parsed.path), None,
-                                           _safe_headers(headers)))
+                self._record(
+                    RequestRecord(
+                        method,
+                        path,
+                        _flat(query),
+                        result.status,
+                        True,
+                        _guess_call(self, method, parsed.path),
+                        None,
+                        _safe_headers(headers),
+                    )
+                )
                 return result
         if not path.startswith("/calendar/v3/"):
             result = _error_result(not_found())
         else:
-            result = self.execute_api(method, parsed.path, query, headers, body,
-                                      in_batch=True)
+            result = self.execute_api(method, parsed.path, query, headers, body, in_batch=True)
         result.lost = lost
         return result
 
@@ -594,9 +713,12 @@ def _guess_call(emulator, method, raw_path):
     if api_method:
         return api_method.api_call
     path = urllib.parse.unquote(raw_path)
-    return {"/token": "oauth.token", "/revoke": "oauth.revoke",
-            "/o/oauth2/auth": "oauth.authorize", "/batch/calendar/v3": "batch"}.get(
-        path, "http.unknown")
+    return {
+        "/token": "oauth.token",
+        "/revoke": "oauth.revoke",
+        "/o/oauth2/auth": "oauth.authorize",
+        "/batch/calendar/v3": "batch",
+    }.get(path, "http.unknown")
 
 
 def _bearer(headers, query):
@@ -610,21 +732,23 @@ def _bearer(headers, query):
 
 
 def _flat(query):
-    return {key: values[0] if len(values) == 1 else list(values)
-            for key, values in query.items()}
+    return {key: values[0] if len(values) == 1 else list(values) for key, values in query.items()}
 
 
 def _safe_headers(headers):
     # Never keep secrets in the request log.
-    return {key: ("<redacted>" if key == "authorization" else value)
-            for key, value in headers.items()}
+    return {
+        key: ("<redacted>" if key == "authorization" else value) for key, value in headers.items()
+    }
 
 
 def _index_page(emulator):
     import html
 
     accounts = "".join(f"<li>{html.escape(email)}</li>" for email in emulator.backend.accounts)
-    return (f"<!DOCTYPE html><html><head><title>Google Calendar Emulator</title></head><body>"
-            f"<h1>Google Calendar Emulator</h1><p>API root: {html.escape(emulator.base_url)}"
-            f"</p><p>Client id: {html.escape(emulator.client_id)}</p>"
-            f"<ul>{accounts}</ul></body></html>")
+    return (
+        f"<!DOCTYPE html><html><head><title>Google Calendar Emulator</title></head><body>"
+        f"<h1>Google Calendar Emulator</h1><p>API root: {html.escape(emulator.base_url)}"
+        f"</p><p>Client id: {html.escape(emulator.client_id)}</p>"
+        f"<ul>{accounts}</ul></body></html>"
+    )

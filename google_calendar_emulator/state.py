@@ -32,31 +32,83 @@ EVENTS_OWNED_RO = SCOPE_PREFIX + "calendar.events.owned.readonly"
 CONDITIONAL_SCOPES = {APP_CREATED, EVENTS_OWNED, EVENTS_OWNED_RO}
 EMAIL_SCOPES = {"email", SCOPE_PREFIX + "userinfo.email"}
 
-ROLE_RANK = {"none": 0, "freeBusyReader": 1, "reader": 2, "writerWithoutPrivateAccess": 3,
-             "writer": 4, "owner": 5}
+ROLE_RANK = {
+    "none": 0,
+    "freeBusyReader": 1,
+    "reader": 2,
+    "writerWithoutPrivateAccess": 3,
+    "writer": 4,
+    "owner": 5,
+}
 
 EVENT_ID_RE = re.compile(r"^[a-v0-9]{5,1024}$")
 INSTANCE_ID_RE = re.compile(r"^(?P<series>.+)_(?P<key>\d{8}(T\d{6}Z)?)$")
 BASE32HEX = "0123456789abcdefghijklmnopqrstuv"
 
 # Params that Google refuses together with syncToken.
-SYNC_INCOMPATIBLE = ("timeMin", "timeMax", "updatedMin", "iCalUID", "orderBy", "q",
-                     "privateExtendedProperty", "sharedExtendedProperty")
+SYNC_INCOMPATIBLE = (
+    "timeMin",
+    "timeMax",
+    "updatedMin",
+    "iCalUID",
+    "orderBy",
+    "q",
+    "privateExtendedProperty",
+    "sharedExtendedProperty",
+)
 # Params that do not change which items a list returns (ignored when comparing page queries).
-PAGE_NEUTRAL = {"pageToken", "maxResults", "fields", "prettyPrint", "alt", "quotaUser",
-                "userIp", "key", "oauth_token", "access_token", "maxAttendees",
-                "alwaysIncludeEmail", "timeZone"}
+PAGE_NEUTRAL = {
+    "pageToken",
+    "maxResults",
+    "fields",
+    "prettyPrint",
+    "alt",
+    "quotaUser",
+    "userIp",
+    "key",
+    "oauth_token",
+    "access_token",
+    "maxAttendees",
+    "alwaysIncludeEmail",
+    "timeZone",
+}
 
 # Fields an API client cannot set; Google silently ignores them on writes.
-READ_ONLY_EVENT_FIELDS = {"kind", "etag", "created", "updated", "htmlLink", "creator",
-                          "organizer", "hangoutLink", "iCalUID", "recurringEventId",
-                          "originalStartTime", "privateCopy", "locked", "attendeesOmitted"}
+READ_ONLY_EVENT_FIELDS = {
+    "kind",
+    "etag",
+    "created",
+    "updated",
+    "htmlLink",
+    "creator",
+    "organizer",
+    "hangoutLink",
+    "iCalUID",
+    "recurringEventId",
+    "originalStartTime",
+    "privateCopy",
+    "locked",
+    "attendeesOmitted",
+}
 # Fields that may change on events of special types (everything else -> 400).
 RESTRICTED_TYPES = {
-    "fromGmail": {"colorId", "reminders", "visibility", "transparency", "status",
-                  "extendedProperties"},
-    "birthday": {"colorId", "summary", "reminders", "extendedProperties", "birthdayProperties",
-                 "visibility", "transparency"},
+    "fromGmail": {
+        "colorId",
+        "reminders",
+        "visibility",
+        "transparency",
+        "status",
+        "extendedProperties",
+    },
+    "birthday": {
+        "colorId",
+        "summary",
+        "reminders",
+        "extendedProperties",
+        "birthdayProperties",
+        "visibility",
+        "transparency",
+    },
 }
 PRIMARY_ONLY_TYPES = {"outOfOffice", "focusTime", "workingLocation"}
 
@@ -211,21 +263,43 @@ class Backend:
             return self.accounts[email]
         account = Account(email=email, id=str(next(self._account_ids)), time_zone=time_zone)
         self.accounts[email] = account
-        calendar = Calendar(id=email, summary=email, owner=email, time_zone=time_zone,
-                            etag=self.new_etag(), acl={email: "owner"}, primary_of=email)
+        calendar = Calendar(
+            id=email,
+            summary=email,
+            owner=email,
+            time_zone=time_zone,
+            etag=self.new_etag(),
+            acl={email: "owner"},
+            primary_of=email,
+        )
         self.calendars[email] = calendar
         account.calendar_list[email] = self._new_entry()
         return account
 
     @staticmethod
     def _new_entry(**extra):
-        entry = {"hidden": False, "deleted": False, "selected": True, "colorId": "14",
-                 "backgroundColor": "#9fe1e7", "foregroundColor": "#000000"}
+        entry = {
+            "hidden": False,
+            "deleted": False,
+            "selected": True,
+            "colorId": "14",
+            "backgroundColor": "#9fe1e7",
+            "foregroundColor": "#000000",
+        }
         entry.update(extra)
         return entry
 
-    def add_calendar(self, email, summary="Calendar", access_role="owner", *, time_zone=None,
-                     calendar_id=None, description="", created_by_client=None):
+    def add_calendar(
+        self,
+        email,
+        summary="Calendar",
+        access_role="owner",
+        *,
+        time_zone=None,
+        calendar_id=None,
+        description="",
+        created_by_client=None,
+    ):
         account = self.accounts.get(email) or self.add_account(email)
         if access_role not in ROLE_RANK or access_role == "none":
             raise ValueError(f"unknown access role {access_role!r}")
@@ -233,10 +307,16 @@ class Backend:
         if cal_id in self.calendars:
             raise ValueError(f"calendar {cal_id!r} exists")
         owner = email if access_role == "owner" else f"owner-{random_id(8)}@example.org"
-        calendar = Calendar(id=cal_id, summary=summary, owner=owner,
-                            time_zone=time_zone or account.time_zone, description=description,
-                            etag=self.new_etag(), created_by_client=created_by_client,
-                            acl={email: access_role})
+        calendar = Calendar(
+            id=cal_id,
+            summary=summary,
+            owner=owner,
+            time_zone=time_zone or account.time_zone,
+            description=description,
+            etag=self.new_etag(),
+            created_by_client=created_by_client,
+            acl={email: access_role},
+        )
         if owner != email:
             calendar.acl[owner] = "owner"
         self.calendars[cal_id] = calendar
@@ -269,7 +349,7 @@ class Backend:
         (``id`` is kept even when empty or not a string, so events without an id
         can be listed); the event appears in lists and incremental syncs.
         """
-        self.accounts[email]  # noqa: B018 - the account must exist, like seed_event
+        self.accounts[email]
         calendar = self.calendars[calendar_id]
         body = copy.deepcopy(body)
         now = rfc3339(self.now())
@@ -328,13 +408,13 @@ class Backend:
             raise bad_request(f"Invalid {which} time.") from None
         if moment.tzinfo is None:
             if zone is None:
-                raise bad_request(f"Missing time zone definition for {which} time.",
-                                  reason="required")
+                raise bad_request(
+                    f"Missing time zone definition for {which} time.", reason="required"
+                )
             moment = moment.replace(tzinfo=zone)
         elif recurring and zone is None:
             # Google needs a named zone to expand a series across DST changes.
-            raise bad_request(f"Missing time zone definition for {which} time.",
-                              reason="required")
+            raise bad_request(f"Missing time zone definition for {which} time.", reason="required")
         out = {"dateTime": format_datetime(moment.astimezone(zone or calendar.tz))}
         if tz_name:
             out["timeZone"] = tz_name
@@ -352,12 +432,10 @@ class Backend:
             raise bad_request("Missing start time.", reason="required")
         if "end" not in body or body.get("end") is None:
             raise bad_request("Missing end time.", reason="required")
-        skind, start, body["start"] = self._parse_edt(calendar, body["start"], "start",
-                                                      recurring)
+        skind, start, body["start"] = self._parse_edt(calendar, body["start"], "start", recurring)
         ekind, end, body["end"] = self._parse_edt(calendar, body["end"], "end", recurring)
         if skind != ekind:
-            raise bad_request("Start and end times must either both be date or both be "
-                              "dateTime.")
+            raise bad_request("Start and end times must either both be date or both be dateTime.")
         if (skind == "date" and end <= start) or (skind == "dateTime" and end < start):
             raise bad_request("The specified time range is empty.", reason="timeRangeEmpty")
         if recurring:
@@ -373,23 +451,29 @@ class Backend:
         if existing is not None:
             old_type = existing.get("eventType", "default")
             if event_type != old_type:
-                raise bad_request("The event type cannot be changed.",
-                                  reason="eventTypeRestriction")
+                raise bad_request(
+                    "The event type cannot be changed.", reason="eventTypeRestriction"
+                )
             allowed = RESTRICTED_TYPES.get(old_type)
             if allowed is not None:
                 for key in set(body) | set(existing):
                     if key in allowed or key in READ_ONLY_EVENT_FIELDS or key in ("id",):
                         continue
                     if body.get(key) != existing.get(key):
-                        raise bad_request(f"Field '{key}' cannot be changed on events of type "
-                                          f"{old_type}.", reason="eventTypeRestriction")
+                        raise bad_request(
+                            f"Field '{key}' cannot be changed on events of type {old_type}.",
+                            reason="eventTypeRestriction",
+                        )
         elif not seeding:  # seeding may create what only Google itself creates
             if event_type == "fromGmail":
-                raise bad_request("Events of type fromGmail cannot be created.",
-                                  reason="eventTypeRestriction")
+                raise bad_request(
+                    "Events of type fromGmail cannot be created.", reason="eventTypeRestriction"
+                )
             if event_type in PRIMARY_ONLY_TYPES and calendar.primary_of is None:
-                raise bad_request(f"Events of type {event_type} can only be created on the "
-                                  "primary calendar.", reason="eventTypeRestriction")
+                raise bad_request(
+                    f"Events of type {event_type} can only be created on the primary calendar.",
+                    reason="eventTypeRestriction",
+                )
             if event_type == "workingLocation" and not body.get("workingLocationProperties"):
                 raise bad_request("Missing workingLocationProperties.", reason="required")
         body["eventType"] = event_type
@@ -401,8 +485,9 @@ class Backend:
 
     def _ruleset(self, calendar, series):
         info = self._series_info(calendar, series)
-        return recurrence.build_ruleset(series["recurrence"], info["start_local"], info["tz"],
-                                        info["all_day"])
+        return recurrence.build_ruleset(
+            series["recurrence"], info["start_local"], info["tz"], info["all_day"]
+        )
 
     @staticmethod
     def _series_info(calendar, body):
@@ -411,24 +496,36 @@ class Backend:
             tz = calendar.tz
             start_local = dt.datetime.fromisoformat(start["date"])
             end_local = dt.datetime.fromisoformat(end["date"])
-            return {"tz": tz, "start_local": start_local, "duration": end_local - start_local,
-                    "all_day": True, "tz_name": start.get("timeZone")}
+            return {
+                "tz": tz,
+                "start_local": start_local,
+                "duration": end_local - start_local,
+                "all_day": True,
+                "tz_name": start.get("timeZone"),
+            }
         tz_name = start.get("timeZone") or calendar.time_zone
         tz = get_zone(tz_name) or dt.timezone.utc
         start_aware = dt.datetime.fromisoformat(start["dateTime"].replace("Z", "+00:00"))
         end_aware = dt.datetime.fromisoformat(end["dateTime"].replace("Z", "+00:00"))
         start_local = start_aware.astimezone(tz).replace(tzinfo=None)
         end_local = end_aware.astimezone(tz).replace(tzinfo=None)
-        return {"tz": tz, "start_local": start_local, "duration": end_local - start_local,
-                "all_day": False, "tz_name": start.get("timeZone")}
+        return {
+            "tz": tz,
+            "start_local": start_local,
+            "duration": end_local - start_local,
+            "all_day": False,
+            "tz_name": start.get("timeZone"),
+        }
 
     def event_bounds(self, calendar, body):
         """-> (start, end) aware datetimes; all-day events use the calendar's zone."""
+
         def point(edt):
             if "date" in edt:
                 day = dt.date.fromisoformat(edt["date"])
                 return dt.datetime(day.year, day.month, day.day, tzinfo=calendar.tz)
             return dt.datetime.fromisoformat(edt["dateTime"].replace("Z", "+00:00"))
+
         return point(body["start"]), point(body["end"])
 
     # ------------------------------------------------------------------ instances
@@ -444,8 +541,7 @@ class Backend:
             start_aware = occurrence.replace(tzinfo=tz)
             key = start_aware.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
             start = {"dateTime": format_datetime(start_aware)}
-            end = {"dateTime": format_datetime((occurrence + info["duration"]).replace(
-                tzinfo=tz))}
+            end = {"dateTime": format_datetime((occurrence + info["duration"]).replace(tzinfo=tz))}
             if info["tz_name"]:
                 start["timeZone"] = info["tz_name"]
                 end["timeZone"] = info["tz_name"]
@@ -456,8 +552,9 @@ class Backend:
         body["htmlLink"] = self._html_link(calendar, body["id"])
         return body
 
-    def _expand(self, calendar, series, time_min=None, time_max=None, *, limit=None,
-                unbounded=False):
+    def _expand(
+        self, calendar, series, time_min=None, time_max=None, *, limit=None, unbounded=False
+    ):
         """Virtual instances (no exceptions applied) overlapping [time_min, time_max).
 
         Without time_max an endless series stops at EXPANSION_HORIZON unless `unbounded`
@@ -517,8 +614,7 @@ class Backend:
         else:
             if "T" not in key:
                 return None
-            moment = dt.datetime.strptime(key, "%Y%m%dT%H%M%SZ").replace(
-                tzinfo=dt.timezone.utc)
+            moment = dt.datetime.strptime(key, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.timezone.utc)
             local = moment.astimezone(info["tz"]).replace(tzinfo=None)
         try:
             rset = self._ruleset(calendar, series)
@@ -554,9 +650,25 @@ class Backend:
             creator["self"] = True
         private = out.get("visibility") in ("private", "confidential")
         if role == "freeBusyReader" or (private and ROLE_RANK[role] < ROLE_RANK["writer"]):
-            keep = {"kind", "etag", "id", "status", "start", "end", "updated", "created",
-                    "recurringEventId", "originalStartTime", "recurrence", "iCalUID",
-                    "transparency", "visibility", "eventType", "sequence", "htmlLink"}
+            keep = {
+                "kind",
+                "etag",
+                "id",
+                "status",
+                "start",
+                "end",
+                "updated",
+                "created",
+                "recurringEventId",
+                "originalStartTime",
+                "recurrence",
+                "iCalUID",
+                "transparency",
+                "visibility",
+                "eventType",
+                "sequence",
+                "htmlLink",
+            }
             out = {key: value for key, value in out.items() if key in keep}
             if role != "freeBusyReader":
                 out["summary"] = "busy"
@@ -587,8 +699,7 @@ class Backend:
             "creator": {"email": account.email},
             "organizer": organizer,
         }
-        for key in READ_ONLY_EVENT_FIELDS - {"iCalUID", "recurringEventId",
-                                             "originalStartTime"}:
+        for key in READ_ONLY_EVENT_FIELDS - {"iCalUID", "recurringEventId", "originalStartTime"}:
             body.pop(key, None)
         stored.update(body)
         stored.setdefault("iCalUID", f"{event_id}@google.com")
@@ -615,8 +726,13 @@ class Backend:
         wanted = [item.strip() for item in wanted.split(",")]
         if "*" in wanted or etag in wanted:
             return
-        raise ApiError(412, "conditionNotMet", "Precondition Failed", location="If-Match",
-                       location_type="header")
+        raise ApiError(
+            412,
+            "conditionNotMet",
+            "Precondition Failed",
+            location="If-Match",
+            location_type="header",
+        )
 
     def _current(self, calendar, event_id):
         """-> (StoredEvent or None, body) for a stored event or a virtual instance id."""
@@ -644,11 +760,17 @@ class Backend:
         event_id = params["eventId"]
         record, old = self._current(calendar, event_id)
         self._check_if_match(ctx, old["etag"])
-        incoming = {k: v for k, v in copy.deepcopy(body).items()
-                    if k not in READ_ONLY_EVENT_FIELDS and k != "id"}
+        incoming = {
+            k: v
+            for k, v in copy.deepcopy(body).items()
+            if k not in READ_ONLY_EVENT_FIELDS and k != "id"
+        }
         if replace:
-            merged = {k: copy.deepcopy(v) for k, v in old.items()
-                      if k in READ_ONLY_EVENT_FIELDS or k in ("id", "sequence", "eventType")}
+            merged = {
+                k: copy.deepcopy(v)
+                for k, v in old.items()
+                if k in READ_ONLY_EVENT_FIELDS or k in ("id", "sequence", "eventType")
+            }
             merged["status"] = old.get("status")
             merged.update({k: v for k, v in incoming.items() if v is not None})
         else:
@@ -670,17 +792,22 @@ class Backend:
         self._store(calendar, record, event_id, merged, significant)
         if merged.get("status") == "cancelled" and old.get("status") != "cancelled":
             self._cancel_exceptions(calendar, merged)
-        return Response(200, self.render_event(calendar, role, merged,
-                                               minimal_cancelled=False),
-                        {"ETag": merged["etag"]})
+        return Response(
+            200,
+            self.render_event(calendar, role, merged, minimal_cancelled=False),
+            {"ETag": merged["etag"]},
+        )
 
     def _cancel_exceptions(self, calendar, series):
         if not series.get("recurrence"):
             return
         prefix = series["id"] + "_"
         for event_id, record in calendar.events.items():
-            if event_id.startswith(prefix) and record.body.get("recurringEventId") == \
-                    series["id"] and record.body.get("status") != "cancelled":
+            if (
+                event_id.startswith(prefix)
+                and record.body.get("recurringEventId") == series["id"]
+                and record.body.get("status") != "cancelled"
+            ):
                 record.body["status"] = "cancelled"
                 self._touch(record, False)
 
@@ -695,9 +822,11 @@ class Backend:
             self._check_new_id(calendar, event_id)
         self._normalize_event(calendar, body, None)
         record = self._create_event(calendar, ctx.account, body, event_id)
-        return Response(200, self.render_event(calendar, role, record.body,
-                                               minimal_cancelled=False),
-                        {"ETag": record.body["etag"]})
+        return Response(
+            200,
+            self.render_event(calendar, role, record.body, minimal_cancelled=False),
+            {"ETag": record.body["etag"]},
+        )
 
     def events_import(self, ctx, params):
         calendar, role = self._calendar(ctx, params["calendarId"])
@@ -711,22 +840,29 @@ class Backend:
         organizer = body.pop("organizer", None)
         for record in calendar.events.values():
             if record.body.get("iCalUID") == uid and not record.body.get("recurringEventId"):
-                merged = {k: v for k, v in record.body.items()
-                          if k in READ_ONLY_EVENT_FIELDS or k in ("id", "sequence")}
+                merged = {
+                    k: v
+                    for k, v in record.body.items()
+                    if k in READ_ONLY_EVENT_FIELDS or k in ("id", "sequence")
+                }
                 merged.update(body)
                 self._normalize_event(calendar, merged, None)
                 record.body = merged
                 self._touch(record, True)
-                return Response(200, self.render_event(calendar, role, merged,
-                                                       minimal_cancelled=False),
-                                {"ETag": merged["etag"]})
+                return Response(
+                    200,
+                    self.render_event(calendar, role, merged, minimal_cancelled=False),
+                    {"ETag": merged["etag"]},
+                )
         self._normalize_event(calendar, body, None)
         record = self._create_event(calendar, ctx.account, body)
         if organizer:
             record.body["organizer"] = organizer
-        return Response(200, self.render_event(calendar, role, record.body,
-                                               minimal_cancelled=False),
-                        {"ETag": record.body["etag"]})
+        return Response(
+            200,
+            self.render_event(calendar, role, record.body, minimal_cancelled=False),
+            {"ETag": record.body["etag"]},
+        )
 
     def events_patch(self, ctx, params):
         return self._write_event(ctx, params, ctx.body or {}, replace=False)
@@ -758,8 +894,11 @@ class Backend:
             raise not_found()
         if ctx.headers.get("if-none-match") == body["etag"]:
             return Response(304, None, {"ETag": body["etag"]})
-        return Response(200, self.render_event(calendar, role, body, minimal_cancelled=False),
-                        {"ETag": body["etag"]})
+        return Response(
+            200,
+            self.render_event(calendar, role, body, minimal_cancelled=False),
+            {"ETag": body["etag"]},
+        )
 
     def events_move(self, ctx, params):
         calendar, role = self._calendar(ctx, params["calendarId"])
@@ -787,15 +926,24 @@ class Backend:
         new = StoredEvent(body=moved, seq=0)
         target.events[moved["id"]] = new
         self._touch(new, False)
-        return Response(200, self.render_event(target, target_role, moved,
-                                               minimal_cancelled=False),
-                        {"ETag": moved["etag"]})
+        return Response(
+            200,
+            self.render_event(target, target_role, moved, minimal_cancelled=False),
+            {"ETag": moved["etag"]},
+        )
 
     # ------------------------------------------------------------------ list
     def _page(self, ctx, params, calendar, compute, *, allow_sync):
         """Shared paging: compute all items on the first page, serve slices afterwards."""
-        signature = json.dumps([ctx.account.email, calendar.id, ctx.api_call, *sorted(
-            (k, v) for k, v in params.items() if k not in PAGE_NEUTRAL)], default=str)
+        signature = json.dumps(
+            [
+                ctx.account.email,
+                calendar.id,
+                ctx.api_call,
+                *sorted((k, v) for k, v in params.items() if k not in PAGE_NEUTRAL),
+            ],
+            default=str,
+        )
         page_token = params.get("pageToken")
         max_results = min(params.get("maxResults") or DEFAULT_LIST_RESULTS, MAX_LIST_RESULTS)
         if page_token:
@@ -803,15 +951,22 @@ class Backend:
             if state is None:
                 raise bad_request("Invalid pageToken.", location="pageToken")
             if state.signature != signature:
-                raise bad_request("The pageToken does not belong to this query: repeat the "
-                                  "same query parameters with pageToken.",
-                                  location="pageToken")
+                raise bad_request(
+                    "The pageToken does not belong to this query: repeat the "
+                    "same query parameters with pageToken.",
+                    location="pageToken",
+                )
         else:
             items, sync_seq = compute()
-            state = PageState(signature=signature, items=items, offset=0, sync_seq=sync_seq,
-                              calendar_id=calendar.id,
-                              with_sync_token=bool(params.get("syncToken")))
-        chunk = state.items[state.offset:state.offset + max_results]
+            state = PageState(
+                signature=signature,
+                items=items,
+                offset=0,
+                sync_seq=sync_seq,
+                calendar_id=calendar.id,
+                with_sync_token=bool(params.get("syncToken")),
+            )
+        chunk = state.items[state.offset : state.offset + max_results]
         result = {}
         if state.offset + max_results < len(state.items):
             token = "EP" + secrets.token_urlsafe(24)
@@ -820,8 +975,13 @@ class Backend:
             result["nextPageToken"] = token
         elif allow_sync:
             token = "CP" + secrets.token_urlsafe(30)
-            self.sync_tokens[token] = SyncToken(calendar.id, state.sync_seq, calendar.sync_epoch,
-                                                self.clock.time(), ctx.account.email)
+            self.sync_tokens[token] = SyncToken(
+                calendar.id,
+                state.sync_seq,
+                calendar.sync_epoch,
+                self.clock.time(),
+                ctx.account.email,
+            )
             self._trim(self.sync_tokens)
             result["nextSyncToken"] = token
         return chunk, result
@@ -833,10 +993,15 @@ class Backend:
 
     def _check_sync_token(self, calendar, token_text):
         token = self.sync_tokens.get(token_text)
-        if (token is None or token.calendar_id != calendar.id
-                or token.epoch != calendar.sync_epoch
-                or (self.sync_token_horizon is not None
-                    and self.clock.time() - token.issued_at > self.sync_token_horizon)):
+        if (
+            token is None
+            or token.calendar_id != calendar.id
+            or token.epoch != calendar.sync_epoch
+            or (
+                self.sync_token_horizon is not None
+                and self.clock.time() - token.issued_at > self.sync_token_horizon
+            )
+        ):
             raise full_sync_required()
         return token
 
@@ -847,11 +1012,11 @@ class Backend:
         if sync_text:
             for name in SYNC_INCOMPATIBLE:
                 if name in params:
-                    raise bad_request(f"Sync token cannot be combined with the {name} "
-                                      "parameter.", location=name)
+                    raise bad_request(
+                        f"Sync token cannot be combined with the {name} parameter.", location=name
+                    )
         if params.get("orderBy") == "startTime" and not params.get("singleEvents"):
-            raise bad_request("The requested ordering is not available for the particular "
-                              "query.")
+            raise bad_request("The requested ordering is not available for the particular query.")
         token = None
         if sync_text and not params.get("pageToken"):
             token = self._check_sync_token(calendar, sync_text)
@@ -891,8 +1056,9 @@ class Backend:
             is_exception = bool(body.get("recurringEventId"))
             updated = _opt_time(body.get("updated"))
             recently_deleted = bool(updated_min and updated and updated >= updated_min)
-            if cancelled and not (show_deleted or recently_deleted
-                                  or (is_exception and not single)):
+            if cancelled and not (
+                show_deleted or recently_deleted or (is_exception and not single)
+            ):
                 continue
             if not self._matches_filters(body, params):
                 continue
@@ -900,8 +1066,11 @@ class Backend:
                 continue
             if body.get("recurrence") and single and not cancelled:
                 instances = self._expand(calendar, body, time_min, time_max)
-                taken = {key for key, rec in calendar.events.items()
-                         if rec.body.get("recurringEventId") == body["id"]}
+                taken = {
+                    key
+                    for key, rec in calendar.events.items()
+                    if rec.body.get("recurringEventId") == body["id"]
+                }
                 for instance in instances:
                     if instance["id"] in taken:
                         continue
@@ -911,13 +1080,14 @@ class Backend:
                 start, end = self.event_bounds(calendar, body)
                 if start.tzinfo is None or end.tzinfo is None:
                     raise TypeError("naive event time")
-            except Exception:  # noqa: BLE001 - an injected (unvalidated) event
+            except Exception:
                 selected.append((_FAR_PAST, body))
                 continue
             if not incremental:
                 if body.get("recurrence") and not cancelled:
                     if (time_min or time_max) and not self._expand(
-                            calendar, body, time_min, time_max, limit=1, unbounded=True):
+                        calendar, body, time_min, time_max, limit=1, unbounded=True
+                    ):
                         continue
                 else:
                     if time_min and end <= time_min and not (start == end == time_min):
@@ -930,8 +1100,9 @@ class Backend:
             selected.sort(key=lambda item: item[0])
         elif order == "updated":
             selected.sort(key=lambda item: item[1].get("updated", ""))
-        return [self.render_event(calendar, role, body, minimal_cancelled=True)
-                for _, body in selected]
+        return [
+            self.render_event(calendar, role, body, minimal_cancelled=True) for _, body in selected
+        ]
 
     @staticmethod
     def _matches_filters(body, params):
@@ -943,12 +1114,15 @@ class Backend:
             return False
         query = params.get("q")
         if query:
-            haystack = " ".join(str(body.get(k) or "") for k in ("summary", "description",
-                                                                  "location")).lower()
+            haystack = " ".join(
+                str(body.get(k) or "") for k in ("summary", "description", "location")
+            ).lower()
             if not all(word in haystack for word in query.lower().split()):
                 return False
-        for param, key in (("privateExtendedProperty", "private"),
-                           ("sharedExtendedProperty", "shared")):
+        for param, key in (
+            ("privateExtendedProperty", "private"),
+            ("sharedExtendedProperty", "shared"),
+        ):
             for condition in params.get(param) or []:
                 name, _, value = condition.partition("=")
                 props = (body.get("extendedProperties") or {}).get(key) or {}
@@ -971,24 +1145,38 @@ class Backend:
         def compute():
             if not series.get("recurrence"):
                 return [self.render_event(calendar, role, series, minimal_cancelled=False)], 0
-            exceptions = {key: rec.body for key, rec in calendar.events.items()
-                          if rec.body.get("recurringEventId") == series["id"]}
+            exceptions = {
+                key: rec.body
+                for key, rec in calendar.events.items()
+                if rec.body.get("recurringEventId") == series["id"]
+            }
             items = []
             for instance in self._expand(calendar, series, time_min, time_max):
                 body = exceptions.get(instance["id"], instance)
                 if body.get("status") == "cancelled" and not params.get("showDeleted"):
                     continue
                 original = params.get("originalStart")
-                if original and body["originalStartTime"].get(
-                        "dateTime", body["originalStartTime"].get("date")) != original:
+                if (
+                    original
+                    and body["originalStartTime"].get(
+                        "dateTime", body["originalStartTime"].get("date")
+                    )
+                    != original
+                ):
                     continue
                 items.append(self.render_event(calendar, role, body, minimal_cancelled=True))
             return items, 0
 
         items, extra = self._page(ctx, params, calendar, compute, allow_sync=False)
-        body = {"kind": "calendar#events", "etag": series["etag"],
-                "summary": calendar.summary, "updated": series.get("updated"),
-                "timeZone": calendar.time_zone, "accessRole": role, "defaultReminders": []}
+        body = {
+            "kind": "calendar#events",
+            "etag": series["etag"],
+            "summary": calendar.summary,
+            "updated": series.get("updated"),
+            "timeZone": calendar.time_zone,
+            "accessRole": role,
+            "defaultReminders": [],
+        }
         body.update(extra)
         body["items"] = items
         return Response(200, body)
@@ -1053,7 +1241,7 @@ class Backend:
         body = {"kind": "calendar#calendarList", "etag": self.new_etag()}
         if offset + max_results < len(items):
             body["nextPageToken"] = f"CL{offset + max_results}"
-        body["items"] = items[offset:offset + max_results]
+        body["items"] = items[offset : offset + max_results]
         return Response(200, body)
 
     def calendar_list_get(self, ctx, params):
@@ -1076,9 +1264,14 @@ class Backend:
         return Response(204)
 
     def _calendar_json(self, calendar):
-        out = {"kind": "calendar#calendar", "etag": calendar.etag, "id": calendar.id,
-               "summary": calendar.summary, "timeZone": calendar.time_zone,
-               "conferenceProperties": {"allowedConferenceSolutionTypes": ["hangoutsMeet"]}}
+        out = {
+            "kind": "calendar#calendar",
+            "etag": calendar.etag,
+            "id": calendar.id,
+            "summary": calendar.summary,
+            "timeZone": calendar.time_zone,
+            "conferenceProperties": {"allowedConferenceSolutionTypes": ["hangoutsMeet"]},
+        }
         if calendar.description:
             out["description"] = calendar.description
         return out
@@ -1091,10 +1284,13 @@ class Backend:
         time_zone = body.get("timeZone") or ctx.account.time_zone
         if get_zone(time_zone) is None:
             raise bad_request("Invalid time zone definition.")
-        cal_id = self.add_calendar(ctx.account.email, summary=body["summary"],
-                                   time_zone=time_zone,
-                                   description=body.get("description") or "",
-                                   created_by_client=ctx.client_id)
+        cal_id = self.add_calendar(
+            ctx.account.email,
+            summary=body["summary"],
+            time_zone=time_zone,
+            description=body.get("description") or "",
+            created_by_client=ctx.client_id,
+        )
         return Response(200, self._calendar_json(self.calendars[cal_id]))
 
     def calendars_get(self, ctx, params):
@@ -1106,8 +1302,10 @@ class Backend:
         calendar, role = self._calendar(ctx, params["calendarId"])
         ctx.require_scope(calendar, role=role)
         if calendar.primary_of is not None:
-            raise bad_request("Cannot delete the primary calendar; use calendars.clear.",
-                              reason="cannotDeletePrimaryCalendar")
+            raise bad_request(
+                "Cannot delete the primary calendar; use calendars.clear.",
+                reason="cannotDeletePrimaryCalendar",
+            )
         if role != "owner":
             raise forbidden_access("owner")
         del self.calendars[calendar.id]

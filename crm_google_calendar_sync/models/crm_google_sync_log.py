@@ -30,22 +30,17 @@ REASON_TEXTS = {
     "missing_start": _lt("The event has no start date."),
     "missing_end": _lt("The event has no end date."),
     "date_and_datetime": _lt("The event has both an all-day date and a time."),
-    "mixed_date_types": _lt(
-        "The event mixes an all-day date and a time for its start and end."
-    ),
+    "mixed_date_types": _lt("The event mixes an all-day date and a time for its start and end."),
     "end_before_start": _lt("The event ends before it starts."),
     "cancelled_event": _lt("The event was cancelled in Google."),
     "private_event": _lt(
-        "The event is private; private appointments are not synchronised (see your "
-        "preferences)."
+        "The event is private; private appointments are not synchronised (see your preferences)."
     ),
     "invalid_rrule": _lt("The repetition rule of the series cannot be read."),
     "unsupported_recurrence": _lt(
         "Odoo cannot represent the repetition of this series; only its first date is kept."
     ),
-    "invalid_original_start": _lt(
-        "A changed date of a series cannot be matched with its series."
-    ),
+    "invalid_original_start": _lt("A changed date of a series cannot be matched with its series."),
     # Pushing to Google
     "no_writable_calendar": _lt(
         "No Google calendar that Odoo may write into is chosen. Choose one in your "

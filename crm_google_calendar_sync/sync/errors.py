@@ -79,10 +79,8 @@ def parse_retry_after(value, now: float | None = None) -> float | None:
     value = str(value).strip()
     if not value:
         return None
-    try:
+    if re.fullmatch(r"\d+(\.\d+)?", value):
         return max(0.0, float(value))
-    except ValueError:
-        pass
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

@@ -413,7 +413,8 @@ class TestReliability(ReliabilityCase):
         extra_google = google_side - want
         _logger.info(
             "CHAOS RESULT events=%s google_calls=%s faults_injected=%s cycles_initial=%s "
-            "cycles_after_edits=%s lost_edits=%s/%s extra=%s/%s retries_waited=%.1fs(virtual) wall=%.1fs",
+            "cycles_after_edits=%s lost_edits=%s/%s extra=%s/%s "
+            "retries_waited=%.1fs(virtual) wall=%.1fs",
             len(expected) + len(odoo_deletes) + len(google_deletes),
             calls,
             injected,

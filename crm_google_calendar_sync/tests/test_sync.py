@@ -732,7 +732,7 @@ class TestSync(EmulatorMixin, TransactionCase):
         statuses = [r.status for r in self.emulator.requests]
         self.assertNotIn(403, statuses)
         self.assertNotIn(429, statuses)
-        self.assertEqual(len([e for e in self.emulator.list_events_raw("gina@example.com")]), 100)
+        self.assertEqual(len(self.emulator.list_events_raw("gina@example.com")), 100)
 
     def test_google_gets_only_the_mapped_fields(self):
         other = self.env["res.partner"].create(

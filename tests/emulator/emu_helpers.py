@@ -13,12 +13,21 @@ BOB = "bob@example.com"
 
 
 def make_service(server, access_token, refresh_token=None):
-    creds = Credentials(access_token, refresh_token=refresh_token,
-                        token_uri=server.base_url + "token", client_id=server.client_id,
-                        client_secret=server.client_secret)
-    return build("calendar", "v3", credentials=creds, static_discovery=True,
-                 client_options={"api_endpoint": server.base_url + "calendar/v3/"},
-                 cache_discovery=False)
+    creds = Credentials(
+        access_token,
+        refresh_token=refresh_token,
+        token_uri=server.base_url + "token",
+        client_id=server.client_id,
+        client_secret=server.client_secret,
+    )
+    return build(
+        "calendar",
+        "v3",
+        credentials=creds,
+        static_discovery=True,
+        client_options={"api_endpoint": server.base_url + "calendar/v3/"},
+        cache_discovery=False,
+    )
 
 
 def new_batch(server, results):
@@ -28,8 +37,9 @@ def new_batch(server, results):
     return BatchHttpRequest(callback=callback, batch_uri=server.base_url + "batch/calendar/v3")
 
 
-def timed(summary="Meeting", start="2030-01-07T10:00:00+01:00",
-          end="2030-01-07T11:00:00+01:00", **extra):
+def timed(
+    summary="Meeting", start="2030-01-07T10:00:00+01:00", end="2030-01-07T11:00:00+01:00", **extra
+):
     body = {"summary": summary, "start": {"dateTime": start}, "end": {"dateTime": end}}
     body.update(extra)
     return body

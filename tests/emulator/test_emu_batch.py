@@ -8,21 +8,30 @@ from googleapiclient.errors import BatchError, HttpError
 
 def test_mixed_results_in_order(emulator, alice):
     existing = alice.events().insert(calendarId="primary", body=timed(id="dup00001")).execute()
-    alice.events().patch(calendarId="primary", eventId=existing["id"], body={"summary": "v2"})\
-        .execute()
+    alice.events().patch(
+        calendarId="primary", eventId=existing["id"], body={"summary": "v2"}
+    ).execute()
     results = {}
     batch = new_batch(emulator, results)
-    batch.add(alice.events().insert(calendarId="primary", body=timed("new", id="neu00001"),
-                                    sendUpdates="none"), request_id="insert")
-    batch.add(alice.events().insert(calendarId="primary", body=timed(id="dup00001")),
-              request_id="dup")
+    batch.add(
+        alice.events().insert(
+            calendarId="primary", body=timed("new", id="neu00001"), sendUpdates="none"
+        ),
+        request_id="insert",
+    )
+    batch.add(
+        alice.events().insert(calendarId="primary", body=timed(id="dup00001")), request_id="dup"
+    )
     stale = alice.events().patch(calendarId="primary", eventId="dup00001", body={"summary": "x"})
     stale.headers["If-Match"] = existing["etag"]
     batch.add(stale, request_id="stale")
     batch.add(alice.events().get(calendarId="primary", eventId="missing01"), request_id="404")
-    batch.add(alice.events().patch(calendarId="primary", eventId="neu00001",
-                                   body={"summary": "patched in same batch"}),
-              request_id="after")
+    batch.add(
+        alice.events().patch(
+            calendarId="primary", eventId="neu00001", body={"summary": "patched in same batch"}
+        ),
+        request_id="after",
+    )
     batch.add(alice.events().delete(calendarId="primary", eventId="dup00001"), request_id="del")
     batch.execute(http=alice._http)
     assert results["insert"][0]["id"] == "neu00001"
@@ -67,22 +76,38 @@ def test_part_response_headers_carry_etag(emulator, alice):
 def test_outer_authorization_used_for_parts(emulator):
     token = emulator.issue_tokens(ALICE)["access_token"]
     boundary = "xyz"
-    body = (f"--{boundary}\r\nContent-Type: application/http\r\nContent-ID: <p1>\r\n\r\n"
-            f"GET /calendar/v3/users/me/calendarList HTTP/1.1\r\n\r\n\r\n--{boundary}--\r\n")
-    answer = requests.post(emulator.base_url + "batch/calendar/v3", data=body, timeout=5,
-                           headers={"Content-Type": f"multipart/mixed; boundary={boundary}",
-                                    "Authorization": f"Bearer {token}"})
+    body = (
+        f"--{boundary}\r\nContent-Type: application/http\r\nContent-ID: <p1>\r\n\r\n"
+        f"GET /calendar/v3/users/me/calendarList HTTP/1.1\r\n\r\n\r\n--{boundary}--\r\n"
+    )
+    answer = requests.post(
+        emulator.base_url + "batch/calendar/v3",
+        data=body,
+        timeout=5,
+        headers={
+            "Content-Type": f"multipart/mixed; boundary={boundary}",
+            "Authorization": f"Bearer {token}",
+        },
+    )
     assert answer.status_code == 200
     assert "Content-ID: <response-p1>" in answer.text
     assert "HTTP/1.1 200 OK" in answer.text and ALICE in answer.text
-    unauth = requests.post(emulator.base_url + "batch/calendar/v3", data=body, timeout=5,
-                           headers={"Content-Type": f"multipart/mixed; boundary={boundary}"})
+    unauth = requests.post(
+        emulator.base_url + "batch/calendar/v3",
+        data=body,
+        timeout=5,
+        headers={"Content-Type": f"multipart/mixed; boundary={boundary}"},
+    )
     assert unauth.status_code == 200 and "HTTP/1.1 401" in unauth.text
 
 
 def test_not_multipart_is_400(emulator):
-    answer = requests.post(emulator.base_url + "batch/calendar/v3", data="{}", timeout=5,
-                           headers={"Content-Type": "application/json"})
+    answer = requests.post(
+        emulator.base_url + "batch/calendar/v3",
+        data="{}",
+        timeout=5,
+        headers={"Content-Type": "application/json"},
+    )
     assert answer.status_code == 400
 
 

@@ -36,16 +36,20 @@ def test_bad_min_access_role_is_400(emulator):
     import requests
 
     token = emulator.issue_tokens(ALICE)["access_token"]
-    answer = requests.get(emulator.base_url + "calendar/v3/users/me/calendarList",
-                          params={"minAccessRole": "boss"}, timeout=5,
-                          headers={"Authorization": f"Bearer {token}"})
+    answer = requests.get(
+        emulator.base_url + "calendar/v3/users/me/calendarList",
+        params={"minAccessRole": "boss"},
+        timeout=5,
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert answer.status_code == 400
     assert answer.json()["error"]["errors"][0]["reason"] == "invalid"
 
 
 def test_calendars_insert_get_delete(alice):
-    created = alice.calendars().insert(body={"summary": "CRM", "timeZone": "Europe/Berlin"})\
-        .execute()
+    created = (
+        alice.calendars().insert(body={"summary": "CRM", "timeZone": "Europe/Berlin"}).execute()
+    )
     assert created["id"].endswith("@group.calendar.google.com")
     assert alice.calendars().get(calendarId=created["id"]).execute()["summary"] == "CRM"
     entry = alice.calendarList().get(calendarId=created["id"]).execute()
@@ -104,14 +108,16 @@ def test_reader_calendar_is_read_only_and_private_events_are_busy(emulator, alic
     holidays = emulator.add_calendar(ALICE, summary="Holidays", access_role="reader")
     owner = emulator.backend.calendars[holidays].owner
     emulator.add_account(owner)
-    emulator.add_event(owner, holidays, timed("Secret", visibility="private",
-                                              description="hidden"))
+    emulator.add_event(owner, holidays, timed("Secret", visibility="private", description="hidden"))
     items = alice.events().list(calendarId=holidays).execute()["items"]
     assert items[0]["summary"] == "busy" and "description" not in items[0]
-    for call in (lambda: alice.events().insert(calendarId=holidays, body=timed()),
-                 lambda: alice.events().delete(calendarId=holidays, eventId=items[0]["id"]),
-                 lambda: alice.events().patch(calendarId=holidays, eventId=items[0]["id"],
-                                              body={"summary": "x"})):
+    for call in (
+        lambda: alice.events().insert(calendarId=holidays, body=timed()),
+        lambda: alice.events().delete(calendarId=holidays, eventId=items[0]["id"]),
+        lambda: alice.events().patch(
+            calendarId=holidays, eventId=items[0]["id"], body={"summary": "x"}
+        ),
+    ):
         with pytest.raises(HttpError) as info:
             call().execute()
         assert info.value.resp.status == 403 and reason_of(info) == "requiredAccessLevel"

@@ -24,10 +24,27 @@ def test_cli_serves_demo_data_and_stops_on_ctrl_c():
     port = free_port()
     env = dict(os.environ, PYTHONPATH=ROOT)
     process = subprocess.Popen(
-        [sys.executable, "-m", "google_calendar_emulator", "--port", str(port),
-         "--user", "demo@example.com", "--user", "other@example.com",
-         "--client-id", "cli-id", "--client-secret", "cli-secret"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+        [
+            sys.executable,
+            "-m",
+            "google_calendar_emulator",
+            "--port",
+            str(port),
+            "--user",
+            "demo@example.com",
+            "--user",
+            "other@example.com",
+            "--client-id",
+            "cli-id",
+            "--client-secret",
+            "cli-secret",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     try:
         first = process.stdout.readline()
         base_url = f"http://127.0.0.1:{port}/"
@@ -37,22 +54,41 @@ def test_cli_serves_demo_data_and_stops_on_ctrl_c():
 
         # Approve through the consent form like a person would.
         redirect = "http://127.0.0.1:9/cb"
-        page = requests.get(base_url + "o/oauth2/auth", timeout=5, params={
-            "client_id": "cli-id", "redirect_uri": redirect, "response_type": "code",
-            "scope": "https://www.googleapis.com/auth/calendar", "state": "s1",
-            "access_type": "offline"})
+        page = requests.get(
+            base_url + "o/oauth2/auth",
+            timeout=5,
+            params={
+                "client_id": "cli-id",
+                "redirect_uri": redirect,
+                "response_type": "code",
+                "scope": "https://www.googleapis.com/auth/calendar",
+                "state": "s1",
+                "access_type": "offline",
+            },
+        )
         assert page.status_code == 200 and "demo@example.com" in page.text
         request_id = re.search(r'name="request_id" value="([^"]+)"', page.text).group(1)
-        answer = requests.post(base_url + "o/oauth2/auth", allow_redirects=False, timeout=5,
-                               data={"request_id": request_id, "email": "demo@example.com",
-                                     "action": "approve"})
-        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(
-            answer.headers["Location"]).query))
+        answer = requests.post(
+            base_url + "o/oauth2/auth",
+            allow_redirects=False,
+            timeout=5,
+            data={"request_id": request_id, "email": "demo@example.com", "action": "approve"},
+        )
+        query = dict(
+            urllib.parse.parse_qsl(urllib.parse.urlsplit(answer.headers["Location"]).query)
+        )
         assert query["state"] == "s1"
-        tokens = requests.post(base_url + "token", timeout=5, data={
-            "grant_type": "authorization_code", "code": query["code"],
-            "redirect_uri": redirect, "client_id": "cli-id",
-            "client_secret": "cli-secret"}).json()
+        tokens = requests.post(
+            base_url + "token",
+            timeout=5,
+            data={
+                "grant_type": "authorization_code",
+                "code": query["code"],
+                "redirect_uri": redirect,
+                "client_id": "cli-id",
+                "client_secret": "cli-secret",
+            },
+        ).json()
 
         class Fake:  # minimal object with the attributes make_service reads
             client_id, client_secret = "cli-id", "cli-secret"

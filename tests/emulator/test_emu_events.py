@@ -10,8 +10,11 @@ def reason_of(info):
 
 
 def test_insert_sets_google_fields(alice):
-    event = alice.events().insert(calendarId="primary", body=timed("Hello"),
-                                  sendUpdates="none").execute()
+    event = (
+        alice.events()
+        .insert(calendarId="primary", body=timed("Hello"), sendUpdates="none")
+        .execute()
+    )
     assert event["status"] == "confirmed" and event["kind"] == "calendar#event"
     assert event["iCalUID"] == event["id"] + "@google.com"
     assert event["sequence"] == 0 and event["etag"].startswith('"')
@@ -48,28 +51,56 @@ def test_client_ids_rules_and_duplicates(alice):
 def test_patch_changes_etag_updated_sequence(emulator, alice):
     event = alice.events().insert(calendarId="primary", body=timed()).execute()
     emulator.clock.advance(5)
-    patched = alice.events().patch(calendarId="primary", eventId=event["id"],
-                                   body={"summary": "Renamed"}).execute()
+    patched = (
+        alice.events()
+        .patch(calendarId="primary", eventId=event["id"], body={"summary": "Renamed"})
+        .execute()
+    )
     assert patched["etag"] != event["etag"] and patched["updated"] > event["updated"]
     assert patched["sequence"] == 0 and patched["summary"] == "Renamed"
     assert patched["start"] == event["start"]
-    moved = alice.events().patch(calendarId="primary", eventId=event["id"], body={
-        "start": {"dateTime": "2030-01-07T12:00:00Z"},
-        "end": {"dateTime": "2030-01-07T13:00:00Z"}}).execute()
+    moved = (
+        alice.events()
+        .patch(
+            calendarId="primary",
+            eventId=event["id"],
+            body={
+                "start": {"dateTime": "2030-01-07T12:00:00Z"},
+                "end": {"dateTime": "2030-01-07T13:00:00Z"},
+            },
+        )
+        .execute()
+    )
     assert moved["sequence"] == 1 and moved["summary"] == "Renamed"
-    all_day = alice.events().patch(calendarId="primary", eventId=event["id"], body={
-        "start": {"date": "2030-01-08"}, "end": {"date": "2030-01-09"}}).execute()
+    all_day = (
+        alice.events()
+        .patch(
+            calendarId="primary",
+            eventId=event["id"],
+            body={"start": {"date": "2030-01-08"}, "end": {"date": "2030-01-09"}},
+        )
+        .execute()
+    )
     assert all_day["start"] == {"date": "2030-01-08"}
-    cleared = alice.events().patch(calendarId="primary", eventId=event["id"],
-                                   body={"location": "Room"}).execute()
+    cleared = (
+        alice.events()
+        .patch(calendarId="primary", eventId=event["id"], body={"location": "Room"})
+        .execute()
+    )
     assert cleared["location"] == "Room"
 
 
 def test_update_replaces_whole_body(alice):
-    event = alice.events().insert(calendarId="primary",
-                                  body=timed(description="old", location="Room")).execute()
-    updated = alice.events().update(calendarId="primary", eventId=event["id"],
-                                    body=timed("New")).execute()
+    event = (
+        alice.events()
+        .insert(calendarId="primary", body=timed(description="old", location="Room"))
+        .execute()
+    )
+    updated = (
+        alice.events()
+        .update(calendarId="primary", eventId=event["id"], body=timed("New"))
+        .execute()
+    )
     assert updated["summary"] == "New" and "description" not in updated
     assert "location" not in updated and updated["created"] == event["created"]
     assert updated["id"] == event["id"] and updated["iCalUID"] == event["iCalUID"]
@@ -77,12 +108,10 @@ def test_update_replaces_whole_body(alice):
 
 def test_if_match(emulator, alice):
     event = alice.events().insert(calendarId="primary", body=timed()).execute()
-    request = alice.events().patch(calendarId="primary", eventId=event["id"],
-                                   body={"summary": "A"})
+    request = alice.events().patch(calendarId="primary", eventId=event["id"], body={"summary": "A"})
     request.headers["If-Match"] = event["etag"]
     first = request.execute()
-    stale = alice.events().patch(calendarId="primary", eventId=event["id"],
-                                 body={"summary": "B"})
+    stale = alice.events().patch(calendarId="primary", eventId=event["id"], body={"summary": "B"})
     stale.headers["If-Match"] = event["etag"]
     with pytest.raises(HttpError) as info:
         stale.execute()
@@ -118,14 +147,21 @@ def test_delete_semantics(emulator, alice):
 def test_patch_of_deleted_event_keeps_it_cancelled_unless_restored(alice):
     event = alice.events().insert(calendarId="primary", body=timed()).execute()
     alice.events().delete(calendarId="primary", eventId=event["id"]).execute()
-    patched = alice.events().patch(calendarId="primary", eventId=event["id"],
-                                   body={"summary": "still gone"}).execute()
+    patched = (
+        alice.events()
+        .patch(calendarId="primary", eventId=event["id"], body={"summary": "still gone"})
+        .execute()
+    )
     assert patched["status"] == "cancelled"
-    restored = alice.events().patch(calendarId="primary", eventId=event["id"],
-                                    body={"status": "confirmed"}).execute()
+    restored = (
+        alice.events()
+        .patch(calendarId="primary", eventId=event["id"], body={"status": "confirmed"})
+        .execute()
+    )
     assert restored["status"] == "confirmed"
-    assert [e["id"] for e in alice.events().list(calendarId="primary").execute()["items"]] \
-        == [event["id"]]
+    assert [e["id"] for e in alice.events().list(calendarId="primary").execute()["items"]] == [
+        event["id"]
+    ]
 
 
 def test_get_not_found_and_if_none_match(emulator, alice):
@@ -136,45 +172,100 @@ def test_get_not_found_and_if_none_match(emulator, alice):
     import requests
 
     token = emulator.issue_tokens(ALICE)["access_token"]
-    answer = requests.get(f"{emulator.base_url}calendar/v3/calendars/{ALICE}/events/"
-                          f"{event['id']}", timeout=5,
-                          headers={"Authorization": f"Bearer {token}",
-                                   "If-None-Match": event["etag"]})
+    answer = requests.get(
+        f"{emulator.base_url}calendar/v3/calendars/{ALICE}/events/{event['id']}",
+        timeout=5,
+        headers={"Authorization": f"Bearer {token}", "If-None-Match": event["etag"]},
+    )
     assert answer.status_code == 304 and answer.headers["ETag"] == event["etag"]
 
 
-@pytest.mark.parametrize("body, reason", [
-    ({"start": {"dateTime": "2030-01-01T10:00:00"}, "end": {"dateTime": "2030-01-01T11:00:00"}},
-     "required"),
-    ({"start": {"dateTime": "2030-01-01T10:00:00Z"}, "end": {"dateTime": "2030-01-01T09:00:00Z"}},
-     "timeRangeEmpty"),
-    ({"start": {"date": "2030-01-02"}, "end": {"date": "2030-01-02"}}, "timeRangeEmpty"),
-    ({"start": {"date": "2030-01-01", "dateTime": "2030-01-01T10:00:00Z"},
-      "end": {"date": "2030-01-02"}}, "invalid"),
-    ({"start": {"date": "2030-01-01"}, "end": {"dateTime": "2030-01-02T10:00:00Z"}}, "invalid"),
-    ({"start": {"dateTime": "2030-01-01T10:00:00", "timeZone": "Mars/Base"},
-      "end": {"dateTime": "2030-01-01T11:00:00Z"}}, "invalid"),
-    ({"end": {"date": "2030-01-02"}}, "required"),
-    ({"start": {"date": "2030-01-01"}}, "required"),
-    ({"start": {"date": "2030-13-01"}, "end": {"date": "2030-01-02"}}, "invalid"),
-    ({"start": {"date": "2030-01-01"}, "end": {"date": "2030-01-02"}, "unknownField": 1},
-     "invalid"),
-    ({"start": {"date": "2030-01-01"}, "end": {"date": "2030-01-02"}, "summary": 12},
-     "invalid"),
-    ({"start": {"date": "2030-01-01"}, "end": {"date": "2030-01-02"}, "visibility": "secret"},
-     "invalid"),
-    ({"start": {"date": "2030-01-01"}, "end": {"date": "2030-01-02"}, "attendees": [{}]},
-     "required"),
-    ({"start": {"date": "2030-01-01"}, "end": {"date": "2030-01-02"},
-      "recurrence": ["RRULE:FREQ=SOMETIMES"]}, "invalid"),
-    ({"start": {"date": "2030-01-01"}, "end": {"date": "2030-01-02"}, "eventType": "fromGmail"},
-     "eventTypeRestriction"),
-    ({"start": {"date": "2030-01-01"}, "end": {"date": "2030-01-02"}, "eventType": "party"},
-     "invalid"),
-    ({"start": {"dateTime": "2030-01-01T10:00:00+01:00"},
-      "end": {"dateTime": "2030-01-01T11:00:00+01:00"}, "recurrence": ["RRULE:FREQ=DAILY"]},
-     "required"),
-])
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        (
+            {
+                "start": {"dateTime": "2030-01-01T10:00:00"},
+                "end": {"dateTime": "2030-01-01T11:00:00"},
+            },
+            "required",
+        ),
+        (
+            {
+                "start": {"dateTime": "2030-01-01T10:00:00Z"},
+                "end": {"dateTime": "2030-01-01T09:00:00Z"},
+            },
+            "timeRangeEmpty",
+        ),
+        ({"start": {"date": "2030-01-02"}, "end": {"date": "2030-01-02"}}, "timeRangeEmpty"),
+        (
+            {
+                "start": {"date": "2030-01-01", "dateTime": "2030-01-01T10:00:00Z"},
+                "end": {"date": "2030-01-02"},
+            },
+            "invalid",
+        ),
+        ({"start": {"date": "2030-01-01"}, "end": {"dateTime": "2030-01-02T10:00:00Z"}}, "invalid"),
+        (
+            {
+                "start": {"dateTime": "2030-01-01T10:00:00", "timeZone": "Mars/Base"},
+                "end": {"dateTime": "2030-01-01T11:00:00Z"},
+            },
+            "invalid",
+        ),
+        ({"end": {"date": "2030-01-02"}}, "required"),
+        ({"start": {"date": "2030-01-01"}}, "required"),
+        ({"start": {"date": "2030-13-01"}, "end": {"date": "2030-01-02"}}, "invalid"),
+        (
+            {"start": {"date": "2030-01-01"}, "end": {"date": "2030-01-02"}, "unknownField": 1},
+            "invalid",
+        ),
+        (
+            {"start": {"date": "2030-01-01"}, "end": {"date": "2030-01-02"}, "summary": 12},
+            "invalid",
+        ),
+        (
+            {
+                "start": {"date": "2030-01-01"},
+                "end": {"date": "2030-01-02"},
+                "visibility": "secret",
+            },
+            "invalid",
+        ),
+        (
+            {"start": {"date": "2030-01-01"}, "end": {"date": "2030-01-02"}, "attendees": [{}]},
+            "required",
+        ),
+        (
+            {
+                "start": {"date": "2030-01-01"},
+                "end": {"date": "2030-01-02"},
+                "recurrence": ["RRULE:FREQ=SOMETIMES"],
+            },
+            "invalid",
+        ),
+        (
+            {
+                "start": {"date": "2030-01-01"},
+                "end": {"date": "2030-01-02"},
+                "eventType": "fromGmail",
+            },
+            "eventTypeRestriction",
+        ),
+        (
+            {"start": {"date": "2030-01-01"}, "end": {"date": "2030-01-02"}, "eventType": "party"},
+            "invalid",
+        ),
+        (
+            {
+                "start": {"dateTime": "2030-01-01T10:00:00+01:00"},
+                "end": {"dateTime": "2030-01-01T11:00:00+01:00"},
+                "recurrence": ["RRULE:FREQ=DAILY"],
+            },
+            "required",
+        ),
+    ],
+)
 def test_event_validation(alice, body, reason):
     with pytest.raises(HttpError) as info:
         alice.events().insert(calendarId="primary", body=body).execute()
@@ -193,77 +284,116 @@ def test_error_document_shape(emulator, alice):
     assert error["message"] and error["errors"][0]["message"]
 
 
-@pytest.mark.parametrize("params", [
-    {"maxResults": "0"}, {"showDeleted": "yes"}, {"orderBy": "random"},
-    {"timeMin": "2030-01-01T00:00:00"}, {"timeMin": "yesterday"}, {"bogus": "1"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"maxResults": "0"},
+        {"showDeleted": "yes"},
+        {"orderBy": "random"},
+        {"timeMin": "2030-01-01T00:00:00"},
+        {"timeMin": "yesterday"},
+        {"bogus": "1"},
+    ],
+)
 def test_query_validation(emulator, params):
     import requests
 
     token = emulator.issue_tokens(ALICE)["access_token"]
-    answer = requests.get(f"{emulator.base_url}calendar/v3/calendars/primary/events",
-                          params=params, headers={"Authorization": f"Bearer {token}"},
-                          timeout=5)
+    answer = requests.get(
+        f"{emulator.base_url}calendar/v3/calendars/primary/events",
+        params=params,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=5,
+    )
     assert answer.status_code == 400, params
     assert answer.json()["error"]["status"] == "INVALID_ARGUMENT"
 
 
 def test_event_types(emulator, alice):
-    ooo = alice.events().insert(calendarId="primary", body=timed(
-        "Away", eventType="outOfOffice")).execute()
+    ooo = (
+        alice.events()
+        .insert(calendarId="primary", body=timed("Away", eventType="outOfOffice"))
+        .execute()
+    )
     assert ooo["eventType"] == "outOfOffice"
     team = emulator.add_calendar(ALICE, summary="Team")
     with pytest.raises(HttpError) as info:
         alice.events().insert(calendarId=team, body=timed(eventType="focusTime")).execute()
     assert info.value.resp.status == 400
     with pytest.raises(HttpError) as info:
-        alice.events().patch(calendarId="primary", eventId=ooo["id"],
-                             body={"eventType": "default"}).execute()
+        alice.events().patch(
+            calendarId="primary", eventId=ooo["id"], body={"eventType": "default"}
+        ).execute()
     assert info.value.resp.status == 400
     gmail = emulator.add_event(ALICE, ALICE, {**timed("Flight"), "eventType": "fromGmail"})
     with pytest.raises(HttpError) as info:
-        alice.events().patch(calendarId="primary", eventId=gmail["id"],
-                             body={"summary": "Renamed"}).execute()
+        alice.events().patch(
+            calendarId="primary", eventId=gmail["id"], body={"summary": "Renamed"}
+        ).execute()
     assert info.value.resp.status == 400 and reason_of(info) == "eventTypeRestriction"
-    alice.events().patch(calendarId="primary", eventId=gmail["id"],
-                         body={"visibility": "private"}).execute()
-    birthday = emulator.add_event(ALICE, ALICE, {
-        "summary": "Bob's birthday", "eventType": "birthday",
-        "start": {"date": "2030-02-01"}, "end": {"date": "2030-02-02"},
-        "recurrence": ["RRULE:FREQ=YEARLY"]})
+    alice.events().patch(
+        calendarId="primary", eventId=gmail["id"], body={"visibility": "private"}
+    ).execute()
+    birthday = emulator.add_event(
+        ALICE,
+        ALICE,
+        {
+            "summary": "Bob's birthday",
+            "eventType": "birthday",
+            "start": {"date": "2030-02-01"},
+            "end": {"date": "2030-02-02"},
+            "recurrence": ["RRULE:FREQ=YEARLY"],
+        },
+    )
     with pytest.raises(HttpError) as info:
-        alice.events().patch(calendarId="primary", eventId=birthday["id"],
-                             body={"location": "Somewhere"}).execute()
+        alice.events().patch(
+            calendarId="primary", eventId=birthday["id"], body={"location": "Somewhere"}
+        ).execute()
     assert info.value.resp.status == 400 and reason_of(info) == "eventTypeRestriction"
-    alice.events().patch(calendarId="primary", eventId=birthday["id"],
-                         body={"colorId": "3"}).execute()
+    alice.events().patch(
+        calendarId="primary", eventId=birthday["id"], body={"colorId": "3"}
+    ).execute()
     types = alice.events().list(calendarId="primary", eventTypes=["birthday"]).execute()
     assert [e["id"] for e in types["items"]] == [birthday["id"]]
 
 
 def test_fields_partial_response(alice):
     alice.events().insert(calendarId="primary", body=timed("A")).execute()
-    page = alice.events().list(calendarId="primary",
-                               fields="nextPageToken,nextSyncToken,items(id,etag,start/dateTime)")\
+    page = (
+        alice.events()
+        .list(
+            calendarId="primary", fields="nextPageToken,nextSyncToken,items(id,etag,start/dateTime)"
+        )
         .execute()
+    )
     assert set(page) == {"nextSyncToken", "items"}
     assert set(page["items"][0]) == {"id", "etag", "start"}
     assert set(page["items"][0]["start"]) == {"dateTime"}
-    event = alice.events().insert(calendarId="primary", body=timed("B"), fields="id,etag")\
-        .execute()
+    event = alice.events().insert(calendarId="primary", body=timed("B"), fields="id,etag").execute()
     assert set(event) == {"id", "etag"}
 
 
 def test_import_and_move(emulator, alice):
-    imported = alice.events().import_(calendarId="primary", body={
-        **timed("Imported"), "iCalUID": "abc@example.org"}).execute()
+    imported = (
+        alice.events()
+        .import_(calendarId="primary", body={**timed("Imported"), "iCalUID": "abc@example.org"})
+        .execute()
+    )
     assert imported["iCalUID"] == "abc@example.org"
-    again = alice.events().import_(calendarId="primary", body={
-        **timed("Imported twice"), "iCalUID": "abc@example.org"}).execute()
+    again = (
+        alice.events()
+        .import_(
+            calendarId="primary", body={**timed("Imported twice"), "iCalUID": "abc@example.org"}
+        )
+        .execute()
+    )
     assert again["id"] == imported["id"] and again["summary"] == "Imported twice"
     team = emulator.add_calendar(ALICE, summary="Team")
-    moved = alice.events().move(calendarId="primary", eventId=imported["id"],
-                                destination=team).execute()
+    moved = (
+        alice.events()
+        .move(calendarId="primary", eventId=imported["id"], destination=team)
+        .execute()
+    )
     assert moved["organizer"]["email"] == team
     assert emulator.get_event_raw(ALICE, imported["id"])["status"] == "cancelled"
     assert emulator.get_event_raw(team, imported["id"])["status"] == "confirmed"

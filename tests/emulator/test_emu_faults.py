@@ -16,11 +16,16 @@ def _status_of(call):
     return info.value
 
 
-@pytest.mark.parametrize("kind, status, reason", [
-    ("429", 429, "rateLimitExceeded"), ("403_rate", 403, "rateLimitExceeded"),
-    ("403_user_rate", 403, "userRateLimitExceeded"), ("500", 500, "backendError"),
-    ("503", 503, "backendError"),
-])
+@pytest.mark.parametrize(
+    "kind, status, reason",
+    [
+        ("429", 429, "rateLimitExceeded"),
+        ("403_rate", 403, "rateLimitExceeded"),
+        ("403_user_rate", 403, "userRateLimitExceeded"),
+        ("500", 500, "backendError"),
+        ("503", 503, "backendError"),
+    ],
+)
 def test_error_faults(emulator, alice, kind, status, reason):
     emulator.faults.add(kind, path=r"/events$", retry_after=7)
     error = _status_of(lambda: alice.events().list(calendarId="primary").execute())
@@ -45,8 +50,9 @@ def test_probability_is_seeded(emulator, alice):
         emulator.faults.add("503", probability=0.5, times=None)
         outcome = []
         for _ in range(20):
-            answer = requests.get(emulator.base_url + "calendar/v3/users/me/calendarList",
-                                  timeout=5)
+            answer = requests.get(
+                emulator.base_url + "calendar/v3/users/me/calendarList", timeout=5
+            )
             outcome.append(answer.status_code)
         return outcome
 
@@ -90,15 +96,18 @@ def test_lost_response_applies_change(emulator, alice):
     token = emulator.issue_tokens(ALICE)["access_token"]
     import json
 
-    connection.request("POST", "/calendar/v3/calendars/primary/events",
-                       body=json.dumps(timed(id="lost00001")),
-                       headers={"Authorization": f"Bearer {token}",
-                                "Content-Type": "application/json"})
+    connection.request(
+        "POST",
+        "/calendar/v3/calendars/primary/events",
+        body=json.dumps(timed(id="lost00001")),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
     with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
         connection.getresponse()
     assert emulator.get_event_raw(ALICE, "lost00001")["status"] == "confirmed"
-    error = _status_of(lambda: alice.events().insert(calendarId="primary",
-                                                     body=timed(id="lost00001")).execute())
+    error = _status_of(
+        lambda: alice.events().insert(calendarId="primary", body=timed(id="lost00001")).execute()
+    )
     assert error.resp.status == 409
 
 
@@ -133,8 +142,9 @@ def test_drop_in_batch_stops_processing(emulator, alice):
     emulator.faults.add("drop", in_batch=True, method="POST", times=0)  # never fires
     batch = new_batch(emulator, {})
     batch.add(alice.events().insert(calendarId="primary", body=timed("A", id="lostc0001")))
-    batch.add(alice.events().patch(calendarId="primary", eventId="lostc0002",
-                                   body={"summary": "x"}))
+    batch.add(
+        alice.events().patch(calendarId="primary", eventId="lostc0002", body={"summary": "x"})
+    )
     batch.add(alice.events().insert(calendarId="primary", body=timed("C", id="lostc0003")))
     with pytest.raises((http.client.HTTPException, ConnectionError, httplib2.HttpLib2Error)):
         batch.execute(http=alice._http)
@@ -167,11 +177,14 @@ def test_project_quota_counts_batch_parts(emulator, alice):
     results = {}
     batch = new_batch(emulator, results)
     for number in range(6):
-        batch.add(alice.events().insert(calendarId="primary", body=timed(f"E{number}")),
-                  request_id=str(number))
+        batch.add(
+            alice.events().insert(calendarId="primary", body=timed(f"E{number}")),
+            request_id=str(number),
+        )
     batch.execute(http=alice._http)
-    statuses = [200 if exc is None else exc.resp.status
-                for _, (resp, exc) in sorted(results.items())]
+    statuses = [
+        200 if exc is None else exc.resp.status for _, (resp, exc) in sorted(results.items())
+    ]
     assert statuses == [200, 200, 200, 200, 403, 403]
     assert results["5"][1].error_details[0]["reason"] == "rateLimitExceeded"
     emulator.set_quota()

@@ -11,8 +11,11 @@ def test_injected_event_skips_validation_but_lists_and_syncs(emulator, alice):
     # Google itself would answer 400 to each of these: no start, end before start, wrong types.
     bodies = [
         {"summary": "no start", "end": {"dateTime": "2030-01-01T10:00:00Z"}},
-        {"summary": 42, "start": {"dateTime": "2030-01-02T10:00:00Z"},
-         "end": {"dateTime": "2030-01-02T09:00:00Z"}},
+        {
+            "summary": 42,
+            "start": {"dateTime": "2030-01-02T10:00:00Z"},
+            "end": {"dateTime": "2030-01-02T09:00:00Z"},
+        },
         {"id": "", "summary": ["a", "list"], "attendees": "not a list", "organizer": "x"},
     ]
     stored = [emulator.add_event_unvalidated(ALICE, ALICE, body) for body in bodies]
@@ -58,16 +61,24 @@ def test_fault_skip_counts_batch_parts(emulator, alice):
 
     batch = new_batch(emulator, results)
     for index in range(3):
-        batch.add(alice.events().insert(calendarId="primary", body=timed(f"b{index}")),
-                  request_id=str(index))
+        batch.add(
+            alice.events().insert(calendarId="primary", body=timed(f"b{index}")),
+            request_id=str(index),
+        )
     batch.execute()
     statuses = {key: (exc.resp.status if exc else 200) for key, (_r, exc) in results.items()}
     assert statuses == {"0": 200, "1": 503, "2": 200}
 
 
 def test_injected_naive_times_do_not_break_windowed_lists(emulator, alice):
-    emulator.add_event_unvalidated(ALICE, ALICE, {
-        "summary": "naive", "start": {"dateTime": "2030-01-01T10:00:00"},
-        "end": {"dateTime": "2030-01-01T11:00:00"}})
+    emulator.add_event_unvalidated(
+        ALICE,
+        ALICE,
+        {
+            "summary": "naive",
+            "start": {"dateTime": "2030-01-01T10:00:00"},
+            "end": {"dateTime": "2030-01-01T11:00:00"},
+        },
+    )
     items = alice.events().list(calendarId="primary", timeMin="2020-01-01T00:00:00Z").execute()
     assert [e["summary"] for e in items["items"]] == ["naive"]

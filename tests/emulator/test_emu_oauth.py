@@ -18,11 +18,21 @@ EMAIL = "https://www.googleapis.com/auth/userinfo.email"
 
 
 def make_flow(server, scopes=(CAL, EMAIL), **kwargs):
-    config = {"web": {"client_id": server.client_id, "client_secret": server.client_secret,
-                      "auth_uri": server.base_url + "o/oauth2/auth",
-                      "token_uri": server.base_url + "token"}}
-    return Flow.from_client_config(config, scopes=list(scopes), redirect_uri=REDIRECT,
-                                   autogenerate_code_verifier=True, **kwargs)
+    config = {
+        "web": {
+            "client_id": server.client_id,
+            "client_secret": server.client_secret,
+            "auth_uri": server.base_url + "o/oauth2/auth",
+            "token_uri": server.base_url + "token",
+        }
+    }
+    return Flow.from_client_config(
+        config,
+        scopes=list(scopes),
+        redirect_uri=REDIRECT,
+        autogenerate_code_verifier=True,
+        **kwargs,
+    )
 
 
 def consent(server, auth_url, email=ALICE, action="approve"):
@@ -30,9 +40,12 @@ def consent(server, auth_url, email=ALICE, action="approve"):
     page = requests.get(auth_url, allow_redirects=False, timeout=5)
     assert page.status_code == 200, page.text
     request_id = re.search(r'name="request_id" value="([^"]+)"', page.text).group(1)
-    answer = requests.post(server.base_url + "o/oauth2/auth",
-                           data={"request_id": request_id, "email": email, "action": action},
-                           allow_redirects=False, timeout=5)
+    answer = requests.post(
+        server.base_url + "o/oauth2/auth",
+        data={"request_id": request_id, "email": email, "action": action},
+        allow_redirects=False,
+        timeout=5,
+    )
     assert answer.status_code == 302
     return answer.headers["Location"]
 
@@ -54,8 +67,11 @@ def test_full_flow_with_pkce_and_api_call(emulator):
     service = make_service(emulator, creds.token)
     items = service.calendarList().list().execute()["items"]
     assert [item["id"] for item in items] == [ALICE]
-    info = requests.get(emulator.base_url + "oauth2/v2/userinfo", timeout=5,
-                        headers={"Authorization": f"Bearer {creds.token}"}).json()
+    info = requests.get(
+        emulator.base_url + "oauth2/v2/userinfo",
+        timeout=5,
+        headers={"Authorization": f"Bearer {creds.token}"},
+    ).json()
     assert info["email"] == ALICE and info["verified_email"] is True and info["id"]
 
 
@@ -88,21 +104,25 @@ def test_auto_approve_uses_login_hint(emulator):
     assert emulator.oauth.access_tokens[flow.credentials.token].grant.email == "hint@ex.com"
 
 
-@pytest.mark.parametrize("change, error", [
-    ({"client_id": "other"}, "invalid_client"),
-    ({"redirect_uri": "not-a-url"}, "redirect_uri_mismatch"),
-    ({"response_type": "token"}, "unsupported_response_type"),
-    ({"scope": "https://www.googleapis.com/auth/nonsense"}, "invalid_scope"),
-    ({"code_challenge_method": "S512"}, "invalid_request"),
-])
+@pytest.mark.parametrize(
+    "change, error",
+    [
+        ({"client_id": "other"}, "invalid_client"),
+        ({"redirect_uri": "not-a-url"}, "redirect_uri_mismatch"),
+        ({"response_type": "token"}, "unsupported_response_type"),
+        ({"scope": "https://www.googleapis.com/auth/nonsense"}, "invalid_scope"),
+        ({"code_challenge_method": "S512"}, "invalid_request"),
+    ],
+)
 def test_authorize_validation(emulator, change, error):
     flow = make_flow(emulator)
     auth_url, _ = flow.authorization_url()
     parts = urllib.parse.urlsplit(auth_url)
     params = dict(urllib.parse.parse_qsl(parts.query))
     params.update(change)
-    answer = requests.get(emulator.base_url + "o/oauth2/auth", params=params,
-                          allow_redirects=False, timeout=5)
+    answer = requests.get(
+        emulator.base_url + "o/oauth2/auth", params=params, allow_redirects=False, timeout=5
+    )
     assert answer.status_code in (400, 401)
     assert error in answer.text
 
@@ -121,23 +141,41 @@ def _token_post(emulator, data, auth=None):
 def test_wrong_code_verifier_is_invalid_grant(emulator):
     flow = make_flow(emulator)
     code = _code_for(emulator, flow, access_type="offline")
-    answer = _token_post(emulator, {
-        "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
-        "client_id": emulator.client_id, "client_secret": emulator.client_secret,
-        "code_verifier": "x" * 50})
+    answer = _token_post(
+        emulator,
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "client_id": emulator.client_id,
+            "client_secret": emulator.client_secret,
+            "code_verifier": "x" * 50,
+        },
+    )
     assert answer.status_code == 400
     assert answer.json()["error"] == "invalid_grant"
-    missing = _token_post(emulator, {
-        "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
-        "client_id": emulator.client_id, "client_secret": emulator.client_secret})
+    missing = _token_post(
+        emulator,
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "client_id": emulator.client_id,
+            "client_secret": emulator.client_secret,
+        },
+    )
     assert missing.json()["error"] == "invalid_grant"
 
 
 def test_code_is_single_use_and_expires(emulator):
     flow = make_flow(emulator)
     code = _code_for(emulator, flow, access_type="offline")
-    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
-            "code_verifier": flow.code_verifier}
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT,
+        "code_verifier": flow.code_verifier,
+    }
     basic = (emulator.client_id, emulator.client_secret)  # HTTP Basic client auth
     first = _token_post(emulator, data, auth=basic)
     assert first.status_code == 200, first.text
@@ -150,18 +188,26 @@ def test_code_is_single_use_and_expires(emulator):
     flow2 = make_flow(emulator)
     code2 = _code_for(emulator, flow2)
     emulator.clock.advance(601)
-    late = _token_post(emulator, {**data, "code": code2, "code_verifier": flow2.code_verifier},
-                       auth=basic)
+    late = _token_post(
+        emulator, {**data, "code": code2, "code_verifier": flow2.code_verifier}, auth=basic
+    )
     assert late.status_code == 400 and late.json()["error"] == "invalid_grant"
 
 
 def test_online_access_has_no_refresh_token_and_reconsent_needs_prompt(emulator):
     flow = make_flow(emulator)
     code = _code_for(emulator, flow, access_type="online")
-    body = _token_post(emulator, {"grant_type": "authorization_code", "code": code,
-                                  "redirect_uri": REDIRECT, "code_verifier": flow.code_verifier,
-                                  "client_id": emulator.client_id,
-                                  "client_secret": emulator.client_secret}).json()
+    body = _token_post(
+        emulator,
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "code_verifier": flow.code_verifier,
+            "client_id": emulator.client_id,
+            "client_secret": emulator.client_secret,
+        },
+    ).json()
     assert "refresh_token" not in body and body["access_token"]
     # First offline consent gets a refresh token, a second one only with prompt=consent.
     results = []
@@ -171,28 +217,48 @@ def test_online_access_has_no_refresh_token_and_reconsent_needs_prompt(emulator)
         if prompt:
             kwargs["prompt"] = prompt
         code = _code_for(emulator, flow, **kwargs)
-        answer = _token_post(emulator, {
-            "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
-            "code_verifier": flow.code_verifier, "client_id": emulator.client_id,
-            "client_secret": emulator.client_secret}).json()
+        answer = _token_post(
+            emulator,
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": REDIRECT,
+                "code_verifier": flow.code_verifier,
+                "client_id": emulator.client_id,
+                "client_secret": emulator.client_secret,
+            },
+        ).json()
         results.append("refresh_token" in answer)
     assert results == [True, False, True]
 
 
 def test_invalid_client_is_401(emulator):
-    answer = _token_post(emulator, {"grant_type": "refresh_token", "refresh_token": "x",
-                                    "client_id": emulator.client_id, "client_secret": "wrong"})
+    answer = _token_post(
+        emulator,
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": "x",
+            "client_id": emulator.client_id,
+            "client_secret": "wrong",
+        },
+    )
     assert answer.status_code == 401 and answer.json()["error"] == "invalid_client"
     basic = "Basic " + base64.b64encode(b"nobody:secret").decode()
-    answer = requests.post(emulator.base_url + "token", timeout=5,
-                           data={"grant_type": "refresh_token", "refresh_token": "x"},
-                           headers={"Authorization": basic})
+    answer = requests.post(
+        emulator.base_url + "token",
+        timeout=5,
+        data={"grant_type": "refresh_token", "refresh_token": "x"},
+        headers={"Authorization": basic},
+    )
     assert answer.status_code == 401
 
 
 def _api_get(emulator, token):
-    return requests.get(emulator.base_url + "calendar/v3/users/me/calendarList", timeout=5,
-                        headers={"Authorization": f"Bearer {token}"})
+    return requests.get(
+        emulator.base_url + "calendar/v3/users/me/calendarList",
+        timeout=5,
+        headers={"Authorization": f"Bearer {token}"},
+    )
 
 
 def test_refresh_and_expiry_via_clock(emulator):
@@ -202,18 +268,28 @@ def test_refresh_and_expiry_via_clock(emulator):
     expired = _api_get(emulator, tokens["access_token"])
     assert expired.status_code == 401
     assert expired.json()["error"]["errors"][0]["reason"] == "authError"
-    answer = _token_post(emulator, {"grant_type": "refresh_token",
-                                    "refresh_token": tokens["refresh_token"],
-                                    "client_id": emulator.client_id,
-                                    "client_secret": emulator.client_secret})
+    answer = _token_post(
+        emulator,
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": tokens["refresh_token"],
+            "client_id": emulator.client_id,
+            "client_secret": emulator.client_secret,
+        },
+    )
     assert answer.status_code == 200
     assert "refresh_token" not in answer.json()
     assert _api_get(emulator, answer.json()["access_token"]).status_code == 200
     emulator.token_lifetime = 10
-    short = _token_post(emulator, {"grant_type": "refresh_token",
-                                   "refresh_token": tokens["refresh_token"],
-                                   "client_id": emulator.client_id,
-                                   "client_secret": emulator.client_secret}).json()
+    short = _token_post(
+        emulator,
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": tokens["refresh_token"],
+            "client_id": emulator.client_id,
+            "client_secret": emulator.client_secret,
+        },
+    ).json()
     assert short["expires_in"] == 10
     emulator.clock.advance(11)
     assert _api_get(emulator, short["access_token"]).status_code == 401
@@ -230,17 +306,24 @@ def test_google_auth_refreshes_automatically_after_401(emulator):
 
 def test_revoke_kills_access_and_refresh_token(emulator):
     tokens = emulator.issue_tokens(ALICE)
-    answer = requests.post(emulator.base_url + "revoke", data={"token": tokens["access_token"]},
-                           timeout=5)
+    answer = requests.post(
+        emulator.base_url + "revoke", data={"token": tokens["access_token"]}, timeout=5
+    )
     assert answer.status_code == 200
     assert _api_get(emulator, tokens["access_token"]).status_code == 401
-    refresh = _token_post(emulator, {"grant_type": "refresh_token",
-                                     "refresh_token": tokens["refresh_token"],
-                                     "client_id": emulator.client_id,
-                                     "client_secret": emulator.client_secret})
+    refresh = _token_post(
+        emulator,
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": tokens["refresh_token"],
+            "client_id": emulator.client_id,
+            "client_secret": emulator.client_secret,
+        },
+    )
     assert refresh.status_code == 400 and refresh.json()["error"] == "invalid_grant"
-    again = requests.post(emulator.base_url + "revoke", data={"token": tokens["refresh_token"]},
-                          timeout=5)
+    again = requests.post(
+        emulator.base_url + "revoke", data={"token": tokens["refresh_token"]}, timeout=5
+    )
     assert again.status_code == 400 and again.json()["error"] == "invalid_token"
 
 
@@ -259,27 +342,35 @@ def test_missing_token_is_401_required(emulator):
     assert error["status"] == "UNAUTHENTICATED" and error["errors"][0]["reason"] == "required"
 
 
-@pytest.mark.parametrize("scopes, call, allowed", [
-    (["https://www.googleapis.com/auth/calendar.events"], "events.list", True),
-    (["https://www.googleapis.com/auth/calendar.events"], "calendarList.list", False),
-    (["https://www.googleapis.com/auth/calendar.events.readonly"], "events.list", True),
-    (["https://www.googleapis.com/auth/calendar.events.readonly"], "events.insert", False),
-    (["https://www.googleapis.com/auth/calendar.readonly"], "events.list", True),
-    (["https://www.googleapis.com/auth/calendar.readonly"], "events.insert", False),
-    (["https://www.googleapis.com/auth/calendar.calendarlist.readonly"], "calendarList.list",
-     True),
-    (["https://www.googleapis.com/auth/calendar.calendarlist.readonly"], "events.list", False),
-    (["https://www.googleapis.com/auth/calendar.app.created"], "events.insert", False),
-    (["https://www.googleapis.com/auth/calendar.app.created"], "calendars.insert", True),
-    ([EMAIL], "events.list", False),
-])
+@pytest.mark.parametrize(
+    "scopes, call, allowed",
+    [
+        (["https://www.googleapis.com/auth/calendar.events"], "events.list", True),
+        (["https://www.googleapis.com/auth/calendar.events"], "calendarList.list", False),
+        (["https://www.googleapis.com/auth/calendar.events.readonly"], "events.list", True),
+        (["https://www.googleapis.com/auth/calendar.events.readonly"], "events.insert", False),
+        (["https://www.googleapis.com/auth/calendar.readonly"], "events.list", True),
+        (["https://www.googleapis.com/auth/calendar.readonly"], "events.insert", False),
+        (
+            ["https://www.googleapis.com/auth/calendar.calendarlist.readonly"],
+            "calendarList.list",
+            True,
+        ),
+        (["https://www.googleapis.com/auth/calendar.calendarlist.readonly"], "events.list", False),
+        (["https://www.googleapis.com/auth/calendar.app.created"], "events.insert", False),
+        (["https://www.googleapis.com/auth/calendar.app.created"], "calendars.insert", True),
+        ([EMAIL], "events.list", False),
+    ],
+)
 def test_scopes(emulator, scopes, call, allowed):
     tokens = emulator.issue_tokens(ALICE, scopes=scopes)
     service = make_service(emulator, tokens["access_token"])
     request = {
         "events.list": lambda: service.events().list(calendarId="primary"),
-        "events.insert": lambda: service.events().insert(calendarId="primary", body={
-            "start": {"date": "2030-01-01"}, "end": {"date": "2030-01-02"}}),
+        "events.insert": lambda: service.events().insert(
+            calendarId="primary",
+            body={"start": {"date": "2030-01-01"}, "end": {"date": "2030-01-02"}},
+        ),
         "calendarList.list": lambda: service.calendarList().list(),
         "calendars.insert": lambda: service.calendars().insert(body={"summary": "CRM"}),
     }[call]()
@@ -294,11 +385,14 @@ def test_scopes(emulator, scopes, call, allowed):
 
 def test_app_created_scope_covers_events_of_own_calendars_only(emulator):
     tokens = emulator.issue_tokens(
-        ALICE, scopes=["https://www.googleapis.com/auth/calendar.app.created"])
+        ALICE, scopes=["https://www.googleapis.com/auth/calendar.app.created"]
+    )
     service = make_service(emulator, tokens["access_token"])
     created = service.calendars().insert(body={"summary": "CRM"}).execute()
-    service.events().insert(calendarId=created["id"], body={
-        "start": {"date": "2030-01-01"}, "end": {"date": "2030-01-02"}}).execute()
+    service.events().insert(
+        calendarId=created["id"],
+        body={"start": {"date": "2030-01-01"}, "end": {"date": "2030-01-02"}},
+    ).execute()
     other = emulator.add_calendar(ALICE, summary="Not by app")
     with pytest.raises(HttpError) as info:
         service.events().list(calendarId=other).execute()
@@ -307,9 +401,15 @@ def test_app_created_scope_covers_events_of_own_calendars_only(emulator):
 
 def test_userinfo_without_email_scope_has_no_email(emulator):
     tokens = emulator.issue_tokens(ALICE, scopes=[CAL])
-    info = requests.get(emulator.base_url + "oauth2/v2/userinfo", timeout=5,
-                        headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    info = requests.get(
+        emulator.base_url + "oauth2/v2/userinfo",
+        timeout=5,
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+    )
     assert info.status_code == 200 and "email" not in info.json() and info.json()["id"]
-    bad = requests.get(emulator.base_url + "oauth2/v2/userinfo", timeout=5,
-                       headers={"Authorization": "Bearer nope"})
+    bad = requests.get(
+        emulator.base_url + "oauth2/v2/userinfo",
+        timeout=5,
+        headers={"Authorization": "Bearer nope"},
+    )
     assert bad.status_code == 401

@@ -18,9 +18,15 @@ def all_pages(service, **params):
 def seed(emulator, count, day="2030-01-07"):
     ids = []
     for number in range(count):
-        event = emulator.add_event(ALICE, ALICE, timed(
-            f"E{number}", start=f"{day}T10:{number % 60:02d}:00Z",
-            end=f"{day}T11:{number % 60:02d}:00Z"))
+        event = emulator.add_event(
+            ALICE,
+            ALICE,
+            timed(
+                f"E{number}",
+                start=f"{day}T10:{number % 60:02d}:00Z",
+                end=f"{day}T11:{number % 60:02d}:00Z",
+            ),
+        )
         ids.append(event["id"])
     return ids
 
@@ -42,8 +48,9 @@ def test_page_token_requires_same_query(emulator, alice):
     seed(emulator, 3)
     first = alice.events().list(calendarId="primary", maxResults=2, showDeleted=True).execute()
     with pytest.raises(HttpError) as info:
-        alice.events().list(calendarId="primary", maxResults=2,
-                            pageToken=first["nextPageToken"]).execute()
+        alice.events().list(
+            calendarId="primary", maxResults=2, pageToken=first["nextPageToken"]
+        ).execute()
     assert info.value.resp.status == 400
 
 
@@ -60,14 +67,16 @@ def test_incremental_sync(emulator, alice):
     by_id = {item["id"]: item for item in delta["items"]}
     assert set(by_id) == {change, drop, new["id"]}
     assert by_id[change]["summary"] == "C"
-    assert by_id[drop] == {"kind": "calendar#event", "etag": by_id[drop]["etag"], "id": drop,
-                           "status": "cancelled"}
-    again = alice.events().list(calendarId="primary",
-                                syncToken=delta["nextSyncToken"]).execute()
+    assert by_id[drop] == {
+        "kind": "calendar#event",
+        "etag": by_id[drop]["etag"],
+        "id": drop,
+        "status": "cancelled",
+    }
+    again = alice.events().list(calendarId="primary", syncToken=delta["nextSyncToken"]).execute()
     assert again["items"] == []
     # old tokens stay usable until the horizon
-    assert len(alice.events().list(calendarId="primary", syncToken=token)
-               .execute()["items"]) == 3
+    assert len(alice.events().list(calendarId="primary", syncToken=token).execute()["items"]) == 3
     assert keep not in by_id
 
 
@@ -85,18 +94,28 @@ def test_changes_between_pages_come_with_next_sync(emulator, alice):
     seed(emulator, 3)
     first = alice.events().list(calendarId="primary", maxResults=2).execute()
     late = alice.events().insert(calendarId="primary", body=timed("late")).execute()
-    last = alice.events().list(calendarId="primary", maxResults=2,
-                               pageToken=first["nextPageToken"]).execute()
+    last = (
+        alice.events()
+        .list(calendarId="primary", maxResults=2, pageToken=first["nextPageToken"])
+        .execute()
+    )
     delta = alice.events().list(calendarId="primary", syncToken=last["nextSyncToken"]).execute()
     assert [item["id"] for item in delta["items"]] == [late["id"]]
 
 
-@pytest.mark.parametrize("param, value", [
-    ("timeMin", "2030-01-01T00:00:00Z"), ("timeMax", "2030-01-01T00:00:00Z"),
-    ("updatedMin", "2030-01-01T00:00:00Z"), ("iCalUID", "x@google.com"),
-    ("orderBy", "updated"), ("q", "x"), ("privateExtendedProperty", "a=b"),
-    ("sharedExtendedProperty", "a=b"),
-])
+@pytest.mark.parametrize(
+    "param, value",
+    [
+        ("timeMin", "2030-01-01T00:00:00Z"),
+        ("timeMax", "2030-01-01T00:00:00Z"),
+        ("updatedMin", "2030-01-01T00:00:00Z"),
+        ("iCalUID", "x@google.com"),
+        ("orderBy", "updated"),
+        ("q", "x"),
+        ("privateExtendedProperty", "a=b"),
+        ("sharedExtendedProperty", "a=b"),
+    ],
+)
 def test_sync_token_rejects_incompatible_params(alice, param, value):
     token = alice.events().list(calendarId="primary").execute()["nextSyncToken"]
     with pytest.raises(HttpError) as info:
@@ -123,32 +142,43 @@ def test_full_sync_required(emulator, alice):
 
 
 def test_show_deleted_and_time_window(emulator, alice):
-    early = emulator.add_event(ALICE, ALICE, timed("early", start="2030-01-01T10:00:00Z",
-                                                   end="2030-01-01T11:00:00Z"))
-    late = emulator.add_event(ALICE, ALICE, timed("late", start="2030-02-01T10:00:00Z",
-                                                  end="2030-02-01T11:00:00Z"))
-    allday = emulator.add_event(ALICE, ALICE, {"summary": "allday",
-                                               "start": {"date": "2030-01-15"},
-                                               "end": {"date": "2030-01-16"}})
-    gone = emulator.add_event(ALICE, ALICE, timed("gone", start="2030-01-20T10:00:00Z",
-                                                  end="2030-01-20T11:00:00Z"))
+    early = emulator.add_event(
+        ALICE, ALICE, timed("early", start="2030-01-01T10:00:00Z", end="2030-01-01T11:00:00Z")
+    )
+    late = emulator.add_event(
+        ALICE, ALICE, timed("late", start="2030-02-01T10:00:00Z", end="2030-02-01T11:00:00Z")
+    )
+    allday = emulator.add_event(
+        ALICE,
+        ALICE,
+        {"summary": "allday", "start": {"date": "2030-01-15"}, "end": {"date": "2030-01-16"}},
+    )
+    gone = emulator.add_event(
+        ALICE, ALICE, timed("gone", start="2030-01-20T10:00:00Z", end="2030-01-20T11:00:00Z")
+    )
     alice.events().delete(calendarId="primary", eventId=gone["id"]).execute()
 
     def ids(**params):
-        return {e["id"] for e in alice.events().list(calendarId="primary", **params)
-                .execute()["items"]}
+        return {
+            e["id"] for e in alice.events().list(calendarId="primary", **params).execute()["items"]
+        }
 
     assert ids() == {early["id"], late["id"], allday["id"]}
     assert ids(showDeleted=True) == {early["id"], late["id"], allday["id"], gone["id"]}
     assert ids(timeMin="2030-01-10T00:00:00Z") == {late["id"], allday["id"]}
     assert ids(timeMax="2030-01-10T00:00:00Z") == {early["id"]}
     assert ids(timeMin="2030-01-01T10:30:00+00:00", timeMax="2030-01-15T12:00:00Z") == {
-        early["id"], allday["id"]}
+        early["id"],
+        allday["id"],
+    }
     assert ids(iCalUID=late["iCalUID"]) == {late["id"]}
     assert ids(q="LATE") == {late["id"]}
     # a window-limited full sync still yields a sync token
-    assert alice.events().list(calendarId="primary", timeMin="2030-01-10T00:00:00Z",
-                               showDeleted=True).execute()["nextSyncToken"]
+    assert (
+        alice.events()
+        .list(calendarId="primary", timeMin="2030-01-10T00:00:00Z", showDeleted=True)
+        .execute()["nextSyncToken"]
+    )
 
 
 def test_updated_min_includes_recent_deletions(emulator, alice):
@@ -165,16 +195,22 @@ def test_updated_min_includes_recent_deletions(emulator, alice):
 
 
 def test_order_by(emulator, alice):
-    second = emulator.add_event(ALICE, ALICE, timed("2", start="2030-01-02T10:00:00Z",
-                                                    end="2030-01-02T11:00:00Z"))
-    first = emulator.add_event(ALICE, ALICE, timed("1", start="2030-01-01T10:00:00Z",
-                                                   end="2030-01-01T11:00:00Z"))
-    items = alice.events().list(calendarId="primary", singleEvents=True,
-                                orderBy="startTime").execute()["items"]
+    second = emulator.add_event(
+        ALICE, ALICE, timed("2", start="2030-01-02T10:00:00Z", end="2030-01-02T11:00:00Z")
+    )
+    first = emulator.add_event(
+        ALICE, ALICE, timed("1", start="2030-01-01T10:00:00Z", end="2030-01-01T11:00:00Z")
+    )
+    items = (
+        alice.events()
+        .list(calendarId="primary", singleEvents=True, orderBy="startTime")
+        .execute()["items"]
+    )
     assert [i["id"] for i in items] == [first["id"], second["id"]]
     emulator.clock.advance(5)
-    alice.events().patch(calendarId="primary", eventId=second["id"], body={"summary": "x"})\
-        .execute()
+    alice.events().patch(
+        calendarId="primary", eventId=second["id"], body={"summary": "x"}
+    ).execute()
     items = alice.events().list(calendarId="primary", orderBy="updated").execute()["items"]
     assert [i["id"] for i in items] == [first["id"], second["id"]]
     with pytest.raises(HttpError) as info:
@@ -183,9 +219,15 @@ def test_order_by(emulator, alice):
 
 
 def test_extended_property_filter(alice):
-    tagged = alice.events().insert(calendarId="primary", body=timed(
-        extendedProperties={"private": {"odoo_id": "42"}})).execute()
+    tagged = (
+        alice.events()
+        .insert(calendarId="primary", body=timed(extendedProperties={"private": {"odoo_id": "42"}}))
+        .execute()
+    )
     alice.events().insert(calendarId="primary", body=timed()).execute()
-    items = alice.events().list(calendarId="primary",
-                                privateExtendedProperty="odoo_id=42").execute()["items"]
+    items = (
+        alice.events()
+        .list(calendarId="primary", privateExtendedProperty="odoo_id=42")
+        .execute()["items"]
+    )
     assert [i["id"] for i in items] == [tagged["id"]]

@@ -24,12 +24,16 @@ def gevent(**kw):
 
 
 def test_timed_event_to_odoo():
-    mapped = m.google_to_odoo(gevent(location=" Room 1 ", description="a\nb"),
-                              user_tz="UTC")
+    mapped = m.google_to_odoo(gevent(location=" Room 1 ", description="a\nb"), user_tz="UTC")
     assert mapped.values == {
-        "allday": False, "start": datetime(2024, 3, 5, 9, 0), "stop": datetime(2024, 3, 5, 10, 30),
-        "name": "Kick-off", "description": "<p>a<br>b</p>", "location": "Room 1",
-        "privacy": False, "show_as": "busy",
+        "allday": False,
+        "start": datetime(2024, 3, 5, 9, 0),
+        "stop": datetime(2024, 3, 5, 10, 30),
+        "name": "Kick-off",
+        "description": "<p>a<br>b</p>",
+        "location": "Room 1",
+        "privacy": False,
+        "show_as": "busy",
     }
     assert mapped.event_tz == "Europe/Berlin"
     assert mapped.recurrence is None
@@ -37,8 +41,9 @@ def test_timed_event_to_odoo():
 
 
 def test_allday_exclusive_end_becomes_inclusive_stop_date():
-    mapped = m.google_to_odoo(gevent(start={"date": "2024-12-24"}, end={"date": "2024-12-27"}),
-                              user_tz="Europe/Berlin")
+    mapped = m.google_to_odoo(
+        gevent(start={"date": "2024-12-24"}, end={"date": "2024-12-27"}), user_tz="Europe/Berlin"
+    )
     v = mapped.values
     assert v["allday"] is True
     assert (v["start_date"], v["stop_date"]) == (date(2024, 12, 24), date(2024, 12, 26))
@@ -49,41 +54,58 @@ def test_allday_exclusive_end_becomes_inclusive_stop_date():
 
 
 def test_allday_same_start_and_end_is_one_day_with_warning():
-    mapped = m.google_to_odoo(gevent(start={"date": "2024-01-02"}, end={"date": "2024-01-02"}),
-                              user_tz="UTC")
+    mapped = m.google_to_odoo(
+        gevent(start={"date": "2024-01-02"}, end={"date": "2024-01-02"}), user_tz="UTC"
+    )
     assert mapped.values["stop_date"] == date(2024, 1, 2)
     assert "allday_end_not_exclusive" in mapped.warnings
 
 
 def test_null_counterparts_are_ignored():
     """Odoo's own module sends {"date": x, "dateTime": None}; that is valid."""
-    mapped = m.google_to_odoo(gevent(start={"date": "2024-01-02", "dateTime": None},
-                                     end={"date": "2024-01-03", "dateTime": None}),
-                              user_tz="UTC")
+    mapped = m.google_to_odoo(
+        gevent(
+            start={"date": "2024-01-02", "dateTime": None},
+            end={"date": "2024-01-03", "dateTime": None},
+        ),
+        user_tz="UTC",
+    )
     assert mapped.values["allday"]
 
 
 def test_datetime_without_offset_uses_time_zone():
-    mapped = m.google_to_odoo(gevent(
-        start={"dateTime": "2024-07-01T09:00:00", "timeZone": "America/New_York"},
-        end={"dateTime": "2024-07-01T10:00:00", "timeZone": "America/New_York"}),
-        user_tz="UTC")
+    mapped = m.google_to_odoo(
+        gevent(
+            start={"dateTime": "2024-07-01T09:00:00", "timeZone": "America/New_York"},
+            end={"dateTime": "2024-07-01T10:00:00", "timeZone": "America/New_York"},
+        ),
+        user_tz="UTC",
+    )
     assert mapped.values["start"] == datetime(2024, 7, 1, 13, 0)
 
 
 def test_zone_fallback_calendar_then_user():
-    ev = gevent(start={"dateTime": "2024-07-01T09:00:00Z"},
-                end={"dateTime": "2024-07-01T10:00:00Z"})
-    assert m.google_to_odoo(ev, user_tz="Asia/Tokyo", calendar_tz="Europe/Paris").event_tz \
+    ev = gevent(
+        start={"dateTime": "2024-07-01T09:00:00Z"}, end={"dateTime": "2024-07-01T10:00:00Z"}
+    )
+    assert (
+        m.google_to_odoo(ev, user_tz="Asia/Tokyo", calendar_tz="Europe/Paris").event_tz
         == "Europe/Paris"
+    )
     assert m.google_to_odoo(ev, user_tz="Asia/Tokyo").event_tz == "Asia/Tokyo"
     assert m.google_to_odoo(ev, user_tz="Not/AZone").event_tz == "UTC"
 
 
-@pytest.mark.parametrize(("visibility", "privacy"), [
-    (None, False), ("default", False), ("public", "public"), ("private", "private"),
-    ("confidential", "private"),
-])
+@pytest.mark.parametrize(
+    ("visibility", "privacy"),
+    [
+        (None, False),
+        ("default", False),
+        ("public", "public"),
+        ("private", "private"),
+        ("confidential", "private"),
+    ],
+)
 def test_visibility_to_privacy(visibility, privacy):
     ev = gevent()
     if visibility:
@@ -91,13 +113,20 @@ def test_visibility_to_privacy(visibility, privacy):
     assert m.google_to_odoo(ev, user_tz="UTC").values["privacy"] == privacy
 
 
-@pytest.mark.parametrize(("privacy", "visibility"), [
-    (None, "default"), (False, "default"), ("public", "public"), ("private", "private"),
-    ("confidential", "private"),
-])
+@pytest.mark.parametrize(
+    ("privacy", "visibility"),
+    [
+        (None, "default"),
+        (False, "default"),
+        ("public", "public"),
+        ("private", "private"),
+        ("confidential", "private"),
+    ],
+)
 def test_privacy_to_visibility(privacy, visibility):
-    ev = OdooEvent(name="x", start=datetime(2024, 1, 1, 9), stop=datetime(2024, 1, 1, 10),
-                   privacy=privacy)
+    ev = OdooEvent(
+        name="x", start=datetime(2024, 1, 1, 9), stop=datetime(2024, 1, 1, 10), privacy=privacy
+    )
     assert m.odoo_to_google(ev)["visibility"] == visibility
 
 
@@ -108,14 +137,16 @@ def test_unknown_visibility_is_treated_as_private_with_warning():
     assert m.is_private_google(gevent(visibility="secret-new-level"))
 
 
-@pytest.mark.parametrize(("transparency", "show_as"), [
-    (None, "busy"), ("opaque", "busy"), ("transparent", "free")])
+@pytest.mark.parametrize(
+    ("transparency", "show_as"), [(None, "busy"), ("opaque", "busy"), ("transparent", "free")]
+)
 def test_transparency(transparency, show_as):
     ev = gevent(transparency=transparency) if transparency else gevent()
     values = m.google_to_odoo(ev, user_tz="UTC").values
     assert values["show_as"] == show_as
     assert m.odoo_to_google(m.snapshot_from_values(values))["transparency"] == (
-        transparency or "opaque")
+        transparency or "opaque"
+    )
 
 
 def test_missing_summary_and_placeholder_never_travel():
@@ -130,19 +161,30 @@ def test_missing_summary_and_placeholder_never_travel():
 
 
 def test_timed_event_to_google_uses_event_zone_with_offset():
-    ev = OdooEvent(name="x", start=datetime(2024, 3, 31, 0, 30), stop=datetime(2024, 3, 31, 1, 30),
-                   event_tz="Europe/Berlin")
+    ev = OdooEvent(
+        name="x",
+        start=datetime(2024, 3, 31, 0, 30),
+        stop=datetime(2024, 3, 31, 1, 30),
+        event_tz="Europe/Berlin",
+    )
     body = m.odoo_to_google(ev)
     assert body["start"] == {"dateTime": "2024-03-31T01:30:00+01:00", "timeZone": "Europe/Berlin"}
     assert body["end"] == {"dateTime": "2024-03-31T03:30:00+02:00", "timeZone": "Europe/Berlin"}
     ev.event_tz = None
-    assert m.odoo_to_google(ev, user_tz="America/New_York")["start"]["timeZone"] \
-        == "America/New_York"
+    assert (
+        m.odoo_to_google(ev, user_tz="America/New_York")["start"]["timeZone"] == "America/New_York"
+    )
 
 
 def test_patch_body_clears_the_other_time_kind():
-    ev = OdooEvent(name="x", allday=True, start_date=date(2024, 1, 1), stop_date=date(2024, 1, 1),
-                   start=datetime(2024, 1, 1, 8), stop=datetime(2024, 1, 1, 18))
+    ev = OdooEvent(
+        name="x",
+        allday=True,
+        start_date=date(2024, 1, 1),
+        stop_date=date(2024, 1, 1),
+        start=datetime(2024, 1, 1, 8),
+        stop=datetime(2024, 1, 1, 18),
+    )
     body = m.odoo_to_google(ev, patch=True)
     assert body["start"] == {"date": "2024-01-01", "dateTime": None, "timeZone": None}
     ev = OdooEvent(name="x", start=datetime(2024, 1, 1, 9), stop=datetime(2024, 1, 1, 10))
@@ -150,8 +192,12 @@ def test_patch_body_clears_the_other_time_kind():
 
 
 def test_private_event_is_not_mapped_when_private_sync_is_off():
-    ev = OdooEvent(name="x", start=datetime(2024, 1, 1, 9), stop=datetime(2024, 1, 1, 10),
-                   privacy="confidential")
+    ev = OdooEvent(
+        name="x",
+        start=datetime(2024, 1, 1, 9),
+        stop=datetime(2024, 1, 1, 10),
+        privacy="confidential",
+    )
     with pytest.raises(MappingError) as info:
         m.odoo_to_google(ev, include_private=False)
     assert info.value.reason == "private_event"
@@ -170,16 +216,16 @@ def test_long_name_and_location_are_truncated():
 
 
 def test_one_megabyte_description_keeps_the_event():
-    mapped = m.google_to_odoo(gevent(description="<p>" + "z" * 1_048_576 + "</p>"),
-                              user_tz="UTC")
+    mapped = m.google_to_odoo(gevent(description="<p>" + "z" * 1_048_576 + "</p>"), user_tz="UTC")
     assert "description_truncated" in mapped.warnings
     assert len(mapped.values["description"]) <= 64 * 1024
     assert mapped.values["name"] == "Kick-off"
 
 
 def test_huge_attendee_list_is_not_mapped_and_cheap():
-    attendees = [{"email": f"user{i}@example.com", "responseStatus": "accepted"}
-                 for i in range(100_000)]
+    attendees = [
+        {"email": f"user{i}@example.com", "responseStatus": "accepted"} for i in range(100_000)
+    ]
     started = time.perf_counter()
     mapped = m.google_to_odoo(gevent(attendees=attendees), user_tz="UTC")
     assert time.perf_counter() - started < 1.0
@@ -198,21 +244,31 @@ MALFORMED = [
     ("missing_start", {"id": "x", "end": {"date": "2024-01-02"}}),
     ("missing_start", {"id": "x", "start": {}, "end": {"date": "2024-01-02"}}),
     ("missing_end", {"id": "x", "start": {"date": "2024-01-02"}}),
-    ("date_and_datetime", gevent(start={"date": "2024-03-05",
-                                        "dateTime": "2024-03-05T10:00:00+01:00"})),
+    (
+        "date_and_datetime",
+        gevent(start={"date": "2024-03-05", "dateTime": "2024-03-05T10:00:00+01:00"}),
+    ),
     ("mixed_date_types", gevent(start={"date": "2024-03-05"})),
-    ("unknown_timezone", gevent(start={"dateTime": "2024-03-05T10:00:00",
-                                       "timeZone": "Mars/Olympus_Mons"})),
-    ("unknown_timezone", gevent(start={"dateTime": "2024-03-05T10:00:00",
-                                       "timeZone": "../../etc/passwd"})),
+    (
+        "unknown_timezone",
+        gevent(start={"dateTime": "2024-03-05T10:00:00", "timeZone": "Mars/Olympus_Mons"}),
+    ),
+    (
+        "unknown_timezone",
+        gevent(start={"dateTime": "2024-03-05T10:00:00", "timeZone": "../../etc/passwd"}),
+    ),
     ("end_before_start", gevent(end={"dateTime": "2024-03-05T09:59:59+01:00"})),
     ("end_before_start", gevent(start={"date": "2024-03-05"}, end={"date": "2024-03-04"})),
     ("invalid_datetime", gevent(start={"dateTime": "yesterday"})),
     ("invalid_datetime", gevent(start={"dateTime": "2024-02-30T10:00:00Z"})),
     ("invalid_date", gevent(start={"date": "2024-13-01"}, end={"date": "2024-13-02"})),
     ("date_out_of_range", gevent(start={"date": "0001-01-01"}, end={"date": "0001-01-02"})),
-    ("date_out_of_range", gevent(start={"dateTime": "9999-12-31T23:00:00Z"},
-                                 end={"dateTime": "9999-12-31T23:30:00Z"})),
+    (
+        "date_out_of_range",
+        gevent(
+            start={"dateTime": "9999-12-31T23:00:00Z"}, end={"dateTime": "9999-12-31T23:30:00Z"}
+        ),
+    ),
     ("invalid_field", gevent(summary=["list"])),
     ("invalid_field", gevent(start="2024-03-05")),
     ("invalid_rrule", gevent(recurrence=["RRULE:FREQ=WEEKLY;COUNT=abc"])),
@@ -227,8 +283,9 @@ MALFORMED = [
 ]
 
 
-@pytest.mark.parametrize(("reason", "event"), MALFORMED,
-                         ids=[f"{r}-{i}" for i, (r, _e) in enumerate(MALFORMED)])
+@pytest.mark.parametrize(
+    ("reason", "event"), MALFORMED, ids=[f"{r}-{i}" for i, (r, _e) in enumerate(MALFORMED)]
+)
 def test_malformed_events_raise_stable_codes(reason, event):
     with pytest.raises(MappingError) as info:
         m.google_to_odoo(event, user_tz="UTC")
@@ -247,23 +304,26 @@ def test_unsupported_rule_can_be_imported_as_single_event():
 # --- permissions ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("event", "role", "expected"), [
-    ({"organizer": {"self": True}}, "owner", True),
-    ({"organizer": {"email": "Me@Example.com"}}, "owner", True),
-    ({"organizer": {"email": "boss@example.com"}}, "owner", False),
-    ({"organizer": {"email": "boss@example.com"}, "guestsCanModify": True}, "writer", True),
-    ({"organizer": {"self": True}}, "reader", False),
-    ({"organizer": {"self": True}}, "freeBusyReader", False),
-    ({"organizer": {"self": True}, "eventType": "birthday"}, "owner", False),
-    ({"organizer": {"self": True}, "eventType": "workingLocation"}, "owner", False),
-    ({"organizer": {"self": True}, "eventType": "outOfOffice"}, "owner", False),
-    ({"organizer": {"self": True}, "eventType": "focusTime"}, "owner", False),
-    ({"organizer": {"self": True}, "eventType": "fromGmail"}, "owner", False),
-    ({"organizer": {"self": True}, "eventType": "default"}, "owner", True),
-    ({"organizer": {"self": True}, "locked": True}, "owner", False),
-    ({"organizer": {"self": True}, "privateCopy": True}, "owner", False),
-    ({}, "owner", True),
-])
+@pytest.mark.parametrize(
+    ("event", "role", "expected"),
+    [
+        ({"organizer": {"self": True}}, "owner", True),
+        ({"organizer": {"email": "Me@Example.com"}}, "owner", True),
+        ({"organizer": {"email": "boss@example.com"}}, "owner", False),
+        ({"organizer": {"email": "boss@example.com"}, "guestsCanModify": True}, "writer", True),
+        ({"organizer": {"self": True}}, "reader", False),
+        ({"organizer": {"self": True}}, "freeBusyReader", False),
+        ({"organizer": {"self": True}, "eventType": "birthday"}, "owner", False),
+        ({"organizer": {"self": True}, "eventType": "workingLocation"}, "owner", False),
+        ({"organizer": {"self": True}, "eventType": "outOfOffice"}, "owner", False),
+        ({"organizer": {"self": True}, "eventType": "focusTime"}, "owner", False),
+        ({"organizer": {"self": True}, "eventType": "fromGmail"}, "owner", False),
+        ({"organizer": {"self": True}, "eventType": "default"}, "owner", True),
+        ({"organizer": {"self": True}, "locked": True}, "owner", False),
+        ({"organizer": {"self": True}, "privateCopy": True}, "owner", False),
+        ({}, "owner", True),
+    ],
+)
 def test_can_edit(event, role, expected):
     assert m.can_edit(event, role, "me@example.com") is expected
 
@@ -278,37 +338,72 @@ def test_is_organizer():
 
 
 def test_odoo_event_to_dict_roundtrip_and_from_read():
-    ev = OdooEvent(id=3, name="n", start=datetime(2024, 1, 1, 9), stop=datetime(2024, 1, 1, 10),
-                   until=date(2024, 5, 1), recurrence_exdates=(datetime(2024, 1, 8, 9),),
-                   write_date=datetime(2024, 1, 1, 8))
+    ev = OdooEvent(
+        id=3,
+        name="n",
+        start=datetime(2024, 1, 1, 9),
+        stop=datetime(2024, 1, 1, 10),
+        until=date(2024, 5, 1),
+        recurrence_exdates=(datetime(2024, 1, 8, 9),),
+        write_date=datetime(2024, 1, 1, 8),
+    )
     data = ev.to_dict()
     json.dumps(data)
     assert OdooEvent.from_dict(json.loads(json.dumps(data))) == ev
-    read = {"id": 5, "name": "x", "description": False, "location": False, "privacy": False,
-            "show_as": "free", "start": datetime(2024, 1, 1, 9), "stop": datetime(2024, 1, 1, 10),
-            "allday": False, "recurrence_id": (7, "Weekly"), "mon": False, "unknown": 1}
+    read = {
+        "id": 5,
+        "name": "x",
+        "description": False,
+        "location": False,
+        "privacy": False,
+        "show_as": "free",
+        "start": datetime(2024, 1, 1, 9),
+        "stop": datetime(2024, 1, 1, 10),
+        "allday": False,
+        "recurrence_id": (7, "Weekly"),
+        "mon": False,
+        "unknown": 1,
+    }
     snap = OdooEvent.from_odoo_read(read)
-    assert (snap.description, snap.location, snap.privacy, snap.recurrence_id) == (
-        "", "", None, 7)
+    assert (snap.description, snap.location, snap.privacy, snap.recurrence_id) == ("", "", None, 7)
 
 
 def test_event_summary_mentions_the_version():
-    ev = OdooEvent(name="", start=datetime(2024, 1, 1, 9), stop=datetime(2024, 1, 1, 10),
-                   location="HQ", description="<p>notes</p>", event_tz="Europe/Berlin")
+    ev = OdooEvent(
+        name="",
+        start=datetime(2024, 1, 1, 9),
+        stop=datetime(2024, 1, 1, 10),
+        location="HQ",
+        description="<p>notes</p>",
+        event_tz="Europe/Berlin",
+    )
     text = m.event_summary(ev)
     assert text == "(No title) | 2024-01-01 10:00 - 2024-01-01 11:00 (Europe/Berlin) | HQ | notes"
 
 
 def test_diff_values_only_reports_real_changes():
-    current = OdooEvent(name="(No title)", start=datetime(2024, 1, 1, 9),
-                        stop=datetime(2024, 1, 1, 10), privacy="confidential",
-                        description="<p>line</p>")
-    incoming = m.google_to_odoo(gevent(summary="", visibility="private", description="line",
-                                       start={"dateTime": "2024-01-01T09:00:00Z"},
-                                       end={"dateTime": "2024-01-01T10:00:00Z"}),
-                                user_tz="UTC").values
+    current = OdooEvent(
+        name="(No title)",
+        start=datetime(2024, 1, 1, 9),
+        stop=datetime(2024, 1, 1, 10),
+        privacy="confidential",
+        description="<p>line</p>",
+    )
+    incoming = m.google_to_odoo(
+        gevent(
+            summary="",
+            visibility="private",
+            description="line",
+            start={"dateTime": "2024-01-01T09:00:00Z"},
+            end={"dateTime": "2024-01-01T10:00:00Z"},
+        ),
+        user_tz="UTC",
+    ).values
     assert m.diff_values(incoming, current) == {}
     incoming2 = dict(incoming, stop=datetime(2024, 1, 1, 11), location="x")
     assert m.diff_values(incoming2, current) == {
-        "location": "x", "allday": False, "start": datetime(2024, 1, 1, 9),
-        "stop": datetime(2024, 1, 1, 11)}
+        "location": "x",
+        "allday": False,
+        "start": datetime(2024, 1, 1, 9),
+        "stop": datetime(2024, 1, 1, 11),
+    }

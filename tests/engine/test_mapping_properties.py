@@ -11,15 +11,28 @@ from crm_google_calendar_sync.sync import sanitize
 from crm_google_calendar_sync.sync.fingerprint import fingerprint_google, fingerprint_odoo
 from crm_google_calendar_sync.sync.mapping import OdooEvent
 
-ZONES = ["Europe/Berlin", "America/New_York", "UTC", "Asia/Kolkata", "Australia/Lord_Howe",
-         "America/Sao_Paulo"]
+ZONES = [
+    "Europe/Berlin",
+    "America/New_York",
+    "UTC",
+    "Asia/Kolkata",
+    "Australia/Lord_Howe",
+    "America/Sao_Paulo",
+]
 # Dates around the DST switches of Berlin and New York, plus anything else.
-DST_DAYS = [date(2024, 3, 10), date(2024, 3, 31), date(2024, 10, 27), date(2024, 11, 3),
-            date(2025, 3, 30), date(2025, 3, 9)]
+DST_DAYS = [
+    date(2024, 3, 10),
+    date(2024, 3, 31),
+    date(2024, 10, 27),
+    date(2024, 11, 3),
+    date(2025, 3, 30),
+    date(2025, 3, 9),
+]
 
 zones = st.sampled_from(ZONES)
-days = st.one_of(st.sampled_from(DST_DAYS),
-                 st.dates(min_value=date(2000, 1, 1), max_value=date(2060, 12, 31)))
+days = st.one_of(
+    st.sampled_from(DST_DAYS), st.dates(min_value=date(2000, 1, 1), max_value=date(2060, 12, 31))
+)
 clock = st.integers(min_value=0, max_value=24 * 60 - 1)
 durations = st.one_of(st.integers(0, 180), st.integers(0, 60 * 24 * 10))
 visibilities = st.sampled_from([None, "default", "public", "private", "confidential"])
@@ -28,9 +41,24 @@ texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=6
 descriptions = st.one_of(
     texts,
     st.lists(texts, max_size=6).map("\n".join),
-    st.lists(st.sampled_from(["<p>", "</p>", "<br>", "<b>x</b>", "&amp;", "\n", "a", "\u00fc",
-                              "<ul><li>i</li></ul>", "<script>x</script>", "<a href='https://a.b'>l</a>"]),
-             max_size=12).map("".join),
+    st.lists(
+        st.sampled_from(
+            [
+                "<p>",
+                "</p>",
+                "<br>",
+                "<b>x</b>",
+                "&amp;",
+                "\n",
+                "a",
+                "\u00fc",
+                "<ul><li>i</li></ul>",
+                "<script>x</script>",
+                "<a href='https://a.b'>l</a>",
+            ]
+        ),
+        max_size=12,
+    ).map("".join),
     st.text(max_size=3000),
 )
 
@@ -43,8 +71,10 @@ def _local_iso(utc_naive, tz):
 @st.composite
 def google_events(draw):
     tz = draw(zones)
-    event = {"id": "g" + str(draw(st.integers(0, 10 ** 6))),
-             "summary": draw(st.one_of(st.none(), texts))}
+    event = {
+        "id": "g" + str(draw(st.integers(0, 10**6))),
+        "summary": draw(st.one_of(st.none(), texts)),
+    }
     if draw(st.booleans()):
         start_day = draw(days)
         length = draw(st.integers(1, 30))
@@ -56,12 +86,19 @@ def google_events(draw):
         stop = start + timedelta(minutes=draw(durations))
         # Google answers with the event zone's offset; "Z" is also valid input.
         fmt = draw(st.sampled_from(["zone", "utc"]))
-        render = (lambda x: _local_iso(x, tz)) if fmt == "zone" else (
-            lambda x: x.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        render = (
+            (lambda x: _local_iso(x, tz))
+            if fmt == "zone"
+            else (lambda x: x.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        )
         event["start"] = {"dateTime": render(start), "timeZone": tz}
         event["end"] = {"dateTime": render(stop), "timeZone": tz}
-    for key, strategy in (("description", descriptions), ("location", texts),
-                          ("visibility", visibilities), ("transparency", transparencies)):
+    for key, strategy in (
+        ("description", descriptions),
+        ("location", texts),
+        ("visibility", visibilities),
+        ("transparency", transparencies),
+    ):
         value = draw(strategy)
         if value is not None:
             event[key] = value
@@ -86,8 +123,13 @@ def test_google_odoo_google_roundtrip(event, user_tz):
     # Simple fields.
     assert body["summary"] == m._normal_name(m._clean_line(event.get("summary"), 1024)[0])
     assert body["transparency"] == (event.get("transparency") or "opaque")
-    expected_visibility = {None: "default", "default": "default", "public": "public",
-                           "private": "private", "confidential": "private"}
+    expected_visibility = {
+        None: "default",
+        "default": "default",
+        "public": "public",
+        "private": "private",
+        "confidential": "private",
+    }
     assert body["visibility"] == expected_visibility[event.get("visibility")]
     # Our pushed body, read back, maps to the same thing (echo-stable).
     assert fingerprint_google(body, user_tz=user_tz) == fingerprint_google(event, user_tz=user_tz)
@@ -98,10 +140,15 @@ def test_google_odoo_google_roundtrip(event, user_tz):
 def odoo_events(draw):
     allday = draw(st.booleans())
     tz = draw(st.one_of(st.none(), zones))
-    ev = OdooEvent(id=draw(st.integers(1, 10 ** 9)), name=draw(texts),
-                   description=draw(descriptions), location=draw(texts),
-                   privacy=draw(st.sampled_from([None, "public", "private", "confidential"])),
-                   show_as=draw(st.sampled_from(["busy", "free"])), event_tz=tz)
+    ev = OdooEvent(
+        id=draw(st.integers(1, 10**9)),
+        name=draw(texts),
+        description=draw(descriptions),
+        location=draw(texts),
+        privacy=draw(st.sampled_from([None, "public", "private", "confidential"])),
+        show_as=draw(st.sampled_from(["busy", "free"])),
+        event_tz=tz,
+    )
     if allday:
         start_day = draw(days)
         stop_day = start_day + timedelta(days=draw(st.integers(0, 20)))
@@ -111,7 +158,8 @@ def odoo_events(draw):
         ev.stop = datetime.combine(stop_day, m.ALLDAY_STOP)
     else:
         ev.start = datetime.combine(draw(days), datetime.min.time()) + timedelta(
-            minutes=draw(clock))
+            minutes=draw(clock)
+        )
         ev.stop = ev.start + timedelta(minutes=draw(durations))
     return ev
 
@@ -131,26 +179,37 @@ def test_odoo_google_odoo_roundtrip(ev, user_tz):
     assert m._normal_name(v["name"]) == m._normal_name(m._clean_line(ev.name, 1024)[0])
     assert v["location"] == m._clean_line(ev.location, 1024)[0]
     assert v["show_as"] == ev.show_as
-    expected_privacy = {None: False, "public": "public", "private": "private",
-                        "confidential": "private"}
+    expected_privacy = {
+        None: False,
+        "public": "public",
+        "private": "private",
+        "confidential": "private",
+    }
     assert v["privacy"] == expected_privacy[ev.privacy]
-    assert sanitize.description_to_google(v["description"]) == \
-        sanitize.description_to_google(ev.description)
+    assert sanitize.description_to_google(v["description"]) == sanitize.description_to_google(
+        ev.description
+    )
     ev2 = m.snapshot_from_values(v, event_tz=mapped.event_tz)
     assert m.common_from_odoo(ev2, user_tz=user_tz) == m.common_from_odoo(ev, user_tz=user_tz)
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.sampled_from(["Europe/Berlin", "America/New_York"]),
-       st.sampled_from(DST_DAYS), st.integers(0, 23))
+@given(
+    st.sampled_from(["Europe/Berlin", "America/New_York"]),
+    st.sampled_from(DST_DAYS),
+    st.integers(0, 23),
+)
 def test_no_drift_across_dst(tz, day, hour):
     """A wall-clock time stays the same wall-clock time after a round trip."""
     local = datetime.combine(day, datetime.min.time()).replace(hour=hour)
     aware = local.replace(tzinfo=ZoneInfo(tz))
     # Wall-clock times inside a spring-forward gap do not exist; skip them.
     assume(aware.astimezone(timezone.utc).astimezone(ZoneInfo(tz)).replace(tzinfo=None) == local)
-    event = {"id": "d", "start": {"dateTime": aware.isoformat(), "timeZone": tz},
-             "end": {"dateTime": (aware + timedelta(hours=1)).isoformat(), "timeZone": tz}}
+    event = {
+        "id": "d",
+        "start": {"dateTime": aware.isoformat(), "timeZone": tz},
+        "end": {"dateTime": (aware + timedelta(hours=1)).isoformat(), "timeZone": tz},
+    }
     mapped = m.google_to_odoo(event, user_tz="UTC")
     body = m.odoo_to_google(m.snapshot_from_values(mapped.values, event_tz=tz))
     assert datetime.fromisoformat(body["start"]["dateTime"]).timestamp() == aware.timestamp()
@@ -158,7 +217,7 @@ def test_no_drift_across_dst(tz, day, hour):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.uuids(), st.integers(0, 2 ** 63), st.uuids(), st.integers(0, 2 ** 63))
+@given(st.uuids(), st.integers(0, 2**63), st.uuids(), st.integers(0, 2**63))
 def test_deterministic_ids(db1, id1, db2, id2):
     a = m.google_event_id_for(str(db1), id1)
     assert a == m.google_event_id_for(str(db1), id1)
@@ -170,7 +229,7 @@ def test_deterministic_ids(db1, id1, db2, id2):
 
 def test_deterministic_id_for_non_uuid_database_and_bounds():
     assert m.google_event_id_for("not-a-uuid", 1) != m.google_event_id_for("not-a-uuid", 2)
-    for bad in (-1, 2 ** 64, "3"):
+    for bad in (-1, 2**64, "3"):
         try:
             m.google_event_id_for("x", bad)
         except ValueError:
@@ -181,9 +240,15 @@ def test_deterministic_id_for_non_uuid_database_and_bounds():
 def test_fingerprint_changes_with_each_mapped_field():
     base = OdooEvent(id=1, name="a", start=datetime(2024, 1, 1, 9), stop=datetime(2024, 1, 1, 10))
     fp = fingerprint_odoo(base)
-    for change in ({"name": "b"}, {"description": "<p>d</p>"}, {"location": "l"},
-                   {"privacy": "private"}, {"show_as": "free"},
-                   {"stop": datetime(2024, 1, 1, 11)}, {"start": datetime(2024, 1, 1, 8)}):
+    for change in (
+        {"name": "b"},
+        {"description": "<p>d</p>"},
+        {"location": "l"},
+        {"privacy": "private"},
+        {"show_as": "free"},
+        {"stop": datetime(2024, 1, 1, 11)},
+        {"start": datetime(2024, 1, 1, 8)},
+    ):
         assert fingerprint_odoo(OdooEvent(**{**base.__dict__, **change})) != fp, change
     # ... but not with fields that are not mapped, nor with the zone of a single event.
     for same in ({"id": 2}, {"write_date": datetime(2030, 1, 1)}, {"event_tz": "Asia/Tokyo"}):

@@ -23,10 +23,15 @@ SYNCED_AT = datetime(2024, 5, 20, 8, 0)
 
 
 def gevent(**kw):
-    base = {"id": "g1", "etag": '"e1"', "updated": "2024-05-20T08:00:00.000Z",
-            "summary": "Call", "organizer": {"self": True},
-            "start": {"dateTime": "2024-06-03T10:00:00+02:00", "timeZone": "Europe/Berlin"},
-            "end": {"dateTime": "2024-06-03T11:00:00+02:00", "timeZone": "Europe/Berlin"}}
+    base = {
+        "id": "g1",
+        "etag": '"e1"',
+        "updated": "2024-05-20T08:00:00.000Z",
+        "summary": "Call",
+        "organizer": {"self": True},
+        "start": {"dateTime": "2024-06-03T10:00:00+02:00", "timeZone": "Europe/Berlin"},
+        "end": {"dateTime": "2024-06-03T11:00:00+02:00", "timeZone": "Europe/Berlin"},
+    }
     base.update(kw)
     return base
 
@@ -35,10 +40,17 @@ def synced_pair(**gkw):
     """A Google event, its Odoo twin and the link as left by a successful sync."""
     event = gevent(**gkw)
     mapped = m.google_to_odoo(event, user_tz="UTC")
-    odoo = m.snapshot_from_values(mapped.values, mapped.recurrence, id=7,
-                                  event_tz=mapped.event_tz, write_date=SYNCED_AT)
-    link = LinkState("g1", "cal", etag='"e1"', fingerprint=fingerprint_odoo(odoo),
-                     google_updated=SYNCED_AT, odoo_write_date_at_sync=SYNCED_AT)
+    odoo = m.snapshot_from_values(
+        mapped.values, mapped.recurrence, id=7, event_tz=mapped.event_tz, write_date=SYNCED_AT
+    )
+    link = LinkState(
+        "g1",
+        "cal",
+        etag='"e1"',
+        fingerprint=fingerprint_odoo(odoo),
+        google_updated=SYNCED_AT,
+        odoo_write_date_at_sync=SYNCED_AT,
+    )
     return event, odoo, link
 
 
@@ -81,17 +93,21 @@ def test_echo_of_our_push_with_rewritten_representation_is_noop():
     link = replace(link, fingerprint=fingerprint_odoo(odoo))
     pushed = m.odoo_to_google(odoo)
     # Google hands our write back with other offsets/representation and a new etag.
-    echoed = dict(gevent(etag='"e9"'), description=pushed["description"],
-                  visibility=pushed["visibility"],
-                  start={"dateTime": "2024-06-03T08:00:00Z", "timeZone": "Europe/Berlin"},
-                  end={"dateTime": "2024-06-03T09:00:00Z", "timeZone": "Europe/Berlin"})
+    echoed = dict(
+        gevent(etag='"e9"'),
+        description=pushed["description"],
+        visibility=pushed["visibility"],
+        start={"dateTime": "2024-06-03T08:00:00Z", "timeZone": "Europe/Berlin"},
+        end={"dateTime": "2024-06-03T09:00:00Z", "timeZone": "Europe/Berlin"},
+    )
     assert incoming(link, echoed, odoo).action == Action.NOOP
 
 
 def test_google_change_updates_only_changed_fields():
     event, odoo, link = synced_pair()
-    d = incoming(link, dict(event, etag='"e2"', summary="Call (moved)",
-                            updated="2024-05-25T10:00:00Z"), odoo)
+    d = incoming(
+        link, dict(event, etag='"e2"', summary="Call (moved)", updated="2024-05-25T10:00:00Z"), odoo
+    )
     assert d.action == Action.UPDATE and d.reason == "changed_in_google"
     assert d.values == {"name": "Call (moved)"}
 
@@ -99,8 +115,9 @@ def test_google_change_updates_only_changed_fields():
 def test_both_changed_google_newer_wins():
     event, odoo, link = synced_pair()
     odoo = replace(odoo, name="Odoo title", write_date=datetime(2024, 5, 21, 9))
-    d = incoming(link, dict(event, etag='"e2"', summary="Google title",
-                            updated="2024-05-22T10:00:00Z"), odoo)
+    d = incoming(
+        link, dict(event, etag='"e2"', summary="Google title", updated="2024-05-22T10:00:00Z"), odoo
+    )
     assert d.action == Action.CONFLICT and d.conflict.winner == "google"
     assert d.values == {"name": "Google title"}
     assert "Odoo title" in d.conflict.losing_summary
@@ -110,8 +127,9 @@ def test_both_changed_google_newer_wins():
 def test_both_changed_odoo_newer_wins():
     event, odoo, link = synced_pair()
     odoo = replace(odoo, name="Odoo title", write_date=datetime(2024, 5, 23, 9))
-    d = incoming(link, dict(event, etag='"e2"', summary="Google title",
-                            updated="2024-05-22T10:00:00Z"), odoo)
+    d = incoming(
+        link, dict(event, etag='"e2"', summary="Google title", updated="2024-05-22T10:00:00Z"), odoo
+    )
     assert d.action == Action.CONFLICT and d.conflict.winner == "odoo"
     assert d.push_back and d.values is None and d.etag == '"e2"'
     assert "Google title" in d.conflict.losing_summary
@@ -120,8 +138,7 @@ def test_both_changed_odoo_newer_wins():
 def test_conflict_tie_goes_to_google():
     event, odoo, link = synced_pair()
     odoo = replace(odoo, name="O", write_date=datetime(2024, 5, 22, 10))
-    d = incoming(link, dict(event, etag='"e2"', summary="G", updated="2024-05-22T10:00:00Z"),
-                 odoo)
+    d = incoming(link, dict(event, etag='"e2"', summary="G", updated="2024-05-22T10:00:00Z"), odoo)
     assert d.conflict.winner == "google"
 
 
@@ -142,13 +159,19 @@ def test_same_change_on_both_sides_is_noop():
 def test_readonly_event_google_always_wins():
     event, odoo, link = synced_pair(organizer={"email": "boss@example.com"})
     odoo = replace(odoo, name="Mine", write_date=datetime(2024, 5, 30))
-    d = incoming(link, dict(event, etag='"e2"', summary="Boss", updated="2024-05-21T00:00:00Z"),
-                 odoo, self_email="me@example.com")
+    d = incoming(
+        link,
+        dict(event, etag='"e2"', summary="Boss", updated="2024-05-21T00:00:00Z"),
+        odoo,
+        self_email="me@example.com",
+    )
     assert d.action == Action.UPDATE and d.readonly
 
 
-@pytest.mark.parametrize(("kw", "role"), [
-    ({"eventType": "birthday"}, "owner"), ({}, "reader"), ({"locked": True}, "owner")])
+@pytest.mark.parametrize(
+    ("kw", "role"),
+    [({"eventType": "birthday"}, "owner"), ({}, "reader"), ({"locked": True}, "owner")],
+)
 def test_new_readonly_events(kw, role):
     d = incoming(None, gevent(**kw), None, access_role=role)
     assert d.action == Action.CREATE and d.readonly
@@ -168,11 +191,21 @@ def test_cancelled_events():
 
 
 def test_cancelled_occurrence_is_deleted_via_series():
-    d = incoming(None, {"id": "s_20240603T080000Z", "status": "cancelled",
-                        "recurringEventId": "s",
-                        "originalStartTime": {"dateTime": "2024-06-03T10:00:00+02:00"}}, None)
+    d = incoming(
+        None,
+        {
+            "id": "s_20240603T080000Z",
+            "status": "cancelled",
+            "recurringEventId": "s",
+            "originalStartTime": {"dateTime": "2024-06-03T10:00:00+02:00"},
+        },
+        None,
+    )
     assert (d.action, d.recurring_event_id, d.original_start) == (
-        Action.DELETE, "s", datetime(2024, 6, 3, 8))
+        Action.DELETE,
+        "s",
+        datetime(2024, 6, 3, 8),
+    )
 
 
 def test_private_rule_incoming():
@@ -186,16 +219,21 @@ def test_private_rule_incoming():
 
 def test_window_edges_incoming():
     def ending_at(end):
-        return gevent(start={"dateTime": "2024-04-01T00:00:00Z"},
-                      end={"dateTime": end.strftime("%Y-%m-%dT%H:%M:%SZ")})
+        return gevent(
+            start={"dateTime": "2024-04-01T00:00:00Z"},
+            end={"dateTime": end.strftime("%Y-%m-%dT%H:%M:%SZ")},
+        )
+
     assert incoming(None, ending_at(WINDOW), None).action == Action.CREATE
     d = incoming(None, ending_at(WINDOW - timedelta(seconds=1)), None)
     assert (d.action, d.reason) == (Action.SKIP, "outside_window")
     # A series that started long ago but still runs is in the window.
     berlin = "Europe/Berlin"
-    old_series = gevent(start={"dateTime": "2020-01-06T10:00:00+01:00", "timeZone": berlin},
-                        end={"dateTime": "2020-01-06T11:00:00+01:00", "timeZone": berlin},
-                        recurrence=["RRULE:FREQ=WEEKLY;BYDAY=MO"])
+    old_series = gevent(
+        start={"dateTime": "2020-01-06T10:00:00+01:00", "timeZone": berlin},
+        end={"dateTime": "2020-01-06T11:00:00+01:00", "timeZone": berlin},
+        recurrence=["RRULE:FREQ=WEEKLY;BYDAY=MO"],
+    )
     d = incoming(None, old_series, None)
     assert d.action == Action.CREATE and d.recurrence is not None
     ended = dict(old_series, recurrence=["RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=5"])
@@ -220,8 +258,9 @@ def test_google_changed_after_odoo_delete_is_recreated_else_skipped():
 
 def test_series_rule_change_is_reported():
     event, odoo, link = synced_pair(recurrence=["RRULE:FREQ=WEEKLY;BYDAY=MO"])
-    d = incoming(link, dict(event, etag='"e2"', recurrence=["RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=4"]),
-                 odoo)
+    d = incoming(
+        link, dict(event, etag='"e2"', recurrence=["RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=4"]), odoo
+    )
     assert d.action == Action.UPDATE and d.recurrence_changed and d.values == {}
     assert d.recurrence.count == 4
 
@@ -230,9 +269,14 @@ def test_series_rule_change_is_reported():
 
 
 def odoo_event(**kw):
-    base = {"id": 7, "name": "Meet", "start": datetime(2024, 6, 3, 8),
-            "stop": datetime(2024, 6, 3, 9), "event_tz": "Europe/Berlin",
-            "write_date": datetime(2024, 5, 30)}
+    base = {
+        "id": 7,
+        "name": "Meet",
+        "start": datetime(2024, 6, 3, 8),
+        "stop": datetime(2024, 6, 3, 9),
+        "event_tz": "Europe/Berlin",
+        "write_date": datetime(2024, 5, 30),
+    }
     base.update(kw)
     return m.OdooEvent(**base)
 
@@ -269,11 +313,17 @@ def test_outgoing_skips():
     link = LinkState("g1", "cal", fingerprint="old")
     assert outgoing(replace(link, readonly=True), ev).reason == "readonly"
     assert outgoing(link, replace(ev, privacy="private"), include_private=False).reason == "private"
-    assert outgoing(None, replace(ev, privacy=None, owner_default_privacy="private"),
-                    include_private=False).reason == "private"
+    assert (
+        outgoing(
+            None, replace(ev, privacy=None, owner_default_privacy="private"), include_private=False
+        ).reason
+        == "private"
+    )
     # Private setting turned off later: archived private events are not deleted either.
-    assert outgoing(link, replace(ev, privacy="private", active=False),
-                    include_private=False).reason == "private"
+    assert (
+        outgoing(link, replace(ev, privacy="private", active=False), include_private=False).reason
+        == "private"
+    )
     old = replace(ev, start=datetime(2024, 4, 1, 8), stop=datetime(2024, 4, 1, 9))
     assert outgoing(link, old).reason == "outside_window"
     assert outgoing(link, replace(old, active=False)).reason == "outside_window"
@@ -282,28 +332,50 @@ def test_outgoing_skips():
 def test_window_edges_outgoing():
     ev = odoo_event(start=WINDOW - timedelta(hours=1), stop=WINDOW)
     assert outgoing(None, ev).action == Action.INSERT
-    assert outgoing(None, replace(ev, stop=WINDOW - timedelta(seconds=1))).reason == \
-        "outside_window"
-    allday = odoo_event(allday=True, start_date=date(2024, 5, 1), stop_date=date(2024, 5, 1),
-                        start=datetime(2024, 5, 1, 8), stop=datetime(2024, 5, 1, 18))
+    assert (
+        outgoing(None, replace(ev, stop=WINDOW - timedelta(seconds=1))).reason == "outside_window"
+    )
+    allday = odoo_event(
+        allday=True,
+        start_date=date(2024, 5, 1),
+        stop_date=date(2024, 5, 1),
+        start=datetime(2024, 5, 1, 8),
+        stop=datetime(2024, 5, 1, 18),
+    )
     # All-day on 2024-05-01 ends at 2024-05-02 00:00 < window start 2024-05-02 12:00.
     assert not odoo_in_window(allday, WINDOW)
     assert odoo_in_window(replace(allday, stop_date=date(2024, 5, 2)), WINDOW)
 
 
 def test_series_master_and_occurrences():
-    master = odoo_event(start=datetime(2024, 1, 1, 9), stop=datetime(2024, 1, 1, 10),
-                        rrule_type="weekly", mon=True, end_type="forever", recurrence_id=3,
-                        recurrence_base=True)
+    master = odoo_event(
+        start=datetime(2024, 1, 1, 9),
+        stop=datetime(2024, 1, 1, 10),
+        rrule_type="weekly",
+        mon=True,
+        end_type="forever",
+        recurrence_id=3,
+        recurrence_base=True,
+    )
     d = outgoing(None, master)
     assert d.action == Action.INSERT
     assert d.body["recurrence"] == ["RRULE:FREQ=WEEKLY;BYDAY=MO"]
     assert d.body["start"]["dateTime"] == "2024-01-01T10:00:00+01:00"
-    occurrence = replace(master, id=8, recurrence_base=False, start=datetime(2024, 6, 3, 8),
-                         stop=datetime(2024, 6, 3, 9))
+    occurrence = replace(
+        master,
+        id=8,
+        recurrence_base=False,
+        start=datetime(2024, 6, 3, 8),
+        stop=datetime(2024, 6, 3, 9),
+    )
     assert outgoing(None, occurrence).reason == "follows_series"
-    moved = replace(occurrence, follow_recurrence=False, start=datetime(2024, 6, 3, 12),
-                    stop=datetime(2024, 6, 3, 13), original_start=datetime(2024, 6, 3, 8))
+    moved = replace(
+        occurrence,
+        follow_recurrence=False,
+        start=datetime(2024, 6, 3, 12),
+        stop=datetime(2024, 6, 3, 13),
+        original_start=datetime(2024, 6, 3, 8),
+    )
     assert outgoing(None, moved).reason == "series_not_synced"
     d = outgoing(None, moved, series_link=LinkState("ser", "cal"))
     assert (d.action, d.google_id) == (Action.PATCH, "ser_20240603T080000Z")

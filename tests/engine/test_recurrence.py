@@ -15,11 +15,14 @@ from crm_google_calendar_sync.sync.mapping import MappingError
 BERLIN = "Europe/Berlin"
 
 
-def series(lines, start="2024-03-04T10:00:00+01:00", end="2024-03-04T11:00:00+01:00",
-           tz=BERLIN):
-    return {"id": "s1", "summary": "S", "recurrence": lines,
-            "start": {"dateTime": start, "timeZone": tz},
-            "end": {"dateTime": end, "timeZone": tz}}
+def series(lines, start="2024-03-04T10:00:00+01:00", end="2024-03-04T11:00:00+01:00", tz=BERLIN):
+    return {
+        "id": "s1",
+        "summary": "S",
+        "recurrence": lines,
+        "start": {"dateTime": start, "timeZone": tz},
+        "end": {"dateTime": end, "timeZone": tz},
+    }
 
 
 def to_odoo(event):
@@ -28,8 +31,12 @@ def to_odoo(event):
 
 def test_weekly_count():
     rec = to_odoo(series(["RRULE:FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10"])).recurrence
-    assert (rec.rrule_type, rec.end_type, rec.count, rec.weekdays()) == ("weekly", "count", 10,
-                                                                         (0, 2))
+    assert (rec.rrule_type, rec.end_type, rec.count, rec.weekdays()) == (
+        "weekly",
+        "count",
+        10,
+        (0, 2),
+    )
     assert rec.odoo_values()["mon"] and rec.odoo_values()["wed"]
     assert rec.odoo_values()["event_tz"] == BERLIN
     assert rec.odoo_rrule() == "RRULE:FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10"
@@ -44,7 +51,11 @@ def test_daily_interval_until_utc():
     # Occurrences at 10:00 Berlin; UNTIL = 2024-03-20 08:59:59Z (09:59:59 local) excludes 20th.
     rec = to_odoo(series(["RRULE:FREQ=DAILY;INTERVAL=2;UNTIL=20240320T085959Z"])).recurrence
     assert (rec.rrule_type, rec.interval, rec.end_type, rec.until) == (
-        "daily", 2, "end_date", date(2024, 3, 19))
+        "daily",
+        2,
+        "end_date",
+        date(2024, 3, 19),
+    )
     rec = to_odoo(series(["RRULE:FREQ=DAILY;UNTIL=20240320T090000Z"])).recurrence
     assert rec.until == date(2024, 3, 20)
     rec = to_odoo(series(["RRULE:FREQ=DAILY;UNTIL=20240320"])).recurrence
@@ -65,7 +76,8 @@ def test_monthly_by_date_and_by_day():
     rec = to_odoo(series(["RRULE:FREQ=MONTHLY;BYDAY=-1FR"])).recurrence
     assert (rec.weekday, rec.byday) == ("FRI", "-1")
     assert r.to_google(rec, start_local=datetime(2024, 3, 4, 10), allday=False, tz=BERLIN) == [
-        "RRULE:FREQ=MONTHLY;BYDAY=-1FR"]
+        "RRULE:FREQ=MONTHLY;BYDAY=-1FR"
+    ]
     rec = to_odoo(series(["RRULE:FREQ=MONTHLY;BYDAY=TU;BYSETPOS=2"])).recurrence
     assert (rec.weekday, rec.byday) == ("TUE", "2")
     rec = to_odoo(series(["RRULE:FREQ=MONTHLY"])).recurrence
@@ -85,65 +97,98 @@ def test_daily_on_weekdays_becomes_weekly():
 
 
 def test_exdates_in_all_forms():
-    rec = to_odoo(series([
-        "RRULE:FREQ=DAILY;COUNT=10",
-        "EXDATE;TZID=Europe/Berlin:20240305T100000,20240306T100000",
-        "EXDATE:20240307T090000Z",
-        "EXDATE;VALUE=DATE:20240308",
-    ])).recurrence
-    assert rec.exdates == (datetime(2024, 3, 5, 9), datetime(2024, 3, 6, 9),
-                           datetime(2024, 3, 7, 9), datetime(2024, 3, 8, 9))
+    rec = to_odoo(
+        series(
+            [
+                "RRULE:FREQ=DAILY;COUNT=10",
+                "EXDATE;TZID=Europe/Berlin:20240305T100000,20240306T100000",
+                "EXDATE:20240307T090000Z",
+                "EXDATE;VALUE=DATE:20240308",
+            ]
+        )
+    ).recurrence
+    assert rec.exdates == (
+        datetime(2024, 3, 5, 9),
+        datetime(2024, 3, 6, 9),
+        datetime(2024, 3, 7, 9),
+        datetime(2024, 3, 8, 9),
+    )
     lines = r.to_google(rec, start_local=datetime(2024, 3, 4, 10), allday=False, tz=BERLIN)
-    assert lines[1] == ("EXDATE;TZID=Europe/Berlin:20240305T100000,20240306T100000,"
-                        "20240307T100000,20240308T100000")
-    starts = list(r.occurrences(rec, start_local=datetime(2024, 3, 4, 10), allday=False,
-                                tz=BERLIN))
+    assert lines[1] == (
+        "EXDATE;TZID=Europe/Berlin:20240305T100000,20240306T100000,20240307T100000,20240308T100000"
+    )
+    starts = list(r.occurrences(rec, start_local=datetime(2024, 3, 4, 10), allday=False, tz=BERLIN))
     assert len(starts) == 6 and datetime(2024, 3, 5, 9) not in starts
 
 
 def test_allday_series():
-    event = {"id": "a", "recurrence": ["RRULE:FREQ=WEEKLY;BYDAY=FR;UNTIL=20240329",
-                                       "EXDATE;VALUE=DATE:20240315"],
-             "start": {"date": "2024-03-01"}, "end": {"date": "2024-03-02"}}
+    event = {
+        "id": "a",
+        "recurrence": ["RRULE:FREQ=WEEKLY;BYDAY=FR;UNTIL=20240329", "EXDATE;VALUE=DATE:20240315"],
+        "start": {"date": "2024-03-01"},
+        "end": {"date": "2024-03-02"},
+    }
     mapped = to_odoo(event)
     rec = mapped.recurrence
-    assert (rec.until, rec.exdates, rec.weekdays()) == (date(2024, 3, 29), (date(2024, 3, 15),),
-                                                        (4,))
+    assert (rec.until, rec.exdates, rec.weekdays()) == (
+        date(2024, 3, 29),
+        (date(2024, 3, 15),),
+        (4,),
+    )
     body = m.odoo_to_google(m.snapshot_from_values(mapped.values, rec, event_tz=mapped.event_tz))
-    assert body["recurrence"] == ["RRULE:FREQ=WEEKLY;BYDAY=FR;UNTIL=20240329",
-                                  "EXDATE;VALUE=DATE:20240315"]
+    assert body["recurrence"] == [
+        "RRULE:FREQ=WEEKLY;BYDAY=FR;UNTIL=20240329",
+        "EXDATE;VALUE=DATE:20240315",
+    ]
     assert list(r.occurrences(rec, start_local=date(2024, 3, 1), allday=True, tz=None)) == [
-        date(2024, 3, 1), date(2024, 3, 8), date(2024, 3, 22), date(2024, 3, 29)]
+        date(2024, 3, 1),
+        date(2024, 3, 8),
+        date(2024, 3, 22),
+        date(2024, 3, 29),
+    ]
 
 
-@pytest.mark.parametrize("lines", [
-    ["RRULE:FREQ=HOURLY"],
-    ["RRULE:FREQ=DAILY;BYHOUR=9"],
-    ["RRULE:FREQ=MONTHLY;BYMONTHDAY=1,15"],
-    ["RRULE:FREQ=MONTHLY;BYMONTHDAY=-1"],
-    ["RRULE:FREQ=MONTHLY;BYDAY=MO,TU;BYSETPOS=1"],
-    ["RRULE:FREQ=MONTHLY;BYDAY=5MO"],
-    ["RRULE:FREQ=YEARLY;BYDAY=4TH;BYMONTH=11"],
-    ["RRULE:FREQ=YEARLY;BYMONTH=5"],
-    ["RRULE:FREQ=WEEKLY;BYDAY=1MO"],
-    ["RRULE:FREQ=DAILY;INTERVAL=2;BYDAY=MO"],
-    ["RRULE:FREQ=DAILY", "RRULE:FREQ=WEEKLY"],
-    ["RRULE:FREQ=DAILY", "EXRULE:FREQ=WEEKLY"],
-    ["RRULE:FREQ=DAILY", "RDATE;VALUE=DATE:20240301"],
-    ["EXDATE:20240301T100000Z"],
-])
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["RRULE:FREQ=HOURLY"],
+        ["RRULE:FREQ=DAILY;BYHOUR=9"],
+        ["RRULE:FREQ=MONTHLY;BYMONTHDAY=1,15"],
+        ["RRULE:FREQ=MONTHLY;BYMONTHDAY=-1"],
+        ["RRULE:FREQ=MONTHLY;BYDAY=MO,TU;BYSETPOS=1"],
+        ["RRULE:FREQ=MONTHLY;BYDAY=5MO"],
+        ["RRULE:FREQ=YEARLY;BYDAY=4TH;BYMONTH=11"],
+        ["RRULE:FREQ=YEARLY;BYMONTH=5"],
+        ["RRULE:FREQ=WEEKLY;BYDAY=1MO"],
+        ["RRULE:FREQ=DAILY;INTERVAL=2;BYDAY=MO"],
+        ["RRULE:FREQ=DAILY", "RRULE:FREQ=WEEKLY"],
+        ["RRULE:FREQ=DAILY", "EXRULE:FREQ=WEEKLY"],
+        ["RRULE:FREQ=DAILY", "RDATE;VALUE=DATE:20240301"],
+        ["EXDATE:20240301T100000Z"],
+    ],
+)
 def test_unsupported_rules(lines):
     with pytest.raises(MappingError) as info:
         to_odoo(series(lines))
     assert info.value.reason == "unsupported_recurrence"
 
 
-@pytest.mark.parametrize("lines", [
-    ["RRULE:FREQ=DAILY;COUNT=0"], ["RRULE:FREQ=DAILY;INTERVAL=-1"], ["RRULE:FREQ=DAILY;FOO=1"],
-    ["RRULE:FREQ=DAILY;COUNT=1;COUNT=2"], ["RRULE:FREQ=WEEKLY;BYDAY=XX"],
-    ["RRULE:FREQ=DAILY;UNTIL=2024"], ["RRULE:FREQ=DAILY", "EXDATE:notadate"],
-    ["RRULE:FREQ=DAILY", "FOO:bar"], "RRULE:FREQ=DAILY", [], [42],
-])
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["RRULE:FREQ=DAILY;COUNT=0"],
+        ["RRULE:FREQ=DAILY;INTERVAL=-1"],
+        ["RRULE:FREQ=DAILY;FOO=1"],
+        ["RRULE:FREQ=DAILY;COUNT=1;COUNT=2"],
+        ["RRULE:FREQ=WEEKLY;BYDAY=XX"],
+        ["RRULE:FREQ=DAILY;UNTIL=2024"],
+        ["RRULE:FREQ=DAILY", "EXDATE:notadate"],
+        ["RRULE:FREQ=DAILY", "FOO:bar"],
+        "RRULE:FREQ=DAILY",
+        [],
+        [42],
+    ],
+)
 def test_invalid_rules(lines):
     with pytest.raises(MappingError) as info:
         r.from_google(lines, start_local=datetime(2024, 3, 4, 10), allday=False, tz=BERLIN)
@@ -161,8 +206,11 @@ def test_x_parts_are_ignored():
 @st.composite
 def odoo_rules(draw):
     rrule_type = draw(st.sampled_from(r.RRULE_TYPES))
-    values = {"rrule_type": rrule_type, "interval": draw(st.integers(1, 4)),
-              "end_type": draw(st.sampled_from(r.END_TYPES))}
+    values = {
+        "rrule_type": rrule_type,
+        "interval": draw(st.integers(1, 4)),
+        "end_type": draw(st.sampled_from(r.END_TYPES)),
+    }
     if values["end_type"] == "count":
         values["count"] = draw(st.integers(1, 30))
     elif values["end_type"] == "end_date":
@@ -174,14 +222,21 @@ def odoo_rules(draw):
         if draw(st.booleans()):
             values.update(month_by="date", day=draw(st.integers(1, 28)))
         else:
-            values.update(month_by="day", weekday=draw(st.sampled_from(r.ODOO_WEEKDAYS)),
-                          byday=draw(st.sampled_from(r.ODOO_BYDAY)))
+            values.update(
+                month_by="day",
+                weekday=draw(st.sampled_from(r.ODOO_WEEKDAYS)),
+                byday=draw(st.sampled_from(r.ODOO_BYDAY)),
+            )
     return values
 
 
 @settings(max_examples=120, deadline=None)
-@given(odoo_rules(), st.sampled_from(["Europe/Berlin", "America/New_York", "UTC"]),
-       st.integers(0, 23), st.booleans())
+@given(
+    odoo_rules(),
+    st.sampled_from(["Europe/Berlin", "America/New_York", "UTC"]),
+    st.integers(0, 23),
+    st.booleans(),
+)
 def test_rule_roundtrip_and_same_occurrences(values, tz, hour, allday):
     start_local = date(2024, 3, 1) if allday else datetime(2024, 3, 1, hour, 30)
     rec = r.from_odoo_fields({**values, "event_tz": tz}, start_local=start_local)
@@ -221,16 +276,19 @@ def test_instance_ids():
 
 
 def test_original_start():
-    assert r.parse_original_start({"dateTime": "2024-03-05T10:00:00+01:00",
-                                   "timeZone": BERLIN}) == datetime(2024, 3, 5, 9)
+    assert r.parse_original_start(
+        {"dateTime": "2024-03-05T10:00:00+01:00", "timeZone": BERLIN}
+    ) == datetime(2024, 3, 5, 9)
     assert r.parse_original_start({"date": "2024-03-05"}) == date(2024, 3, 5)
     with pytest.raises(MappingError):
         r.parse_original_start({})
-    instance = {"id": "s1_20240305T090000Z", "recurringEventId": "s1",
-                "originalStartTime": {"dateTime": "2024-03-05T10:00:00+01:00",
-                                      "timeZone": BERLIN},
-                "start": {"dateTime": "2024-03-05T12:00:00+01:00", "timeZone": BERLIN},
-                "end": {"dateTime": "2024-03-05T13:00:00+01:00", "timeZone": BERLIN}}
+    instance = {
+        "id": "s1_20240305T090000Z",
+        "recurringEventId": "s1",
+        "originalStartTime": {"dateTime": "2024-03-05T10:00:00+01:00", "timeZone": BERLIN},
+        "start": {"dateTime": "2024-03-05T12:00:00+01:00", "timeZone": BERLIN},
+        "end": {"dateTime": "2024-03-05T13:00:00+01:00", "timeZone": BERLIN},
+    }
     mapped = to_odoo(instance)
     assert mapped.recurring_event_id == "s1"
     assert mapped.original_start == datetime(2024, 3, 5, 9)
@@ -239,22 +297,30 @@ def test_original_start():
 
 def test_split_with_count_and_forever():
     start = datetime(2024, 3, 4, 10)
-    rec = r.from_google(["RRULE:FREQ=DAILY;COUNT=10", "EXDATE:20240305T090000Z",
-                         "EXDATE:20240310T090000Z"], start_local=start, allday=False, tz=BERLIN)
-    head, tail = r.split_series(rec, split_at=datetime(2024, 3, 8, 9), start_local=start,
-                                allday=False, tz=BERLIN)
+    rec = r.from_google(
+        ["RRULE:FREQ=DAILY;COUNT=10", "EXDATE:20240305T090000Z", "EXDATE:20240310T090000Z"],
+        start_local=start,
+        allday=False,
+        tz=BERLIN,
+    )
+    head, tail = r.split_series(
+        rec, split_at=datetime(2024, 3, 8, 9), start_local=start, allday=False, tz=BERLIN
+    )
     assert (head.count, tail.count) == (4, 6)
     assert head.exdates == (datetime(2024, 3, 5, 9),)
     assert tail.exdates == (datetime(2024, 3, 10, 9),)
     rec = r.from_google(["RRULE:FREQ=WEEKLY;BYDAY=MO"], start_local=start, allday=False, tz=BERLIN)
-    head, tail = r.split_series(rec, split_at=datetime(2024, 3, 18, 9), start_local=start,
-                                allday=False, tz=BERLIN)
+    head, tail = r.split_series(
+        rec, split_at=datetime(2024, 3, 18, 9), start_local=start, allday=False, tz=BERLIN
+    )
     assert (head.end_type, head.until) == ("end_date", date(2024, 3, 11))
     assert tail.end_type == "forever"
     assert r.to_google(head, start_local=start, allday=False, tz=BERLIN) == [
-        "RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=20240311T225959Z"]
-    head, _tail = r.split_series(rec, split_at=datetime(2024, 3, 4, 9), start_local=start,
-                                 allday=False, tz=BERLIN)
+        "RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=20240311T225959Z"
+    ]
+    head, _tail = r.split_series(
+        rec, split_at=datetime(2024, 3, 4, 9), start_local=start, allday=False, tz=BERLIN
+    )
     assert head is None
 
 
@@ -270,10 +336,28 @@ def test_series_window():
     rec = r.from_google(["RRULE:FREQ=WEEKLY;COUNT=3"], start_local=start, allday=False, tz=BERLIN)
     hour = timedelta(hours=1)
     # Last occurrence 2024-01-15 10:00-11:00 Berlin = 09:00-10:00 UTC.
-    assert r.series_in_window(rec, start_local=start, duration=hour, allday=False, tz=BERLIN,
-                              window_start=datetime(2024, 1, 15, 10))
-    assert not r.series_in_window(rec, start_local=start, duration=hour, allday=False,
-                                  tz=BERLIN, window_start=datetime(2024, 1, 15, 10, 0, 1))
+    assert r.series_in_window(
+        rec,
+        start_local=start,
+        duration=hour,
+        allday=False,
+        tz=BERLIN,
+        window_start=datetime(2024, 1, 15, 10),
+    )
+    assert not r.series_in_window(
+        rec,
+        start_local=start,
+        duration=hour,
+        allday=False,
+        tz=BERLIN,
+        window_start=datetime(2024, 1, 15, 10, 0, 1),
+    )
     forever = r.from_google(["RRULE:FREQ=YEARLY"], start_local=start, allday=False, tz=BERLIN)
-    assert r.series_in_window(forever, start_local=start, duration=hour, allday=False,
-                              tz=BERLIN, window_start=datetime(2090, 1, 1))
+    assert r.series_in_window(
+        forever,
+        start_local=start,
+        duration=hour,
+        allday=False,
+        tz=BERLIN,
+        window_start=datetime(2090, 1, 1),
+    )

@@ -9,42 +9,93 @@ from hypothesis import strategies as st
 from crm_google_calendar_sync.sync import sanitize as s
 
 FRAGMENTS = [
-    "<p>", "</p>", "<br>", "<br/>", "<div>", "</div>", "<b>", "</b>", "<i>x</i>",
-    "<ul><li>", "</li></ul>", "<a href='https://example.com/?a=1&b=2'>", "</a>",
-    "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<span style='x'>",
-    "</span>", "&amp;", "&lt;", "&nbsp;", "<!-- c -->", "<iframe src=//x></iframe>",
-    "<a href='javascript:alert(1)'>", "<table><tr><td colspan=2>", "</td></tr></table>",
-    "\n", "\r\n", "  ", "\t", "a", "B", "\u00e4\u00df", "\U0001F600", "<", ">", "&",
-    "<pre>", "</pre>", "<h1>", "</h1>", "<svg><script>x</script></svg>", "<style>p{}</style>",
+    "<p>",
+    "</p>",
+    "<br>",
+    "<br/>",
+    "<div>",
+    "</div>",
+    "<b>",
+    "</b>",
+    "<i>x</i>",
+    "<ul><li>",
+    "</li></ul>",
+    "<a href='https://example.com/?a=1&b=2'>",
+    "</a>",
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "<span style='x'>",
+    "</span>",
+    "&amp;",
+    "&lt;",
+    "&nbsp;",
+    "<!-- c -->",
+    "<iframe src=//x></iframe>",
+    "<a href='javascript:alert(1)'>",
+    "<table><tr><td colspan=2>",
+    "</td></tr></table>",
+    "\n",
+    "\r\n",
+    "  ",
+    "\t",
+    "a",
+    "B",
+    "\u00e4\u00df",
+    "\U0001f600",
+    "<",
+    ">",
+    "&",
+    "<pre>",
+    "</pre>",
+    "<h1>",
+    "</h1>",
+    "<svg><script>x</script></svg>",
+    "<style>p{}</style>",
 ]
 
-html_soup = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=8)),
-                     max_size=25).map("".join)
+html_soup = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=8)), max_size=25).map(
+    "".join
+)
 any_text = st.text(max_size=300)
 # Exact-output tests need lxml (always present with Odoo); the fallback has its own test.
 needs_lxml = pytest.mark.skipif(s.etree is None, reason="lxml not installed")
 
 
 @needs_lxml
-@pytest.mark.parametrize("dangerous", [
-    "<script>alert(1)</script>",
-    "<img src=x onerror=alert(1)>",
-    "<a href='javascript:alert(1)'>x</a>",
-    "<a href=' jav&#x09;ascript:alert(1)'>x</a>",
-    "<a href='JAVASCRIPT:alert(1)'>x</a>",
-    "<a href='data:text/html;base64,PHNjcmlwdD4='>x</a>",
-    "<iframe src='https://evil'></iframe>",
-    "<b onmouseover='alert(1)'>x</b>",
-    "<svg onload=alert(1)></svg>",
-    "<style>body{background:url(javascript:x)}</style>",
-    "<object data='x.swf'></object>",
-    "<form action='https://evil'><input name=a></form>",
-])
+@pytest.mark.parametrize(
+    "dangerous",
+    [
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "<a href='javascript:alert(1)'>x</a>",
+        "<a href=' jav&#x09;ascript:alert(1)'>x</a>",
+        "<a href='JAVASCRIPT:alert(1)'>x</a>",
+        "<a href='data:text/html;base64,PHNjcmlwdD4='>x</a>",
+        "<iframe src='https://evil'></iframe>",
+        "<b onmouseover='alert(1)'>x</b>",
+        "<svg onload=alert(1)></svg>",
+        "<style>body{background:url(javascript:x)}</style>",
+        "<object data='x.swf'></object>",
+        "<form action='https://evil'><input name=a></form>",
+    ],
+)
 def test_dangerous_markup_is_removed(dangerous):
     out = s.sanitize_html("ok " + dangerous + " end")
     low = out.lower()
-    for needle in ("<script", "onerror", "onload", "onmouseover", "javascript:", "<iframe",
-                   "<style", "<object", "<form", "<input", "<svg", "data:"):
+    for needle in (
+        "<script",
+        "onerror",
+        "onload",
+        "onmouseover",
+        "javascript:",
+        "<iframe",
+        "<style",
+        "<object",
+        "<form",
+        "<input",
+        "<svg",
+        "data:",
+    ):
         assert needle not in low
     assert out.startswith("ok ")
     assert "end" in out
@@ -52,8 +103,9 @@ def test_dangerous_markup_is_removed(dangerous):
 
 @needs_lxml
 def test_safe_links_and_formatting_survive():
-    out = s.sanitize_html('<p>Hi <b>you</b> <a href="https://ex.org/a?b=1&c=2" '
-                          'target="_blank" class="x">link</a></p>')
+    out = s.sanitize_html(
+        '<p>Hi <b>you</b> <a href="https://ex.org/a?b=1&c=2" target="_blank" class="x">link</a></p>'
+    )
     assert out == '<p>Hi <b>you</b> <a href="https://ex.org/a?b=1&amp;c=2">link</a></p>'
 
 
@@ -95,9 +147,15 @@ def test_description_normal_form_is_a_projection(value):
 
 
 plain_lines = st.lists(
-    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"),
-                                   blacklist_characters="<>&"), max_size=40),
-    min_size=1, max_size=8)
+    st.text(
+        alphabet=st.characters(
+            blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="<>&"
+        ),
+        max_size=40,
+    ),
+    min_size=1,
+    max_size=8,
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -109,6 +167,7 @@ def test_plain_text_line_breaks_survive(lines):
     if not text.strip():
         assert back == ""
         return
+
     # Whitespace runs inside a line collapse (HTML semantics); the lines stay.
     def norm(line):
         return re.sub(r"[ \t]+", " ", line).strip(" \t")
@@ -138,7 +197,7 @@ def test_plain_text_examples():
 
 
 def test_huge_description_is_truncated_with_marker():
-    big = ("line with <b>bold</b> & more\n" * 40000)  # > 1 MB
+    big = "line with <b>bold</b> & more\n" * 40000  # > 1 MB
     assert len(big) > 1_000_000
     html, truncated = s.description_from_google(big)
     assert truncated
@@ -146,7 +205,8 @@ def test_huge_description_is_truncated_with_marker():
     assert s.html_to_text(html).endswith(s.TRUNCATION_MARKER.strip())
     # Bounded again on the way out, and stable.
     assert s.description_to_google(html) == s.description_to_google(
-        s.description_from_google(s.description_to_google(html))[0])
+        s.description_from_google(s.description_to_google(html))[0]
+    )
 
 
 def test_huge_plain_description_is_truncated():
