@@ -58,7 +58,10 @@ setup(
         line.strip()
         for line in (HERE / "requirements.txt").read_text().splitlines()
         if line.strip() and not line.startswith("#")
-    ],
+    ]
+    # The emulator expands recurrence rules with dateutil (Odoo brings it along, a
+    # plain environment running `google-calendar-emulator` does not).
+    + ["python-dateutil"],
     entry_points={
         "console_scripts": [
             "google-calendar-emulator = google_calendar_emulator.__main__:main",

@@ -52,10 +52,16 @@ class CrmGoogleCalendar(models.Model):
         for calendar in self:
             calendar.is_writable = calendar.access_role in WRITABLE_ROLES
 
-    @api.depends("name", "access_role", "is_primary")
+    @api.depends("name", "access_role")
     def _compute_display_name(self):
+        # Calendars shared with the user may carry the same name as their own
+        # ("Team"): the access role tells them apart.
+        roles = dict(self._fields["access_role"]._description_selection(self.env))
         for calendar in self:
-            calendar.display_name = calendar.name
+            if calendar.access_role in (False, "owner"):
+                calendar.display_name = calendar.name
+            else:
+                calendar.display_name = f"{calendar.name} ({roles[calendar.access_role]})"
 
     @api.model
     def _sync_calendar_list(self, user, google_calendars):

@@ -30,7 +30,6 @@ QUOTA_SHARE = 0.9
 # One sliding window per database and process, shared by the cron and "Sync now".
 _PROJECT_WINDOWS = {}
 DEFAULT_WINDOW_DAYS = 30
-SYNC_INTERVAL = timedelta(minutes=5)
 CALENDAR_LIST_MAX_AGE = timedelta(hours=6)
 # One cron run handles at most this many users and stops starting new ones
 # after CRON_TIME_BUDGET seconds; _notify_progress makes Odoo re-trigger the
@@ -310,7 +309,7 @@ class CrmGoogleToken(models.Model):
                       SET last_sync = clock_timestamp() AT TIME ZONE 'UTC',
                           next_sync = clock_timestamp() AT TIME ZONE 'UTC' + %s
                     WHERE id = ANY(%s) AND NOT auth_failed""",
-                [SYNC_INTERVAL, visited],
+                [self._sync_interval(), visited],
             )
             self.invalidate_model(["last_sync", "next_sync"])
         self.env["ir.cron"]._notify_progress(
@@ -372,8 +371,15 @@ class CrmGoogleToken(models.Model):
             if acquired:
                 cr.execute("SELECT pg_advisory_unlock(%s, %s)", (ADVISORY_LOCK_CLASS, self.id))
 
+    @api.model
+    def _sync_interval(self):
+        """Time between two syncs of a user: five minutes, as the product promises;
+        ``crm_google_calendar_sync.sync_interval_minutes`` changes it (demo, tests)."""
+        params = self.env["ir.config_parameter"].sudo()
+        return timedelta(minutes=_float_param(params, "sync_interval_minutes", 5))
+
     def _schedule_next(self):
-        self.sudo().write({"next_sync": fields.Datetime.now() + SYNC_INTERVAL})
+        self.sudo().write({"next_sync": fields.Datetime.now() + self._sync_interval()})
 
     @api.model
     def _window_start(self):

@@ -49,18 +49,17 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="crm_google_calendar_sync.api_root",
         default=GOOGLE_DEFAULT_ENDPOINTS["api_root"],
     )
+    # A default, not a compute: the settings page is a new record, where a
+    # compute without dependencies would stay empty until saved.
     crm_google_redirect_uri = fields.Char(
-        "Authorised Redirect URI", compute="_compute_crm_google_redirect_uri"
+        "Authorised Redirect URI",
+        readonly=True,
+        default=lambda self: self.env["crm.google.token"]._get_redirect_uri(),
     )
 
     @api.model
     def _crm_google_default_endpoints(self):
         return dict(GOOGLE_DEFAULT_ENDPOINTS)
-
-    def _compute_crm_google_redirect_uri(self):
-        redirect_uri = self.env["crm.google.token"]._get_redirect_uri()
-        for settings in self:
-            settings.crm_google_redirect_uri = redirect_uri
 
     def set_values(self):
         for settings in self:
