@@ -21,6 +21,8 @@
         "views/crm_google_calendar_views.xml",
         "views/res_users_views.xml",
         "views/oauth_templates.xml",
+        "views/crm_google_sync_log_views.xml",
+        "views/calendar_event_views.xml",
     ],
     "assets": {
         "web.assets_tests": ["crm_google_calendar_sync/static/tests/tours/**/*"],

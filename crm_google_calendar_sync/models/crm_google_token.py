@@ -346,8 +346,9 @@ class CrmGoogleToken(models.Model):
                             "last_sync": fields.Datetime.now(),
                         }
                     )
+                started = time.monotonic()
                 try:
-                    return True, token._sync(deadline=deadline, manual=manual)
+                    report = token._sync(deadline=deadline, manual=manual)
                 except Exception:
                     cr.rollback()
                     _logger.exception("Google sync of user %s failed", token.user_id.id)
@@ -355,7 +356,11 @@ class CrmGoogleToken(models.Model):
                         token.env._("The synchronisation failed unexpectedly. It will be retried.")
                     )
                     token._schedule_next()
-                    return True, None
+                    report = None
+                token.env["crm.google.sync.log"]._record(
+                    token, report, time.monotonic() - started, "manual" if manual else "cron"
+                )
+                return True, report
 
     @contextmanager
     def _user_lock(self):

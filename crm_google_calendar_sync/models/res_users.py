@@ -264,13 +264,12 @@ class ResUsers(models.Model):
                 "%(count)s conflict(s) resolved (see the meetings' notes).", count=report.conflicts
             )
         if report.skipped:
-            reasons = sorted(
-                {self._google_sync_reason_label(reason) for _key, reason in report.skipped}
-            )
+            log = self.env["crm.google.sync.log"]
+            reasons = sorted({log._reason_text(reason) for _key, reason in report.skipped})
             text += " " + self.env._(
-                "%(count)s event(s) skipped: %(reasons)s.",
+                "%(count)s event(s) skipped: %(reasons)s",
                 count=len(report.skipped),
-                reasons=", ".join(reasons),
+                reasons=" ".join(reasons),
             )
         if report.waiting_outgoing:
             text += " " + self.env._(
@@ -281,32 +280,6 @@ class ResUsers(models.Model):
         elif report.incomplete:
             text += " " + self.env._("The rest follows within the next minutes.")
         return text
-
-    def _google_sync_reason_label(self, code):
-        """Plain language for the engine's reason codes (unknown codes as they are)."""
-        labels = {
-            "missing_start": self.env._("start or end missing"),
-            "invalid_datetime": self.env._("invalid date or time"),
-            "invalid_date": self.env._("invalid date"),
-            "date_out_of_range": self.env._("date outside the supported years"),
-            "date_and_datetime": self.env._("date and time given at once"),
-            "mixed_date_types": self.env._("start and end of different kinds"),
-            "end_before_start": self.env._("ends before it starts"),
-            "unknown_timezone": self.env._("unknown time zone"),
-            "invalid_rrule": self.env._("invalid repetition rule"),
-            "unsupported_recurrence": self.env._("repetition Odoo cannot store"),
-            "invalid_original_start": self.env._("invalid occurrence of a series"),
-            "invalid_field": self.env._("invalid field value"),
-            "not_an_event": self.env._("not a calendar event"),
-            "private_event": self.env._("private"),
-            "apply_failed": self.env._("could not be saved, retried next time"),
-            "no_writable_calendar": self.env._("no writable Google calendar chosen"),
-            "series_not_synced": self.env._("its series is not synchronised yet"),
-            "forbidden": self.env._("refused by Google"),
-            "requiredAccessLevel": self.env._("refused by Google (read-only calendar)"),
-            "conditionNotMet": self.env._("changed in Google meanwhile, retried next time"),
-        }
-        return labels.get(code, code)
 
     def _google_sync_notify(self, message, kind):
         return {

@@ -343,7 +343,9 @@ class UserSync:
             )
             if decision.action in (Action.INSERT, Action.PATCH, Action.DELETE):
                 if calendar is None or calendar.access_role not in ("owner", "writer"):
-                    decision = OutgoingDecision(Action.SKIP, "no_writable_calendar")
+                    decision = OutgoingDecision(
+                        Action.SKIP, "no_writable_calendar", error="no_writable_calendar"
+                    )
                 else:
                     pending.append((item, decision))
                     continue

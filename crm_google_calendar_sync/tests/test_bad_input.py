@@ -158,7 +158,8 @@ class TestBadInput(ReliabilityCase):
                 return f"expected skipped reason {reason!r}, report says {skipped}"
             if not any(reason in line for line in logs.output):
                 return f"reason {reason!r} not logged"
-            if reason not in (user.google_sync_last_result or ""):
+            shown = self.env["crm.google.sync.log"].with_user(user)._reason_text(reason)
+            if shown not in (user.google_sync_last_result or ""):
                 return f"reason not shown to the user: {user.google_sync_last_result!r}"
             return None
         if not event:
