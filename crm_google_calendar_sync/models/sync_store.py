@@ -259,6 +259,10 @@ class OdooSyncStore(engine.SyncStore):
         if action == Action.SKIP:
             if link and decision.error:
                 self._write_changed(link, {"state": "error", "error_message": decision.error})
+            elif link and decision.reason == "deleted_in_odoo" and decision.etag:
+                # Changed in Google without touching what we map (e.g. a guest's
+                # answer): the pending deletion must carry the new etag.
+                self._write_changed(link, {"etag": decision.etag})
             return
         if action == Action.DELETE:
             return self._apply_deletion(calendar, decision, link, event)
@@ -298,7 +302,7 @@ class OdooSyncStore(engine.SyncStore):
                 values["recurrence_update"] = "all_events"
         return values
 
-    def _create_event(self, decision, google_event):
+    def _create_values(self, decision, google_event):
         values = self._event_values(decision)
         organizer = mapping.is_organizer(google_event, self.token.google_email)
         values.update(
@@ -306,7 +310,40 @@ class OdooSyncStore(engine.SyncStore):
             partner_ids=[(6, 0, self.partner.ids)],
             alarm_ids=[(5, 0, 0)],
         )
-        return self.Event.with_user(self.user).sudo().create(values)
+        return values
+
+    def _create_event(self, decision, google_event):
+        return (
+            self.Event.with_user(self.user)
+            .sudo()
+            .create(self._create_values(decision, google_event))
+        )
+
+    def create_many(self, calendar, entries):
+        """One ``create`` for many new events and one for their links."""
+        events = (
+            self.Event.with_user(self.user)
+            .sudo()
+            .create([self._create_values(decision, item) for item, decision in entries])
+        )
+        self.Link.create(
+            [
+                {
+                    "event_id": event.id,
+                    "user_id": self.user.id,
+                    "calendar_id": calendar.key,
+                    "google_event_id": item["id"],
+                    "ical_uid": item.get("iCalUID") or False,
+                    "etag": decision.etag or False,
+                    "google_updated": decision.google_updated or False,
+                    "readonly": decision.readonly,
+                    "fingerprint": decision.fingerprint or False,
+                    "odoo_synced_at": event.write_date,
+                    "odoo_revision": event.google_sync_revision,
+                }
+                for event, (item, decision) in zip(events, entries, strict=True)
+            ]
+        )
 
     def _apply_deletion(self, calendar, decision, link, event):
         if decision.recurring_event_id and decision.original_start is not None:

@@ -171,6 +171,14 @@ class SyncStore(abc.ABC):
 
         Optional: the default does nothing."""
 
+    def create_many(self, calendar: CalendarState, entries: list) -> None:
+        """Apply several CREATE decisions ``[(google_event, decision)]`` at once.
+
+        All or nothing: the engine wraps it in :meth:`isolate` and falls back to
+        one by one when it raises. The default simply applies them in turn."""
+        for google_event, decision in entries:
+            self.apply_incoming(calendar, google_event, decision, Linked(None, None))
+
     def isolate(self):
         """Context manager around one event's changes: a failure inside undoes
         only that event's changes (a savepoint), never the page's others."""
@@ -276,25 +284,56 @@ class UserSync:
         clean = True
         # Series masters first, so their exceptions find the series in Odoo.
         ordered = sorted(valid, key=lambda item: bool(item.get("recurringEventId")))
+        planned = []
         for item in ordered:
             linked = linked_by_id.get(item["id"]) or Linked(None, None)
             try:
+                planned.append((item, linked, self._plan(calendar, item, linked)))
+            except Exception:
+                _logger.exception("Planning a Google event failed; skipped for now")
+                clean = self._failed(item)
+        # New single events (the bulk of a first sync) are created together.
+        simple = [
+            entry
+            for entry in planned
+            if entry[2].action == Action.CREATE
+            and entry[1].link is None
+            and entry[2].recurrence is None
+            and not entry[2].recurring_event_id
+        ]
+        if len(simple) > 1:
+            try:
                 with self.store.isolate():
-                    self._apply_incoming(calendar, item, linked)
+                    self.store.create_many(calendar, [(item, dec) for item, _l, dec in simple])
+                self.report.pulled_created += len(simple)
+                done = {id(entry) for entry in simple}
+                planned = [entry for entry in planned if id(entry) not in done]
+            except errors.GoogleSyncError:
+                raise
+            except Exception:
+                # One of them is bad: fall back to one by one to find it.
+                _logger.info("Creating events together failed; creating them one by one")
+        for item, linked, decision in planned:
+            try:
+                with self.store.isolate():
+                    self._apply_decision(calendar, item, decision, linked)
             except errors.GoogleSyncError:
                 raise
             except Exception:
                 # One bad event must not stop the others; it is read again next
                 # cycle because the token does not advance past it.
                 _logger.exception("Applying a Google event failed; skipped for now")
-                self.report.errors.append("apply_failed")
-                self.report.skipped.append((item["id"], "apply_failed"))
-                clean = False
+                clean = self._failed(item)
         return clean
 
-    def _apply_incoming(self, calendar: CalendarState, item: dict, linked: Linked) -> None:
+    def _failed(self, item: dict) -> bool:
+        self.report.errors.append("apply_failed")
+        self.report.skipped.append((item["id"], "apply_failed"))
+        return False
+
+    def _plan(self, calendar: CalendarState, item: dict, linked: Linked) -> IncomingDecision:
         settings = self.settings
-        decision = plan_incoming(
+        return plan_incoming(
             linked.link,
             item,
             linked.odoo,
@@ -305,6 +344,11 @@ class UserSync:
             access_role=calendar.access_role,
             self_email=settings.self_email,
         )
+
+    def _apply_incoming(self, calendar: CalendarState, item: dict, linked: Linked) -> None:
+        self._apply_decision(calendar, item, self._plan(calendar, item, linked), linked)
+
+    def _apply_decision(self, calendar, item, decision, linked) -> None:
         if decision.action == Action.SKIP:
             if decision.error:
                 _logger.info("Skipped Google event: %s", decision.error)
@@ -393,7 +437,7 @@ class UserSync:
                 )
                 followups.append((item, patch))
                 continue
-            if decision.action == Action.PATCH and result.precondition_failed:
+            if decision.action in (Action.PATCH, Action.DELETE) and result.precondition_failed:
                 self._resolve_precondition_failed(item, decision)
                 continue
             self._record_push(item, decision, result)
