@@ -72,6 +72,7 @@ def _reason_texts(env):
             "The event was changed in Google at the same time. Both versions are compared "
             "again in the next synchronisation."
         ),
+        "network": env._("Google could not be reached. The synchronisation will try again."),
         "rateLimitExceeded": slow_down,
         "userRateLimitExceeded": slow_down,
         "quotaExceeded": slow_down,
@@ -96,7 +97,7 @@ class CrmGoogleSyncLog(models.Model):
     date_start = fields.Datetime("Started", required=True, index=True, readonly=True)
     duration = fields.Float("Duration (s)", digits=(16, 2), readonly=True)
     trigger = fields.Selection(
-        [("cron", "Scheduled"), ("manual", "Sync now")],
+        [("cron", "Scheduled"), ("manual", "Manual")],
         required=True,
         default="cron",
         readonly=True,

@@ -589,7 +589,7 @@ class OdooSyncStore(engine.SyncStore):
                 )
 
     def _push_failed(self, link, result):
-        reason = getattr(result.error, "reason", None) or f"http_{result.status}"
+        reason = engine.push_failure_reason(result)
         if link:
             self._write_changed(link, {"state": "error", "error_message": reason[:200]})
         if result.retry_later:

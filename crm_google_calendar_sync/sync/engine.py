@@ -472,7 +472,7 @@ class UserSync:
             else:
                 self.report.pushed_deleted += 1
         else:
-            reason = getattr(result.error, "reason", None) or f"http_{result.status}"
+            reason = push_failure_reason(result)
             self.report.errors.append(reason)
             self.report.skipped.append((getattr(item.odoo, "id", None), reason))
         self.store.apply_outgoing(item, decision, result)
@@ -490,6 +490,14 @@ class UserSync:
         linked = self.store.load_links(calendar, [current]).get(current["id"])
         with self.store.isolate():
             self._apply_incoming(calendar, current, linked or Linked(None, None))
+
+
+def push_failure_reason(result: BatchResult) -> str:
+    """A stable reason code for a failed batch part (Google's reason if any)."""
+    reason = getattr(result.error, "reason", None)
+    if reason:
+        return reason
+    return f"http_{result.status}" if result.status else "network"
 
 
 def odoo_id_from_google_id(db_uuid: str, google_id: str) -> int | None:
