@@ -5,42 +5,26 @@ from odoo.tools import SQL
 
 from ..sync import recurrence
 
-# Fields the sync maps to Google: editing them on a read-only Google event
-# would be overwritten at the next sync, so the user is told right away.
+# The calendar.recurrence values (shown on the event) that make up the rule
+# Google receives for a series.
+RECURRENCE_RULE_FIELDS = (
+    *("rrule_type", "interval", "count", "until", "end_type"),
+    *("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
+    *("month_by", "day", "byday", "weekday", "event_tz"),
+)
+# Event values the sync maps to Google, without the rule.
+EVENT_MAPPED_FIELDS = (
+    *("name", "start", "stop", "allday", "start_date", "stop_date"),
+    *("description", "location", "privacy", "show_as"),
+)
+# Fields whose change makes an event travel to Google again. Editing them on a
+# read-only Google event would be overwritten at the next sync, so the user is
+# told right away.
 GOOGLE_MAPPED_FIELDS = frozenset(
     {
-        "name",
-        "start",
-        "stop",
-        "allday",
-        "start_date",
-        "stop_date",
-        "description",
-        "location",
-        "privacy",
-        "show_as",
-        "rrule",
-        "recurrency",
-        "rrule_type",
-        "interval",
-        "count",
-        "until",
-        "end_type",
-        "mon",
-        "tue",
-        "wed",
-        "thu",
-        "fri",
-        "sat",
-        "sun",
-        "month_by",
-        "day",
-        "byday",
-        "weekday",
-        "event_tz",
-        "active",
-        "partner_ids",
-        "user_id",
+        *EVENT_MAPPED_FIELDS,
+        *RECURRENCE_RULE_FIELDS,
+        *("rrule", "recurrency", "active", "partner_ids", "user_id"),
     }
 )
 REVISION_SEQUENCE = "crm_google_calendar_sync_revision_seq"

@@ -1,31 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import models
 
-from .calendar_event import REVISION_SEQUENCE
+from .calendar_event import RECURRENCE_RULE_FIELDS, REVISION_SEQUENCE
 
 # calendar.recurrence fields that change the rule Google gets for the series.
-RULE_FIELDS = frozenset(
-    {
-        "rrule",
-        "rrule_type",
-        "interval",
-        "count",
-        "until",
-        "end_type",
-        "mon",
-        "tue",
-        "wed",
-        "thu",
-        "fri",
-        "sat",
-        "sun",
-        "month_by",
-        "day",
-        "byday",
-        "weekday",
-        "event_tz",
-    }
-)
+RULE_FIELDS = frozenset({"rrule", *RECURRENCE_RULE_FIELDS})
 
 
 class CalendarRecurrence(models.Model):

@@ -16,6 +16,7 @@ from odoo import fields
 
 from ..sync import engine, mapping, recurrence
 from ..sync.planner import Action, LinkState
+from .calendar_event import EVENT_MAPPED_FIELDS, RECURRENCE_RULE_FIELDS
 
 _logger = logging.getLogger(__name__)
 
@@ -33,41 +34,11 @@ SYNC_CONTEXT = {
 }
 
 SNAPSHOT_FIELDS = [
-    "name",
-    "start",
-    "stop",
-    "allday",
-    "start_date",
-    "stop_date",
-    "description",
-    "location",
-    "privacy",
-    "show_as",
-    "event_tz",
+    *EVENT_MAPPED_FIELDS,
     "rrule",
-    "rrule_type",
-    "interval",
-    "count",
-    "until",
-    "end_type",
-    "mon",
-    "tue",
-    "wed",
-    "thu",
-    "fri",
-    "sat",
-    "sun",
-    "month_by",
-    "day",
-    "byday",
-    "weekday",
-    "recurrence_id",
-    "follow_recurrence",
-    "active",
-    "write_date",
-    "user_id",
-    "google_sync_revision",
-    "google_original_start",
+    *RECURRENCE_RULE_FIELDS,
+    *("recurrence_id", "follow_recurrence", "active", "write_date", "user_id"),
+    *("google_sync_revision", "google_original_start"),
 ]
 
 

@@ -2,10 +2,12 @@
 """Test base: a real Google Calendar emulator on 127.0.0.1 per test class."""
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from odoo.tests import new_test_user
+from odoo import fields
+from odoo.tests import TransactionCase, new_test_user
 
 try:
     from google_calendar_emulator import EmulatorServer
@@ -77,3 +79,43 @@ class EmulatorMixin:
             }
         )
         return user, token
+
+
+class SyncCase(EmulatorMixin, TransactionCase):
+    """Syncs users through the cron's entry point inside the test transaction."""
+
+    def setUp(self):
+        super().setUp()
+        # The sync works in cursors of its own: let them share the test transaction.
+        self.registry.enter_test_mode(self.cr)
+        self.addCleanup(self.registry.leave_test_mode)
+        self.emulator.faults.clear()
+        self.addCleanup(self.emulator.faults.clear)
+
+    def sync(self, token, expect_ran=True):
+        """One sync cycle of ``token``'s user; returns the engine's report."""
+        token.next_sync = False
+        # The sync's cursor must see what this test wrote.
+        self.env.flush_all()
+        ran, report = self.env["crm.google.token"]._sync_token_isolated(token.id)
+        self.assertEqual(ran, expect_ran)
+        self.env.invalidate_all()
+        return report
+
+    def meeting(self, user, name, start, hours=1, **values):
+        """An Odoo meeting of ``user``, created as that user."""
+        return (
+            self.env["calendar.event"]
+            .with_user(user)
+            .create(
+                dict(
+                    {
+                        "name": name,
+                        "start": fields.Datetime.to_string(start),
+                        "stop": fields.Datetime.to_string(start + timedelta(hours=hours)),
+                        "partner_ids": [(6, 0, user.partner_id.ids)],
+                    },
+                    **values,
+                )
+            )
+        )

@@ -19,15 +19,14 @@ from unittest.mock import patch
 from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build
 
-from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.sql_db import db_connect
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import html2plaintext
 
 from ..models import crm_google_token
 from ..sync import google_client, retry
-from .common import CLIENT_ID, CLIENT_SECRET, EmulatorMixin
+from .common import CLIENT_ID, CLIENT_SECRET, SyncCase
 
 _logger = logging.getLogger(__name__)
 
@@ -94,17 +93,13 @@ def google_view(event):
     )
 
 
-class ReliabilityCase(EmulatorMixin, TransactionCase):
+class ReliabilityCase(SyncCase):
     """Cron-path sync helpers with virtual retry sleeps and a short socket timeout."""
 
     budget_seconds = None  # None: the client's default per-cycle budget
 
     def setUp(self):
         super().setUp()
-        self.registry.enter_test_mode(self.cr)
-        self.addCleanup(self.registry.leave_test_mode)
-        self.emulator.faults.clear()
-        self.addCleanup(self.emulator.faults.clear)
         self.waits = []  # every wait granted by a retry budget (seconds)
         self.budgets = []
         self.sleep_hook = None
@@ -133,14 +128,6 @@ class ReliabilityCase(EmulatorMixin, TransactionCase):
             hook()
 
     # ------------------------------------------------------------------
-    def sync(self, token, expect_ran=True):
-        token.next_sync = False
-        self.env.flush_all()
-        ran, report = self.env["crm.google.token"]._sync_token_isolated(token.id)
-        self.assertEqual(ran, expect_ran)
-        self.env.invalidate_all()
-        return report
-
     def sync_noticing_calendars(self, token):
         """A sync that also re-reads the calendar list (the cron does so only every
         CALENDAR_LIST_MAX_AGE): what the user gets once Google's change is seen."""
@@ -196,23 +183,6 @@ class ReliabilityCase(EmulatorMixin, TransactionCase):
             for event in self.emulator.list_events_raw(calendar_id)
             if (event.get("summary") or "").startswith(prefix)
         ]
-
-    def meeting(self, user, name, start, hours=1, **values):
-        return (
-            self.env["calendar.event"]
-            .with_user(user)
-            .create(
-                dict(
-                    {
-                        "name": name,
-                        "start": fields.Datetime.to_string(start),
-                        "stop": fields.Datetime.to_string(start + timedelta(hours=hours)),
-                        "partner_ids": [(6, 0, user.partner_id.ids)],
-                    },
-                    **values,
-                )
-            )
-        )
 
     @staticmethod
     def future(days, hour=9):

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 
 from odoo import fields
 from odoo.exceptions import UserError
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
 
-from .common import EmulatorMixin
+from .common import SyncCase
 
 
 def _google_time(dt):
@@ -16,28 +16,14 @@ def _google_time(dt):
 
 
 @tagged("post_install", "-at_install")
-class TestSync(EmulatorMixin, TransactionCase):
+class TestSync(SyncCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.alice, cls.alice_token = cls.connect_user("gcal_alice", "alice@example.com")
 
-    def setUp(self):
-        super().setUp()
-        # Cron cursors share the test transaction.
-        self.registry.enter_test_mode(self.cr)
-        self.addCleanup(self.registry.leave_test_mode)
-        self.emulator.faults.clear()
-
-    def sync(self, token=None):
-        token = token or self.alice_token
-        token.next_sync = False
-        # The cron works in a cursor of its own: hand it what this test wrote.
-        self.env.flush_all()
-        ran, report = self.env["crm.google.token"]._sync_token_isolated(token.id)
-        self.assertTrue(ran)
-        self.env.invalidate_all()
-        return report
+    def sync(self, token=None, expect_ran=True):
+        return super().sync(token or self.alice_token, expect_ran)
 
     def events_of(self, user):
         return self.env["calendar.event"].search([("partner_ids", "in", user.partner_id.ids)])
@@ -148,28 +134,11 @@ class TestSync(EmulatorMixin, TransactionCase):
         )
 
     # ------------------------------------------------------------------
-    def _meeting(self, user, name, start, hours=1, **values):
-        return (
-            self.env["calendar.event"]
-            .with_user(user)
-            .create(
-                dict(
-                    {
-                        "name": name,
-                        "start": fields.Datetime.to_string(start),
-                        "stop": fields.Datetime.to_string(start + timedelta(hours=hours)),
-                        "partner_ids": [(6, 0, user.partner_id.ids)],
-                    },
-                    **values,
-                )
-            )
-        )
-
     def _future(self, days):
         return datetime.utcnow().replace(microsecond=0, second=0) + timedelta(days=days)
 
     def test_sync_now_reports_counts(self):
-        self._meeting(self.alice, "Sync-now meeting", self._future(5))
+        self.meeting(self.alice, "Sync-now meeting", self._future(5))
         self.env.flush_all()
         action = self.alice.with_user(self.alice).action_google_sync_now()
         self.assertEqual(action["tag"], "display_notification")
@@ -191,7 +160,7 @@ class TestSync(EmulatorMixin, TransactionCase):
         fair = self.events_of(self.alice).filtered(lambda e: e.name == "Messe")
         self.assertTrue(fair.allday)
         self.assertEqual((fair.start_date, fair.stop_date), (day, day + timedelta(days=2)))
-        holiday = self._meeting(
+        holiday = self.meeting(
             self.alice,
             "Urlaub",
             self._future(20),
@@ -218,7 +187,7 @@ class TestSync(EmulatorMixin, TransactionCase):
                 "end": {"dateTime": _google_time(start + timedelta(hours=1))},
             },
         )
-        private_odoo = self._meeting(self.alice, "Privat in Odoo", start, privacy="private")
+        private_odoo = self.meeting(self.alice, "Privat in Odoo", start, privacy="private")
         self.sync()
         self.assertFalse(self.events_of(self.alice).filtered(lambda e: e.name == "Arzttermin"))
         self.assertFalse(private_odoo.google_link_ids)
@@ -241,7 +210,7 @@ class TestSync(EmulatorMixin, TransactionCase):
 
     def test_conflict_newer_wins_and_is_noted(self):
         start = self._future(7)
-        meeting = self._meeting(self.alice, "Planung", start)
+        meeting = self.meeting(self.alice, "Planung", start)
         self.sync()
         google_id = meeting.google_link_ids.google_event_id
         # Odoo edit first, Google edit later: Google is newer and wins.
@@ -303,7 +272,7 @@ class TestSync(EmulatorMixin, TransactionCase):
                 "end": {"dateTime": _google_time(start + timedelta(hours=1))},
             },
         )
-        self._meeting(self.alice, "Aus Odoo", start)
+        self.meeting(self.alice, "Aus Odoo", start)
         self.sync()
         self.emulator.invalidate_sync_tokens("alice@example.com")
         report = self.sync()
@@ -317,7 +286,7 @@ class TestSync(EmulatorMixin, TransactionCase):
         self.assertEqual(google_names.count("Aus Odoo"), 1)
 
     def test_lost_insert_response_creates_no_duplicate(self):
-        meeting = self._meeting(self.alice, "Verloren", self._future(11))
+        meeting = self.meeting(self.alice, "Verloren", self._future(11))
         self.emulator.faults.add("lost_response", path=r".*/events$", in_batch=True, times=1)
         self.sync()
         self.sync()
@@ -332,7 +301,7 @@ class TestSync(EmulatorMixin, TransactionCase):
 
     def test_shared_meeting_is_one_odoo_event(self):
         bob, bob_token = self.connect_user("gcal_bob", "bob@example.com")
-        meeting = self._meeting(self.alice, "Gemeinsam", self._future(12))
+        meeting = self.meeting(self.alice, "Gemeinsam", self._future(12))
         meeting.write({"partner_ids": [(4, bob.partner_id.id)]})
         self.sync()
         self.sync(bob_token)
@@ -444,7 +413,7 @@ class TestSync(EmulatorMixin, TransactionCase):
         self.assertEqual(len(series), 5)
         self.assertEqual(len(series.recurrence_id), 1)
         # A series created in Odoo goes to Google as one recurring event.
-        base = self._meeting(
+        base = self.meeting(
             self.alice,
             "Wochenplanung",
             self._future(3),
@@ -516,7 +485,7 @@ class TestSync(EmulatorMixin, TransactionCase):
 
     def test_odoo_occurrence_edit_and_delete_reach_google(self):
         start = self._future(1).replace(hour=8, minute=0)
-        base = self._meeting(
+        base = self.meeting(
             self.alice,
             "Daily",
             start,
@@ -550,8 +519,8 @@ class TestSync(EmulatorMixin, TransactionCase):
     def test_cron_isolates_a_failing_user(self):
         dave, dave_token = self.connect_user("gcal_dave", "dave@example.com")
         erin, erin_token = self.connect_user("gcal_erin", "erin@example.com")
-        self._meeting(dave, "Dave trifft", self._future(15))
-        self._meeting(erin, "Erin trifft", self._future(15))
+        self.meeting(dave, "Dave trifft", self._future(15))
+        self.meeting(erin, "Erin trifft", self._future(15))
         self.emulator.revoke_all("dave@example.com")
         (dave_token | erin_token).write({"next_sync": False, "token_expiry": "2000-01-01"})
         other_tokens = self.env["crm.google.token"].search(
@@ -576,7 +545,7 @@ class TestSync(EmulatorMixin, TransactionCase):
 
     def test_this_and_following_split_in_odoo(self):
         start = self._future(1).replace(hour=10, minute=0)
-        base = self._meeting(
+        base = self.meeting(
             self.alice,
             "Serie",
             start,
@@ -738,7 +707,7 @@ class TestSync(EmulatorMixin, TransactionCase):
         other = self.env["res.partner"].create(
             {"name": "Externer Gast", "email": "gast@example.org"}
         )
-        meeting = self._meeting(
+        meeting = self.meeting(
             self.alice,
             "Vertraulich intern",
             self._future(18),

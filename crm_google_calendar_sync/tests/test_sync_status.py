@@ -5,10 +5,10 @@ from datetime import datetime, timedelta
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 
 from ..sync.engine import SyncReport
-from .common import EmulatorMixin
+from .common import SyncCase
 
 BOB = "status-bob@example.com"
 
@@ -18,7 +18,7 @@ def _google_time(dt):
 
 
 @tagged("post_install", "-at_install")
-class TestSyncStatus(EmulatorMixin, TransactionCase):
+class TestSyncStatus(SyncCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -30,10 +30,6 @@ class TestSyncStatus(EmulatorMixin, TransactionCase):
 
     def setUp(self):
         super().setUp()
-        # The sync works in a cursor of its own: let it share the test transaction.
-        self.registry.enter_test_mode(self.cr)
-        self.addCleanup(self.registry.leave_test_mode)
-        self.emulator.faults.clear()
         # The emulator keeps its state across tests (no rollback there): every
         # test syncs a Google account of its own.
         name = self._testMethodName.removeprefix("test_")
@@ -43,14 +39,8 @@ class TestSyncStatus(EmulatorMixin, TransactionCase):
     # ------------------------------------------------------------------
     # Helpers
     # ------------------------------------------------------------------
-    def sync(self, token=None):
-        token = token or self.alice_token
-        token.next_sync = False
-        self.env.flush_all()
-        ran, report = self.env["crm.google.token"]._sync_token_isolated(token.id)
-        self.assertTrue(ran)
-        self.env.invalidate_all()
-        return report
+    def sync(self, token=None, expect_ran=True):
+        return super().sync(token or self.alice_token, expect_ran)
 
     def logs(self, user):
         return self.Log.sudo().search([("user_id", "=", user.id)])
