@@ -79,6 +79,9 @@ class CrmGoogleToken(models.Model):
     )
     last_sync = fields.Datetime("Last Synchronisation", readonly=True)
     calendar_list_checked = fields.Datetime(readonly=True)
+    initial_sync_done = fields.Boolean(
+        readonly=True, help="The first complete synchronisation of this user has finished."
+    )
     last_result = fields.Char(
         "Last Changes", readonly=True, help="What the last synchronisation with changes did."
     )
@@ -478,6 +481,8 @@ class CrmGoogleToken(models.Model):
             values.update(state="connected", error_message=False)
         if report.changed_anything:
             values["last_result"] = self.user_id._google_sync_report_text(report)
+        if not report.incomplete and not self.initial_sync_done:
+            values["initial_sync_done"] = True
         if values:
             values["last_sync"] = fields.Datetime.now()
             self.sudo().write(values)

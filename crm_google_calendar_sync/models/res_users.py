@@ -21,6 +21,7 @@ GOOGLE_SYNC_USER_FIELDS = [
     "google_sync_private",
 ]
 GOOGLE_SYNC_STATUS_FIELDS = [
+    "google_sync_progress",
     "google_sync_last_result",
     "google_sync_event_count",
     "google_sync_connected",
@@ -57,6 +58,7 @@ class ResUsers(models.Model):
     google_sync_event_count = fields.Integer(
         "Synchronised Events", compute="_compute_google_sync_status"
     )
+    google_sync_progress = fields.Char("Progress", compute="_compute_google_sync_status")
     google_sync_configured = fields.Boolean(compute="_compute_google_sync_configured")
     google_sync_calendar_ids = fields.One2many("crm.google.calendar", "user_id", readonly=True)
     google_sync_source_calendar_ids = fields.Many2many(
@@ -115,6 +117,15 @@ class ResUsers(models.Model):
             user.google_sync_last_sync = token.last_sync if token else False
             user.google_sync_last_result = token.last_result if token else False
             user.google_sync_event_count = counts.get(user, 0)
+            user.google_sync_progress = (
+                self.env._(
+                    "First synchronisation in progress: %(count)s events so far. You can "
+                    "keep working; reload this page to see how far it got.",
+                    count=counts.get(user, 0),
+                )
+                if token and token.sync_enabled and not token.initial_sync_done
+                else False
+            )
 
     def _compute_google_sync_configured(self):
         configured = self.env["crm.google.token"]._is_configured()
@@ -157,6 +168,8 @@ class ResUsers(models.Model):
                             calendar_problem=False, state="connected", error_message=False
                         )
                     token.write(values)
+                    # Start now in the background instead of within five minutes.
+                    self.env.ref("crm_google_calendar_sync.ir_cron_google_calendar_sync")._trigger()
         return res
 
     def _google_sync_apply_default_choices(self, calendars):

@@ -789,3 +789,19 @@ class TestSync(SyncCase):
         )
         report = self.sync()
         self.assertFalse(report.pulled or report.pushed, report)
+
+    def test_first_sync_starts_at_once_and_shows_progress(self):
+        hugo, hugo_token = self.connect_user("gcal_hugo", "hugo@example.com")
+        cron = self.env.ref("crm_google_calendar_sync.ir_cron_google_calendar_sync")
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+        hugo.with_user(hugo).write({"google_sync_private": True})
+        self.assertGreater(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]),
+            len(triggers),
+            "saving the settings starts the sync right away",
+        )
+        hugo.invalidate_recordset()
+        self.assertIn("First synchronisation in progress", hugo.google_sync_progress)
+        self.sync(hugo_token)
+        hugo.invalidate_recordset()
+        self.assertFalse(hugo.google_sync_progress)
