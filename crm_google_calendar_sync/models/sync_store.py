@@ -299,19 +299,7 @@ class OdooSyncStore(engine.SyncStore):
         )
         self.Link.create(
             [
-                {
-                    "event_id": event.id,
-                    "user_id": self.user.id,
-                    "calendar_id": calendar.key,
-                    "google_event_id": item["id"],
-                    "ical_uid": item.get("iCalUID") or False,
-                    "etag": decision.etag or False,
-                    "google_updated": decision.google_updated or False,
-                    "readonly": decision.readonly,
-                    "fingerprint": decision.fingerprint or False,
-                    "odoo_synced_at": event.write_date,
-                    "odoo_revision": event.google_sync_revision,
-                }
+                self._new_link_values(calendar, item, decision, event)
                 for event, (item, decision) in zip(events, entries, strict=True)
             ]
         )
@@ -355,6 +343,9 @@ class OdooSyncStore(engine.SyncStore):
         self, calendar, google_event, decision, link, event, *, keep_fingerprint=False
     ):
         """Create or update the link; ``keep_fingerprint`` leaves Odoo's sync state."""
+        if not link:
+            self.Link.create(self._new_link_values(calendar, google_event, decision, event))
+            return
         values = {
             "event_id": event.id if event else False,
             "etag": decision.etag or False,
@@ -363,22 +354,31 @@ class OdooSyncStore(engine.SyncStore):
             "state": "synced",
             "error_message": False,
         }
-        if not keep_fingerprint or not link:
-            values["fingerprint"] = decision.fingerprint or False
-            values["odoo_synced_at"] = event.write_date if event else False
-            values["odoo_revision"] = event.google_sync_revision if event else 0
-        if link:
-            self._write_changed(link, values)
-        else:
-            self.Link.create(
-                dict(
-                    values,
-                    user_id=self.user.id,
-                    calendar_id=calendar.key,
-                    google_event_id=google_event["id"],
-                    ical_uid=google_event.get("iCalUID") or False,
-                )
-            )
+        if not keep_fingerprint:
+            values.update(self._odoo_sync_values(decision, event))
+        self._write_changed(link, values)
+
+    @staticmethod
+    def _odoo_sync_values(decision, event):
+        """What the link remembers of both sides being equal right now."""
+        return {
+            "fingerprint": decision.fingerprint or False,
+            "odoo_synced_at": event.write_date if event else False,
+            "odoo_revision": event.google_sync_revision if event else 0,
+        }
+
+    def _new_link_values(self, calendar, google_event, decision, event):
+        return {
+            "event_id": event.id if event else False,
+            "user_id": self.user.id,
+            "calendar_id": calendar.key,
+            "google_event_id": google_event["id"],
+            "ical_uid": google_event.get("iCalUID") or False,
+            "etag": decision.etag or False,
+            "google_updated": decision.google_updated or False,
+            "readonly": decision.readonly,
+            **self._odoo_sync_values(decision, event),
+        }
 
     @staticmethod
     def _write_changed(record, values):
