@@ -307,13 +307,20 @@ class CrmGoogleToken(models.Model):
             if ran:
                 visited.append(token_id)
         if visited:
-            self.env.cr.execute(
-                """UPDATE crm_google_token
-                      SET last_sync = clock_timestamp() AT TIME ZONE 'UTC',
-                          next_sync = clock_timestamp() AT TIME ZONE 'UTC' + %s
-                    WHERE id = ANY(%s) AND NOT auth_failed""",
-                [self._sync_interval(), visited],
-            )
+            # In a fresh transaction, skipping rows a "Sync now" holds right now:
+            # the cron's own snapshot is minutes old, and updating a row changed
+            # since would fail with a serialization error. A skipped user simply
+            # stays due and is visited again by the next run.
+            with self.env.registry.cursor() as cr:
+                cr.execute(
+                    """UPDATE crm_google_token
+                          SET last_sync = clock_timestamp() AT TIME ZONE 'UTC',
+                              next_sync = clock_timestamp() AT TIME ZONE 'UTC' + %s
+                        WHERE id IN (SELECT id FROM crm_google_token
+                                      WHERE id = ANY(%s) AND auth_failed IS NOT TRUE
+                                        FOR UPDATE SKIP LOCKED)""",
+                    [self._sync_interval(), visited],
+                )
             self.invalidate_model(["last_sync", "next_sync"])
         self.env["ir.cron"]._notify_progress(
             done=len(visited), remaining=max(total - len(visited), 0)

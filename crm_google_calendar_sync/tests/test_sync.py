@@ -537,6 +537,13 @@ class TestSync(SyncCase):
         self.assertEqual(erin.google_sync_state, "connected")
         erin_names = [e["summary"] for e in self.emulator.list_events_raw("erin@example.com")]
         self.assertIn("Erin trifft", erin_names)
+        # An idle visit is recorded by the run itself (one UPDATE for all users).
+        erin_token.write({"next_sync": False, "last_sync": "2000-01-01 00:00:00"})
+        self.env.flush_all()
+        self.env["crm.google.token"]._cron_sync()
+        self.env.invalidate_all()
+        self.assertGreater(erin_token.last_sync.year, 2000)
+        self.assertGreater(erin_token.next_sync, erin_token.last_sync)
         # The failed user waits for a reconnect instead of failing every 5 minutes.
         self.assertNotIn(
             dave_token,
