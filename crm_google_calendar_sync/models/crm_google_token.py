@@ -73,6 +73,7 @@ class CrmGoogleToken(models.Model):
         readonly=True, help="A chosen calendar vanished; cleared when the user saves choices."
     )
     auth_failed = fields.Boolean(
+        default=False,
         readonly=True,
         help="Google refused the authorisation (revoked or expired): the sync waits "
         "until the user connects again.",

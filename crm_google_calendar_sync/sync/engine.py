@@ -225,7 +225,7 @@ class UserSync:
 
     def _call_room(self) -> int:
         calls = self.settings.calls
-        return BATCH_SIZE if calls is None else min(BATCH_SIZE, calls.room())
+        return BATCH_SIZE if calls is None else calls.room()
 
     def _out_of_time(self) -> bool:
         deadline = self.settings.deadline
@@ -403,20 +403,15 @@ class UserSync:
             chunk = pending[start : start + BATCH_SIZE]
             if self._out_of_time():
                 break
-            room = self._call_room()
-            if room < len(chunk):
-                chunk = chunk[:room]
-            if not chunk or not self._take_calls(len(chunk)):
+            # Only whole batches while more is waiting than this cycle may send:
+            # a large push then costs exactly ceil(N / 50) batch requests.
+            if self._call_room() < len(chunk) or not self._take_calls(len(chunk)):
                 # Google's quota: the rest goes out in the next cycles.
                 self.report.incomplete = True
                 self.report.waiting_outgoing = len(pending) - start
                 break
             self._push_batch(chunk)
             self.store.checkpoint()
-            if len(chunk) < BATCH_SIZE and start + len(chunk) < len(pending):
-                self.report.incomplete = True
-                self.report.waiting_outgoing = len(pending) - start - len(chunk)
-                break
 
     def _push_batch(self, chunk: list) -> None:
         operations = [self._operation(item, decision) for item, decision in chunk]
