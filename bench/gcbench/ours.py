@@ -1,0 +1,140 @@
+"""Drives crm_google_calendar_sync in-process (its own cron entry points, no shortcuts)."""
+
+import datetime as dt
+
+from . import data
+
+CLIENT_ID = "bench-client-id"
+CLIENT_SECRET = "bench-client-secret"
+
+# What a user's own edits look like to Odoo: no mails, no chatter noise. Used to
+# create/edit the events that the push benchmarks send (same context on both sides).
+USER_EDIT_CONTEXT = {
+    "no_mail_to_attendees": True,
+    "dont_notify": True,
+    "tracking_disable": True,
+    "mail_create_nolog": True,
+    "mail_create_nosubscribe": True,
+}
+
+
+def configure(env, base_url):
+    """Point the addon's endpoints at the emulator (system parameters, as an admin would)."""
+    params = env["ir.config_parameter"].sudo()
+    for key, value in {
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "auth_uri": base_url + "o/oauth2/auth",
+        "token_uri": base_url + "token",
+        "revoke_uri": base_url + "revoke",
+        "api_root": base_url,
+    }.items():
+        params.set_param(f"crm_google_calendar_sync.{key}", value)
+
+
+def create_users(env, logins, tz=data.TZ):
+    group = env.ref("base.group_user")
+    return (
+        env["res.users"]
+        .with_context(no_reset_password=True, mail_create_nolog=True, tracking_disable=True)
+        .create(
+            [
+                {
+                    "name": login,
+                    "login": login,
+                    "email": f"{login}@bench.test",
+                    "tz": tz,
+                    "groups_id": [(6, 0, group.ids)],
+                }
+                for login in logins
+            ]
+        )
+    )
+
+
+def connect_users(env, issued_tokens, users, emails):
+    """Connect each user to an emulator account through the addon's own
+    ``_store_tokens`` (what the OAuth callback calls; tokens issued directly by the
+    emulator), with the primary calendar as source and target. -> tokens."""
+    from odoo.addons.crm_google_calendar_sync.sync import oauth
+
+    Token = env["crm.google.token"].sudo()
+    Calendar = env["crm.google.calendar"].sudo()
+    tokens = Token.browse()
+    calendar_values = []
+    for user, email in zip(users, emails, strict=True):
+        issued = issued_tokens[email]
+        token_set = oauth.TokenSet(
+            access_token=issued["access_token"],
+            refresh_token=issued["refresh_token"],
+            expiry=dt.datetime(2099, 1, 1),
+            scopes=issued.get("scope", "").split(),
+        )
+        tokens |= Token._store_tokens(user, token_set, email)
+        calendar_values.append(
+            {
+                "name": email,
+                "user_id": user.id,
+                "google_id": email,
+                "access_role": "owner",
+                "is_primary": True,
+                "time_zone": data.TZ,
+            }
+        )
+    calendars = Calendar.create(calendar_values)
+    for user, calendar in zip(users, calendars, strict=True):
+        # Saving the choices enables the sync (as the preferences page does).
+        user.write(
+            {
+                "google_sync_source_calendar_ids": [(6, 0, calendar.ids)],
+                "google_sync_target_calendar_id": calendar.id,
+            }
+        )
+    return tokens
+
+
+def sync_user(env, token_id):
+    """One sync cycle of one user, exactly as the cron runs it (own cursor, commits)."""
+    _ran, report = env["crm.google.token"]._sync_token_isolated(token_id)
+    return report
+
+
+def new_progress(env, cron_xmlid="crm_google_calendar_sync.ir_cron_google_calendar_sync"):
+    """The progress record ir.cron creates for each run (made before measuring)."""
+    cron = env.ref(cron_xmlid)
+    progress = env["ir.cron.progress"].sudo().create({"cron_id": cron.id, "remaining": 0})
+    env.cr.commit()
+    return progress.id
+
+
+class CronRunFailed(Exception):
+    pass
+
+
+def cron_run(env, progress_id):
+    """One run of the cron method with its progress record, as ir.cron does: an
+    exception rolls the run's own transaction back (raised as CronRunFailed)."""
+    import psycopg2
+
+    try:
+        done = env["crm.google.token"].with_context(ir_cron_progress_id=progress_id)._cron_sync()
+        env.cr.commit()
+    except psycopg2.Error as exc:
+        env.cr.rollback()
+        raise CronRunFailed(f"{type(exc).__name__}: {str(exc).splitlines()[0]}") from exc
+    return done
+
+
+def make_due(env, token_ids, others_later=True):
+    """Make these users due now (and the others not) for the next cron run."""
+    now = dt.datetime.now().replace(microsecond=0)
+    env.cr.execute(
+        "UPDATE crm_google_token SET next_sync = %s WHERE id = ANY(%s)",
+        (now - dt.timedelta(seconds=1), list(token_ids)),
+    )
+    if others_later:
+        env.cr.execute(
+            "UPDATE crm_google_token SET next_sync = %s WHERE NOT id = ANY(%s)",
+            (now + dt.timedelta(days=1), list(token_ids)),
+        )
+    env.cr.commit()
