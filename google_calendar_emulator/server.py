@@ -342,40 +342,67 @@ class EmulatorServer:
         path = urllib.parse.unquote(raw_path)
         query = urllib.parse.parse_qs(parsed.query, keep_blank_values=True)
         fault = self.faults.take(method, path, False)
-        lost = False
-        if fault is not None:
-            if fault.delay:
-                time.sleep(fault.delay)
-            if fault.kind == "slow":
-                if not fault.delay:
-                    time.sleep(1.0)
-            elif fault.kind == "drop":
-                self._record(
-                    RequestRecord(
-                        method, path, _flat(query), 0, False, "http.dropped", None, headers
-                    )
-                )
-                raise _Drop()
-            elif fault.kind == "lost_response":
-                lost = True
-            else:
-                result = _error_result(_fault_error(fault))
-                self._record(
-                    RequestRecord(
-                        method,
-                        path,
-                        _flat(query),
-                        result.status,
-                        False,
-                        _guess_call(self, method, raw_path),
-                        None,
-                        headers,
-                    )
-                )
-                return result
+        lost, result = self._apply_fault(
+            fault,
+            method,
+            path,
+            query,
+            in_batch=False,
+            call="http.dropped",
+            guess_path=raw_path,
+            headers=headers,
+        )
+        if result is not None:
+            return result
         result = self._dispatch(method, raw_path, path, query, headers=headers, body=body)
         result.lost = result.lost or lost
         return result
+
+    def _apply_fault(self, fault, method, path, query, *, in_batch, call, guess_path, headers):
+        """Play an injected fault for a request or batch part.
+
+        Returns ``(lost, result)``: ``lost`` when the change must be applied and its
+        answer dropped, ``result`` when the fault answers instead of the API; raises
+        ``_Drop`` to close the connection without an answer.
+        """
+        if fault is None:
+            return False, None
+        if fault.delay:
+            time.sleep(fault.delay)
+        if fault.kind == "slow":
+            if not fault.delay:
+                time.sleep(1.0)
+            return False, None
+        if fault.kind == "lost_response":
+            return True, None
+        if fault.kind == "drop":
+            self._record(
+                RequestRecord(
+                    method,
+                    path,
+                    _flat(query),
+                    0,
+                    in_batch,
+                    call or _guess_call(self, method, guess_path),
+                    None,
+                    headers,
+                )
+            )
+            raise _Drop()
+        result = _error_result(_fault_error(fault))
+        self._record(
+            RequestRecord(
+                method,
+                path,
+                _flat(query),
+                result.status,
+                in_batch,
+                _guess_call(self, method, guess_path),
+                None,
+                headers,
+            )
+        )
+        return False, result
 
     def _dispatch(self, method, raw_path, path, query, *, headers, body):
         if path in ("/o/oauth2/auth", "/o/oauth2/v2/auth"):
@@ -653,44 +680,18 @@ class EmulatorServer:
         path = urllib.parse.unquote(parsed.path)
         query = urllib.parse.parse_qs(parsed.query, keep_blank_values=True)
         fault = self.faults.take(method, path, True)
-        lost = False
-        if fault is not None:
-            if fault.delay:
-                time.sleep(fault.delay)
-            if fault.kind == "slow":
-                if not fault.delay:
-                    time.sleep(1.0)
-            elif fault.kind == "drop":
-                self._record(
-                    RequestRecord(
-                        method,
-                        path,
-                        _flat(query),
-                        0,
-                        True,
-                        _guess_call(self, method, parsed.path),
-                        None,
-                        _safe_headers(headers),
-                    )
-                )
-                raise _Drop()
-            elif fault.kind == "lost_response":
-                lost = True
-            else:
-                result = _error_result(_fault_error(fault))
-                self._record(
-                    RequestRecord(
-                        method,
-                        path,
-                        _flat(query),
-                        result.status,
-                        True,
-                        _guess_call(self, method, parsed.path),
-                        None,
-                        _safe_headers(headers),
-                    )
-                )
-                return result
+        lost, result = self._apply_fault(
+            fault,
+            method,
+            path,
+            query,
+            in_batch=True,
+            call=None,
+            guess_path=parsed.path,
+            headers=_safe_headers(headers),
+        )
+        if result is not None:
+            return result
         if not path.startswith("/calendar/v3/"):
             result = _error_result(not_found())
         else:
