@@ -134,6 +134,25 @@ class TestSync(SyncCase):
         )
 
     # ------------------------------------------------------------------
+    def _daily_series(self, name, start, count):
+        """A daily series of ``count`` meetings created by Alice in Odoo."""
+        return self.meeting(
+            self.alice,
+            name,
+            start,
+            recurrency=True,
+            rrule_type="daily",
+            interval=1,
+            end_type="count",
+            count=count,
+        )
+
+    def _google_instances(self, series_id):
+        """The occurrences of a series in Alice's Google calendar."""
+        service = self.alice_token._google_client().service
+        request = service.events().instances(calendarId="alice@example.com", eventId=series_id)
+        return request.execute()["items"]
+
     def _future(self, days):
         return datetime.utcnow().replace(microsecond=0, second=0) + timedelta(days=days)
 
@@ -452,11 +471,7 @@ class TestSync(SyncCase):
         series = self._google_series("Weekly", start)
         self.sync()
         service = self.alice_token._google_client().service
-        instances = (
-            service.events()
-            .instances(calendarId="alice@example.com", eventId=series["id"])
-            .execute()["items"]
-        )
+        instances = self._google_instances(series["id"])
         self.assertEqual(len(instances), 5)
         moved, cancelled = instances[1], instances[2]
         service.events().patch(
@@ -485,16 +500,7 @@ class TestSync(SyncCase):
 
     def test_odoo_occurrence_edit_and_delete_reach_google(self):
         start = self._future(1).replace(hour=8, minute=0)
-        base = self.meeting(
-            self.alice,
-            "Daily",
-            start,
-            recurrency=True,
-            rrule_type="daily",
-            interval=1,
-            end_type="count",
-            count=4,
-        )
+        base = self._daily_series("Daily", start, 4)
         self.sync()
         series_id = base.google_link_ids.google_event_id
         occurrences = base.recurrence_id.calendar_event_ids.sorted("start")
@@ -504,12 +510,7 @@ class TestSync(SyncCase):
         )
         third.with_user(self.alice).unlink()
         self.sync()
-        service = self.alice_token._google_client().service
-        instances = (
-            service.events()
-            .instances(calendarId="alice@example.com", eventId=series_id)
-            .execute()["items"]
-        )
+        instances = self._google_instances(series_id)
         self.assertEqual(len(instances), 3, [i.get("summary") for i in instances])
         self.assertIn("Daily (anders)", [i.get("summary") for i in instances])
         report = self.sync()
@@ -552,16 +553,7 @@ class TestSync(SyncCase):
 
     def test_this_and_following_split_in_odoo(self):
         start = self._future(1).replace(hour=10, minute=0)
-        base = self.meeting(
-            self.alice,
-            "Serie",
-            start,
-            recurrency=True,
-            rrule_type="daily",
-            interval=1,
-            end_type="count",
-            count=6,
-        )
+        base = self._daily_series("Serie", start, 6)
         self.sync()
         occurrences = base.recurrence_id.calendar_event_ids.sorted("start")
         occurrences[3].with_user(self.alice).write(
@@ -574,15 +566,7 @@ class TestSync(SyncCase):
             if (e.get("summary") or "").startswith("Serie") and e.get("recurrence")
         ]
         self.assertEqual(sorted(e["summary"] for e in google), ["Serie", "Serie neu"])
-        service = self.alice_token._google_client().service
-        counts = {
-            e["summary"]: len(
-                service.events()
-                .instances(calendarId="alice@example.com", eventId=e["id"])
-                .execute()["items"]
-            )
-            for e in google
-        }
+        counts = {e["summary"]: len(self._google_instances(e["id"])) for e in google}
         self.assertEqual(counts, {"Serie": 3, "Serie neu": 3})
         report = self.sync()
         self.assertFalse(report.pulled or report.pushed, report)
