@@ -88,3 +88,24 @@ def make_events(count, *, seed=7, id_prefix="bench", today=None):
 def expected_odoo_events(specs):
     """How many calendar.event rows the specs become (series expanded)."""
     return sum(SERIES_COUNT if spec["kind"] == "series" else 1 for spec in specs)
+
+
+def create_users(env, logins, tz=TZ):
+    """Internal users for a benchmark, created in one call."""
+    group = env.ref("base.group_user")
+    return (
+        env["res.users"]
+        .with_context(no_reset_password=True, mail_create_nolog=True, tracking_disable=True)
+        .create(
+            [
+                {
+                    "name": login,
+                    "login": login,
+                    "email": f"{login}@bench.test",
+                    "tz": tz,
+                    "groups_id": [(6, 0, group.ids)],
+                }
+                for login in logins
+            ]
+        )
+    )

@@ -32,24 +32,7 @@ def configure(env, base_url):
         params.set_param(f"crm_google_calendar_sync.{key}", value)
 
 
-def create_users(env, logins, tz=data.TZ):
-    group = env.ref("base.group_user")
-    return (
-        env["res.users"]
-        .with_context(no_reset_password=True, mail_create_nolog=True, tracking_disable=True)
-        .create(
-            [
-                {
-                    "name": login,
-                    "login": login,
-                    "email": f"{login}@bench.test",
-                    "tz": tz,
-                    "groups_id": [(6, 0, group.ids)],
-                }
-                for login in logins
-            ]
-        )
-    )
+create_users = data.create_users  # the same users on both sides
 
 
 def connect_users(env, issued_tokens, users, emails):
