@@ -82,9 +82,12 @@ def sync_user(env, token_id):
     return report
 
 
-def new_progress(env, cron_xmlid="crm_google_calendar_sync.ir_cron_google_calendar_sync"):
+CRON_XMLID = "crm_google_calendar_sync.ir_cron_google_calendar_sync"
+
+
+def new_progress(env, shard=0):
     """The progress record ir.cron creates for each run (made before measuring)."""
-    cron = env.ref(cron_xmlid)
+    cron = env["crm.google.token"]._cron_job(shard)
     progress = env["ir.cron.progress"].sudo().create({"cron_id": cron.id, "remaining": 0})
     env.cr.commit()
     return progress.id
@@ -94,13 +97,14 @@ class CronRunFailed(Exception):
     pass
 
 
-def cron_run(env, progress_id):
+def cron_run(env, progress_id, shard=0):
     """One run of the cron method with its progress record, as ir.cron does: an
     exception rolls the run's own transaction back (raised as CronRunFailed)."""
     import psycopg2
 
     try:
-        done = env["crm.google.token"].with_context(ir_cron_progress_id=progress_id)._cron_sync()
+        tokens = env["crm.google.token"].with_context(ir_cron_progress_id=progress_id)
+        done = tokens._cron_sync(shard=shard)
         env.cr.commit()
     except psycopg2.Error as exc:
         env.cr.rollback()
@@ -108,16 +112,22 @@ def cron_run(env, progress_id):
     return done
 
 
-def make_due(env, token_ids, others_later=True):
-    """Make these users due now (and the others not) for the next cron run."""
-    now = dt.datetime.now().replace(microsecond=0)
+def make_due(env, token_ids):
+    """Start a new round for these users at the next cron run (the others sit out)."""
     env.cr.execute(
-        "UPDATE crm_google_token SET next_sync = %s WHERE id = ANY(%s)",
-        (now - dt.timedelta(seconds=1), list(token_ids)),
+        "UPDATE crm_google_token SET sync_enabled = (id = ANY(%s)), next_sync = NULL",
+        (list(token_ids),),
     )
-    if others_later:
-        env.cr.execute(
-            "UPDATE crm_google_token SET next_sync = %s WHERE NOT id = ANY(%s)",
-            (now + dt.timedelta(days=1), list(token_ids)),
-        )
+    env.cr.execute(
+        """UPDATE crm_google_sync_round
+              SET started = now() AT TIME ZONE 'UTC' - interval '1 day',
+                  finished = now() AT TIME ZONE 'UTC' - interval '1 day'"""
+    )
+    env.cr.commit()
+
+
+def set_cron_jobs(env, count):
+    """As the settings do: the number of cron jobs that share the users."""
+    env["ir.config_parameter"].sudo().set_param("crm_google_calendar_sync.cron_jobs", count)
+    env["crm.google.token"]._update_cron_jobs()
     env.cr.commit()

@@ -6,3 +6,4 @@ from . import res_config_settings
 from . import calendar_event
 from . import calendar_recurrence
 from . import crm_google_sync_log
+from . import crm_google_sync_round

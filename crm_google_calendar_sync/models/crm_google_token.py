@@ -33,9 +33,13 @@ DEFAULT_WINDOW_DAYS = 30
 CALENDAR_LIST_MAX_AGE = timedelta(hours=6)
 # One cron run handles at most this many users and stops starting new ones
 # after CRON_TIME_BUDGET seconds; _notify_progress makes Odoo re-trigger the
-# cron at once for the rest, so thousands of users spread over runs/workers.
+# cron at once for the rest, so thousands of users spread over runs.
 CRON_BATCH_SIZE = 500
 CRON_TIME_BUDGET = 240
+# Several cron jobs (each run by whichever Odoo cron worker is free) share the
+# users by token id modulo their number.
+CRON_XMLID = "crm_google_calendar_sync.ir_cron_google_calendar_sync"
+MAX_CRON_JOBS = 16
 # Key space of the PostgreSQL advisory locks that keep one user from being
 # synchronised twice at the same time (cron workers, "Sync now").
 ADVISORY_LOCK_CLASS = 0x6743616C  # "gCal"
@@ -91,10 +95,11 @@ class CrmGoogleToken(models.Model):
         help="Set when the user saved their sync settings; the cron syncs only then.",
     )
     next_sync = fields.Datetime(
-        "Next Synchronisation",
+        "Synchronisation Requested",
         readonly=True,
         index=True,
-        help="The cron picks users in the order of this date.",
+        help="Set when the user connects or saves their settings: the cron synchronises "
+        "these users first, in the order of this date, before its regular round.",
     )
 
     _sql_constraints = [
@@ -277,56 +282,188 @@ class CrmGoogleToken(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _due_domain(self):
+        """Users who asked for a sync right away (connected, saved their
+        settings): the cron takes them before its round."""
         return [
             ("sync_enabled", "=", True),
             ("auth_failed", "=", False),
-            "|",
-            ("next_sync", "=", False),
+            ("next_sync", "!=", False),
             ("next_sync", "<=", fields.Datetime.now()),
         ]
 
     @api.model
-    def _cron_sync(self):
-        """Synchronise the users whose turn has come, each in its own transaction.
+    def _cron_job_count(self):
+        """How many cron jobs share the users (system parameter
+        ``crm_google_calendar_sync.cron_jobs``, set in the settings)."""
+        params = self.env["ir.config_parameter"].sudo()
+        count = int(_float_param(params, "cron_jobs", 1))
+        return max(1, min(MAX_CRON_JOBS, count))
 
-        An idle user costs no database write of its own: the run records the
-        time of its visit for all users it handled in one UPDATE at the end,
-        and reports its progress once, so that Odoo re-triggers the cron at
-        once when users are left (large installations spread over several runs
-        and workers).
+    @api.model
+    def _cron_job(self, shard):
+        """The cron job that synchronises the users of ``shard``."""
+        if shard:
+            cron = self.env.ref(f"{CRON_XMLID}_{shard}", raise_if_not_found=False)
+            if cron:
+                return cron
+        return self.env.ref(CRON_XMLID)
+
+    @api.model
+    def _trigger_sync(self, tokens):
+        """Start the cron jobs of these users now instead of within minutes."""
+        count = self._cron_job_count()
+        for shard in sorted({token.id % count for token in tokens}):
+            self._cron_job(shard).sudo()._trigger()
+
+    @api.model
+    def _update_cron_jobs(self):
+        """Create or remove the extra cron jobs so that ``_cron_job_count`` jobs
+        exist: job ``k`` synchronises the users whose token id modulo the count is
+        ``k``, so several Odoo cron workers share a large installation."""
+        count = self._cron_job_count()
+        main = self.env.ref(CRON_XMLID).sudo()
+        module, name = CRON_XMLID.split(".")
+        for shard in range(1, MAX_CRON_JOBS):
+            cron = self.env.ref(f"{CRON_XMLID}_{shard}", raise_if_not_found=False)
+            if shard < count and not cron:
+                cron = (
+                    self.env["ir.cron"]
+                    .sudo()
+                    .create(
+                        {
+                            "name": f"{main.name} ({shard + 1})",
+                            "model_id": main.model_id.id,
+                            "state": "code",
+                            "code": f"model._cron_sync(shard={shard})",
+                            "interval_number": main.interval_number,
+                            "interval_type": main.interval_type,
+                            "active": main.active,
+                        }
+                    )
+                )
+                # In the module's namespace, so that uninstalling removes it.
+                self.env["ir.model.data"].sudo().create(
+                    {
+                        "module": module,
+                        "name": f"{name}_{shard}",
+                        "model": "ir.cron",
+                        "res_id": cron.id,
+                        "noupdate": True,
+                    }
+                )
+            elif shard >= count and cron:
+                cron.sudo().unlink()
+        self.env["crm.google.sync.round"].sudo().search([("shard", ">=", count)]).unlink()
+
+    @api.model
+    def _shard_token_ids(self, shard, shards, after=0, requested=False, limit=None):
+        """Ids of the enabled users of ``shard``: those who requested a sync, in
+        the order they asked, or the round's users after token id ``after``."""
+        query = """SELECT id FROM crm_google_token
+                    WHERE sync_enabled AND auth_failed IS NOT TRUE
+                      AND id %% %s = %s AND id > %s"""
+        args = [shards, shard, after]
+        if requested:
+            query += " AND next_sync <= %s ORDER BY next_sync, id"
+            args.append(fields.Datetime.now())
+        else:
+            query += " ORDER BY id"
+        if limit:
+            query += " LIMIT %s"
+            args.append(limit)
+        self.env.cr.execute(query, args)
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _cron_sync(self, shard=0):
+        """One run of the cron job of ``shard``: the users who asked for a sync,
+        then the round over all users of the shard, each user in a transaction of
+        its own.
+
+        A round visits every user once per sync interval, in token id order. Its
+        position is one row (``crm.google.sync.round``) written once per run, so a
+        user without changes costs no database write. The run stops starting
+        users after ``CRON_TIME_BUDGET`` seconds and reports its progress, so
+        that Odoo runs the job again at once for the rest.
         """
         started = time.monotonic()
-        tokens = self.sudo().search(
-            self._due_domain(), order="next_sync, id", limit=CRON_BATCH_SIZE
-        )
-        total = self.sudo().search_count(self._due_domain())
-        visited = []
-        for token_id in tokens.ids:
-            if time.monotonic() - started > CRON_TIME_BUDGET:
+        shards = self._cron_job_count()
+        cron_progress = self.env["ir.cron"]
+        if shard >= shards:
+            # A job left over from a larger setting; the settings remove it.
+            cron_progress._notify_progress(done=0, remaining=0)
+            return 0
+
+        def time_left():
+            return time.monotonic() - started < CRON_TIME_BUDGET
+
+        done = 0
+        synced = set()
+        for token_id in self._shard_token_ids(shard, shards, requested=True, limit=CRON_BATCH_SIZE):
+            if not time_left():
                 break
-            ran, _report = self._sync_token_isolated(token_id)
-            if ran:
-                visited.append(token_id)
-        if visited:
-            # In a fresh transaction, skipping rows a "Sync now" holds right now:
-            # the cron's own snapshot is minutes old, and updating a row changed
-            # since would fail with a serialization error. A skipped user simply
-            # stays due and is visited again by the next run.
-            with self.env.registry.cursor() as cr:
-                cr.execute(
-                    """UPDATE crm_google_token
-                          SET last_sync = clock_timestamp() AT TIME ZONE 'UTC',
-                              next_sync = clock_timestamp() AT TIME ZONE 'UTC' + %s
-                        WHERE id IN (SELECT id FROM crm_google_token
-                                      WHERE id = ANY(%s) AND auth_failed IS NOT TRUE
-                                        FOR UPDATE SKIP LOCKED)""",
-                    [self._sync_interval(), visited],
-                )
-            self.invalidate_model(["last_sync", "next_sync"])
-        self.env["ir.cron"]._notify_progress(
-            done=len(visited), remaining=max(total - len(visited), 0)
-        )
-        return len(visited)
+            self._sync_token_isolated(token_id)
+            synced.add(token_id)
+            done += 1
+
+        round_ = self.env["crm.google.sync.round"]._for_shard(shard)
+        now = fields.Datetime.now()
+        values = {}
+        if round_.shard_count != shards or (
+            round_.finished and round_._is_due(now, self._sync_interval())
+        ):
+            values = {
+                "shard_count": shards,
+                "started": now,
+                "cursor_token_id": 0,
+                "finished": False,
+                "previous_finished": round_.finished or round_.cursor_moved,
+            }
+        elif round_.finished:
+            # This shard's round is done and the next one is not due yet.
+            remaining = len(self._shard_token_ids(shard, shards, requested=True))
+            cron_progress._notify_progress(done=done, remaining=remaining)
+            return done
+        cursor = values.get("cursor_token_id", round_.cursor_token_id)
+        visited = 0
+        for token_id in self._shard_token_ids(shard, shards, after=cursor, limit=CRON_BATCH_SIZE):
+            if not time_left():
+                break
+            if token_id not in synced:
+                self._sync_token_isolated(token_id)
+                done += 1
+            cursor = token_id
+            visited += 1
+        remaining = len(self._shard_token_ids(shard, shards, after=cursor))
+        if visited or values or not remaining:
+            values.update(cursor_token_id=cursor, cursor_moved=fields.Datetime.now())
+            if not remaining:
+                values["finished"] = values["cursor_moved"]
+            round_.write(values)
+        cron_progress._notify_progress(done=done, remaining=remaining)
+        return done
+
+    @api.model
+    def _last_visits(self, tokens):
+        """When the cron (or "Sync now") last synchronised each of ``tokens``."""
+        shards = self._cron_job_count()
+        rounds = {
+            row.shard: row
+            for row in self.env["crm.google.sync.round"]
+            .sudo()
+            .search([("shard_count", "=", shards)])
+        }
+        visits = {}
+        for token in tokens.sudo():
+            times = [token.last_sync]
+            round_ = rounds.get(token.id % shards)
+            if round_ and token.sync_enabled and not token.auth_failed:
+                times.append(round_._visit_time(token))
+            # Datetime fields keep whole seconds, create_date keeps microseconds.
+            created = token.create_date.replace(microsecond=0)
+            times = [t for t in times if t and t >= created]
+            visits[token.id] = max(times) if times else False
+        return visits
 
     @api.model
     def _sync_token_isolated(self, token_id, deadline=None, manual=False):
@@ -349,14 +486,18 @@ class CrmGoogleToken(models.Model):
                     return False, None
                 # Messages stored for the user are written in the user's language.
                 token = token.with_context(lang=token.user_id.lang or "en_US")
+                values = {}
                 if manual:
-                    token.write(
-                        {
-                            "sync_enabled": True,
-                            "auth_failed": False,
-                            "last_sync": fields.Datetime.now(),
-                        }
+                    values.update(
+                        sync_enabled=True, auth_failed=False, last_sync=fields.Datetime.now()
                     )
+                if token.next_sync:
+                    # The request is served by this sync; one made while it runs
+                    # sets the date again and is served by the next run.
+                    values["next_sync"] = False
+                if values:
+                    token.write(values)
+                    cr.commit()
                 started = time.monotonic()
                 try:
                     report = token._sync(deadline=deadline, manual=manual)
@@ -366,7 +507,6 @@ class CrmGoogleToken(models.Model):
                     token._set_error(
                         token.env._("The synchronisation failed unexpectedly. It will be retried.")
                     )
-                    token._schedule_next()
                     report = None
                 token.env["crm.google.sync.log"]._record(
                     token, report, time.monotonic() - started, "manual" if manual else "cron"
@@ -393,9 +533,6 @@ class CrmGoogleToken(models.Model):
         ``crm_google_calendar_sync.sync_interval_minutes`` changes it (demo, tests)."""
         params = self.env["ir.config_parameter"].sudo()
         return timedelta(minutes=_float_param(params, "sync_interval_minutes", 5))
-
-    def _schedule_next(self):
-        self.sudo().write({"next_sync": fields.Datetime.now() + self._sync_interval()})
 
     @api.model
     def _window_start(self):
@@ -458,10 +595,9 @@ class CrmGoogleToken(models.Model):
             self.env.cr.rollback()
             _logger.info("Google sync of user %s stopped: %s", user.id, type(exc).__name__)
             self._set_error(user._google_sync_error_text(exc))
-            self._schedule_next()
             return None
-        # Nothing is written for an idle cycle: the cron records its visit for
-        # all users at once (see _cron_sync).
+        # Nothing is written for an idle cycle: the cron's round records where
+        # it stands once per run (see _cron_sync).
         values = {}
         target = user.google_sync_target_calendar_id
         forbidden = {"forbidden", "requiredAccessLevel", "insufficientPermissions"}

@@ -5,6 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..sync import oauth
+from .crm_google_token import MAX_CRON_JOBS
 
 GOOGLE_DEFAULT_ENDPOINTS = {
     "auth_uri": "https://accounts.google.com/o/oauth2/auth",
@@ -57,6 +58,15 @@ class ResConfigSettings(models.TransientModel):
         default=lambda self: self.env["crm.google.token"]._get_redirect_uri(),
     )
 
+    crm_google_cron_jobs = fields.Integer(
+        "Parallel Sync Jobs",
+        config_parameter="crm_google_calendar_sync.cron_jobs",
+        default=1,
+        help="Number of scheduled actions that share the connected users. Each runs on "
+        "whichever Odoo cron worker is free; more than one helps only when Odoo runs "
+        "as many cron workers (max_cron_threads).",
+    )
+
     @api.model
     def _crm_google_default_endpoints(self):
         return dict(GOOGLE_DEFAULT_ENDPOINTS)
@@ -78,4 +88,13 @@ class ResConfigSettings(models.TransientModel):
                             url=url,
                         )
                     )
-        return super().set_values()
+            if not 1 <= settings.crm_google_cron_jobs <= MAX_CRON_JOBS:
+                raise UserError(
+                    self.env._(
+                        "The number of parallel sync jobs must be between 1 and %(max)s.",
+                        max=MAX_CRON_JOBS,
+                    )
+                )
+        res = super().set_values()
+        self.env["crm.google.token"]._update_cron_jobs()
+        return res

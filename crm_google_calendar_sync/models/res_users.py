@@ -108,13 +108,14 @@ class ResUsers(models.Model):
                 ["__count"],
             )
         )
+        last_visits = self.env["crm.google.token"]._last_visits(tokens)
         for user in self:
             token = token_by_user.get(user.id)
             user.google_sync_connected = bool(token)
             user.google_sync_email = token.google_email if token else False
             user.google_sync_state = token.state if token else "not_connected"
             user.google_sync_error = token.error_message if token else False
-            user.google_sync_last_sync = token.last_sync if token else False
+            user.google_sync_last_sync = last_visits[token.id] if token else False
             user.google_sync_last_result = token.last_result if token else False
             user.google_sync_event_count = counts.get(user, 0)
             user.google_sync_progress = (
@@ -169,7 +170,7 @@ class ResUsers(models.Model):
                         )
                     token.write(values)
                     # Start now in the background instead of within five minutes.
-                    self.env.ref("crm_google_calendar_sync.ir_cron_google_calendar_sync")._trigger()
+                    token._trigger_sync(token)
         return res
 
     def _google_sync_apply_default_choices(self, calendars):

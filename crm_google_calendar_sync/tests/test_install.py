@@ -1,6 +1,4 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from datetime import timedelta
-
 from odoo.tests import TransactionCase, tagged
 
 
@@ -74,13 +72,15 @@ class TestInstall(TransactionCase):
         self.assertIn("UNIQUE INDEX crm_google_calendar_user_google_id_uniq", indexes)
         self.assertIn("UNIQUE INDEX crm_google_token_user_uniq", indexes)
 
-    def test_cron_picks_only_due_enabled_users(self):
+    def test_cron_takes_requested_users_first(self):
         user = self.env["res.users"].create({"name": "Due", "login": "gcal_due"})
         token = self.env["crm.google.token"].create(
             {"user_id": user.id, "sync_enabled": True, "next_sync": "2000-01-01 00:00:00"}
         )
         domain = self.env["crm.google.token"]._due_domain()
         self.assertIn(token, self.env["crm.google.token"].search(domain))
-        token._schedule_next()
-        self.assertGreater(token.next_sync, token.create_date + timedelta(minutes=4))
-        self.assertNotIn(token, self.env["crm.google.token"].search(domain))
+        for values in ({"next_sync": False}, {"sync_enabled": False}, {"auth_failed": True}):
+            with self.subTest(values=values):
+                token.write(dict({"next_sync": "2000-01-01", "sync_enabled": True}, **values))
+                token.auth_failed = values.get("auth_failed", False)
+                self.assertNotIn(token, self.env["crm.google.token"].search(domain))

@@ -611,7 +611,7 @@ class TestReliability(ReliabilityCase):
         with self.user_locked_elsewhere(token):
             self.sync(token, expect_ran=False)
             # Cron: the locked user is skipped, not waited for.
-            token.write({"next_sync": False, "sync_enabled": True})
+            token.write({"next_sync": "2000-01-01 00:00:00", "sync_enabled": True})
             self.env.flush_all()
             due = self.env["crm.google.token"].search(self.env["crm.google.token"]._due_domain())
             self.assertIn(token, due)

@@ -538,13 +538,16 @@ class TestSync(SyncCase):
         self.assertEqual(erin.google_sync_state, "connected")
         erin_names = [e["summary"] for e in self.emulator.list_events_raw("erin@example.com")]
         self.assertIn("Erin trifft", erin_names)
-        # An idle visit is recorded by the run itself (one UPDATE for all users).
+        # An idle visit writes nothing for the user; the round shows it.
         erin_token.write({"next_sync": False, "last_sync": "2000-01-01 00:00:00"})
+        self.env["crm.google.sync.round"].search([]).write(
+            {"started": "2000-01-01 00:00:00", "finished": "2000-01-01 00:05:00"}
+        )
         self.env.flush_all()
-        self.env["crm.google.token"]._cron_sync()
+        self.assertEqual(self.env["crm.google.token"]._cron_sync(), 1)
         self.env.invalidate_all()
-        self.assertGreater(erin_token.last_sync.year, 2000)
-        self.assertGreater(erin_token.next_sync, erin_token.last_sync)
+        self.assertEqual(erin_token.last_sync.year, 2000)
+        self.assertGreater(erin.google_sync_last_sync.year, 2000)
         # The failed user waits for a reconnect instead of failing every 5 minutes.
         self.assertNotIn(
             dave_token,
@@ -797,3 +800,29 @@ class TestSync(SyncCase):
         self.sync(hugo_token)
         hugo.invalidate_recordset()
         self.assertFalse(hugo.google_sync_progress)
+
+    def test_imported_weekly_series_is_not_sent_back(self):
+        """A Google series with an offset time, a time zone and BYDAY comes in
+        and stays put: no patch goes back to Google on the following cycles."""
+        day = self._future(120)
+        saturday = day + timedelta(days=(5 - day.weekday()) % 7)
+        local = saturday.strftime("%Y-%m-%d")
+        self.emulator.add_event(
+            "alice@example.com",
+            "alice@example.com",
+            {
+                "summary": "Samstagsrunde",
+                "description": "Agenda: pipeline review, next steps.",
+                "location": "Customer site",
+                "start": {"dateTime": f"{local}T08:00:00+02:00", "timeZone": "Europe/Berlin"},
+                "end": {"dateTime": f"{local}T09:00:00+02:00", "timeZone": "Europe/Berlin"},
+                "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=8;BYDAY=SA"],
+            },
+        )
+        self.sync()
+        events = self.env["calendar.event"].search([("name", "=", "Samstagsrunde")])
+        self.assertEqual(len(events), 8)
+        self.assertEqual(events.mapped("location"), ["Customer site"] * 8)
+        for _cycle in range(2):
+            report = self.sync()
+            self.assertFalse(report.pulled or report.pushed, report)

@@ -1,0 +1,169 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The cron's round over the users: idle cycles without writes, requested users
+first, runs bounded and continued, several cron jobs sharing the users."""
+
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo import fields
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from ..models import crm_google_token
+from .common import SyncCase
+
+USERS = 3
+
+
+@tagged("post_install", "-at_install")
+class TestScheduling(SyncCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Token = cls.env["crm.google.token"]
+        cls.users = cls.env["res.users"]
+        for index in range(USERS):
+            user, _token = cls.connect_user(f"gcal_sched_{index}", f"sched-{index}@example.com")
+            cls.users |= user
+        cls.tokens = cls.Token.search([("user_id", "in", cls.users.ids)], order="id")
+        # Only this class's users take part in the rounds.
+        cls.Token.search([("id", "not in", cls.tokens.ids)]).write({"sync_enabled": False})
+
+    def setUp(self):
+        super().setUp()
+        self.cron = self.env.ref("crm_google_calendar_sync.ir_cron_google_calendar_sync")
+        # Every user had their first sync; the round is finished and not due.
+        self.run_cron()
+        self.emulator.reset_requests()
+
+    # ------------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------------
+    def run_cron(self, shard=0):
+        """One run of the cron job as ir.cron makes it: with a progress record."""
+        progress = self.env["ir.cron.progress"].create({"cron_id": self.cron.id})
+        self.env.flush_all()
+        done = self.Token.with_context(ir_cron_progress_id=progress.id)._cron_sync(shard=shard)
+        self.env.invalidate_all()
+        return done, progress
+
+    def make_round_due(self):
+        long_ago = fields.Datetime.now() - timedelta(hours=1)
+        self.env["crm.google.sync.round"].search([]).write(
+            {"started": long_ago, "finished": long_ago + timedelta(minutes=1)}
+        )
+
+    def list_calls_by_user(self):
+        return [r.user for r in self.emulator.requests if r.api_call == "events.list"]
+
+    def rows_written(self):
+        """Rows inserted, updated or deleted per table in this transaction (the
+        test's cursors and the sync's share it)."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """SELECT relname, n_tup_ins + n_tup_upd + n_tup_del
+                 FROM pg_stat_xact_user_tables"""
+        )
+        return dict(self.env.cr.fetchall())
+
+    # ------------------------------------------------------------------
+    def test_idle_round_writes_nothing_but_its_position(self):
+        done, _progress = self.run_cron()
+        self.assertEqual(done, 0, "a finished round waits for the sync interval")
+        self.assertFalse(self.emulator.requests)
+
+        self.tokens.write({"last_sync": "2000-01-01 00:00:00"})
+        self.make_round_due()
+        before = self.rows_written()
+        done, progress = self.run_cron()
+        after = self.rows_written()
+
+        self.assertEqual(done, USERS)
+        self.assertEqual((progress.done, progress.remaining), (USERS, 0))
+        self.assertEqual(self.emulator.counters.get("http_requests"), USERS)
+        self.assertEqual(
+            sorted(self.list_calls_by_user()), [f"sched-{i}@example.com" for i in range(USERS)]
+        )
+        written = {table: after[table] - before.get(table, 0) for table in after}
+        written = {table: rows for table, rows in written.items() if rows}
+        self.assertEqual(
+            written,
+            # ir_cron_progress: the run's progress record, created and updated
+            # as ir.cron itself does for every run.
+            {"crm_google_sync_round": 1, "ir_cron_progress": 2},
+            "an idle cycle writes only the round's position",
+        )
+        # The preferences still show when the user was last synchronised.
+        self.assertEqual(self.tokens[0].last_sync.year, 2000)
+        self.assertGreater(self.users[0].google_sync_last_sync.year, 2000)
+
+    def test_requested_user_goes_first_and_once(self):
+        self.make_round_due()
+        last = self.tokens[-1]
+        last.next_sync = fields.Datetime.now() - timedelta(seconds=1)
+        done, _progress = self.run_cron()
+        self.assertEqual(done, USERS)
+        calls = self.list_calls_by_user()
+        self.assertEqual(calls[0], last.google_email)
+        self.assertEqual(calls.count(last.google_email), 1)
+        self.assertFalse(last.next_sync, "the request is served")
+
+    def test_saving_settings_requests_a_sync_and_triggers_the_cron(self):
+        user = self.users[1]
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)])
+        user.write({"google_sync_private": True})
+        token = self.tokens.filtered(lambda t: t.user_id == user)
+        self.assertTrue(token.next_sync)
+        new = self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)]) - triggers
+        self.assertTrue(new)
+        done, _progress = self.run_cron()
+        self.assertEqual(done, 1)
+        self.assertEqual(self.list_calls_by_user(), [token.google_email])
+
+    def test_run_stops_and_reports_the_rest(self):
+        self.make_round_due()
+        with patch.object(crm_google_token, "CRON_BATCH_SIZE", 2):
+            done, progress = self.run_cron()
+            self.assertEqual((done, progress.done, progress.remaining), (2, 2, USERS - 2))
+            round_ = self.env["crm.google.sync.round"].search([("shard", "=", 0)])
+            self.assertFalse(round_.finished)
+            self.assertEqual(round_.cursor_token_id, self.tokens[1].id)
+            done, progress = self.run_cron()
+            self.assertEqual((done, progress.remaining), (USERS - 2, 0))
+            self.assertTrue(round_.finished)
+        self.assertEqual(len(self.list_calls_by_user()), USERS, "each user once per round")
+
+    def test_round_tolerates_an_early_cron_run(self):
+        round_ = self.env["crm.google.sync.round"]._for_shard(0)
+        now = fields.Datetime.now()
+        interval = timedelta(minutes=5)
+        round_.write({"started": now - timedelta(minutes=4), "finished": now})
+        self.assertTrue(round_._is_due(now, interval), "a run up to 90 s early still counts")
+        round_.started = now - timedelta(minutes=3)
+        self.assertFalse(round_._is_due(now, interval))
+
+    def test_several_cron_jobs_share_the_users(self):
+        settings = self.env["res.config.settings"].create({"crm_google_cron_jobs": 2})
+        settings.execute()
+        second = self.env.ref(
+            "crm_google_calendar_sync.ir_cron_google_calendar_sync_1", raise_if_not_found=False
+        )
+        self.assertTrue(second)
+        self.assertEqual(second.code, "model._cron_sync(shard=1)")
+        self.assertTrue(second.active)
+        for shard in (0, 1):
+            with self.subTest(shard=shard):
+                self.emulator.reset_requests()
+                self.run_cron(shard=shard)
+                expected = self.tokens.filtered(lambda t, s=shard: t.id % 2 == s)
+                self.assertEqual(sorted(self.list_calls_by_user()), expected.mapped("google_email"))
+        # A user of the second job who asks for a sync triggers that job.
+        token = self.tokens.filtered(lambda t: t.id % 2 == 1)[0]
+        token._trigger_sync(token)
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", second.id)]))
+
+        self.env["res.config.settings"].create({"crm_google_cron_jobs": 1}).execute()
+        self.assertFalse(second.exists())
+        self.assertEqual(self.run_cron(shard=1)[0], 0, "a removed job's leftover run is a no-op")
+        with self.assertRaises(UserError):
+            self.env["res.config.settings"].create({"crm_google_cron_jobs": 0}).execute()
