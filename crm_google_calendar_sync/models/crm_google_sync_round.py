@@ -38,7 +38,8 @@ class CrmGoogleSyncRound(models.Model):
     started = fields.Datetime("Round Started", readonly=True)
     cursor_token_id = fields.Integer(
         "Last Visited Connection",
-        readonly=True, help="Id of the last connection visited in the current round."
+        readonly=True,
+        help="Id of the last connection visited in the current round.",
     )
     cursor_moved = fields.Datetime("Last Run", readonly=True)
     finished = fields.Datetime("Round Finished", readonly=True)
