@@ -33,6 +33,9 @@ REVISION_SEQUENCE = "crm_google_calendar_sync_revision_seq"
 class CalendarEvent(models.Model):
     _inherit = "calendar.event"
 
+    # Indexed: each sync cycle looks up the meetings a user organises (see
+    # OdooSyncStore.outgoing); without it every cycle scans the whole table.
+    user_id = fields.Many2one(index=True)
     google_link_ids = fields.One2many(
         "crm.google.event.link", "event_id", string="Google Calendar Links", readonly=True
     )

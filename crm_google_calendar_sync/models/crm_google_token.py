@@ -399,12 +399,15 @@ class CrmGoogleToken(models.Model):
 
         done = 0
         synced = set()
-        for token_id in self._shard_token_ids(shard, shards, requested=True, limit=CRON_BATCH_SIZE):
+        requested = self._shard_token_ids(shard, shards, requested=True)
+        for token_id in requested[:CRON_BATCH_SIZE]:
             if not time_left():
                 break
             self._sync_token_isolated(token_id)
             synced.add(token_id)
             done += 1
+        # Counted here: this run's snapshot does not see the requests it served.
+        requests_left = len(requested) - len(synced)
 
         round_ = self.env["crm.google.sync.round"]._for_shard(shard)
         now = fields.Datetime.now()
@@ -421,8 +424,7 @@ class CrmGoogleToken(models.Model):
             }
         elif round_.finished:
             # This shard's round is done and the next one is not due yet.
-            remaining = len(self._shard_token_ids(shard, shards, requested=True))
-            cron_progress._notify_progress(done=done, remaining=remaining)
+            cron_progress._notify_progress(done=done, remaining=requests_left)
             return done
         cursor = values.get("cursor_token_id", round_.cursor_token_id)
         visited = 0
@@ -440,7 +442,7 @@ class CrmGoogleToken(models.Model):
             if not remaining:
                 values["finished"] = values["cursor_moved"]
             round_.write(values)
-        cron_progress._notify_progress(done=done, remaining=remaining)
+        cron_progress._notify_progress(done=done, remaining=remaining + requests_left)
         return done
 
     @api.model

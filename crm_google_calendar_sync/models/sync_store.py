@@ -291,16 +291,16 @@ class OdooSyncStore(engine.SyncStore):
         )
 
     def create_many(self, calendar, entries):
-        """One ``create`` for many new events and one for their links."""
-        events = (
-            self.Event.with_user(self.user)
-            .sudo()
-            .create([self._create_values(decision, item) for item, decision in entries])
-        )
+        """One ``create`` for many new events and series, one for their links."""
+        values = [self._create_values(decision, item) for item, decision in entries]
+        # calendar.event.create returns the single events first, then the series
+        # (each in the given order): order the entries the same way.
+        order = sorted(range(len(entries)), key=lambda index: bool(values[index].get("recurrency")))
+        events = self.Event.with_user(self.user).sudo().create([values[i] for i in order])
         self.Link.create(
             [
-                self._new_link_values(calendar, item, decision, event)
-                for event, (item, decision) in zip(events, entries, strict=True)
+                self._new_link_values(calendar, *entries[index], event)
+                for event, index in zip(events, order, strict=True)
             ]
         )
 
@@ -420,17 +420,23 @@ class OdooSyncStore(engine.SyncStore):
         self.env.flush_all()
         self.env.cr.execute(
             """
+            -- The user's meetings through two indexes (attendee, organiser), so
+            -- that a cycle costs the user's events, not the whole table.
+            WITH mine AS (
+                SELECT calendar_event_id AS id
+                  FROM calendar_event_res_partner_rel
+                 WHERE res_partner_id = %(partner)s
+                 UNION
+                SELECT id FROM calendar_event WHERE user_id = %(uid)s
+            )
             SELECT e.id, l.id
-              FROM calendar_event e
+              FROM mine
+              JOIN calendar_event e ON e.id = mine.id
               LEFT JOIN calendar_recurrence r ON r.id = e.recurrence_id
               LEFT JOIN crm_google_event_link l ON l.event_id = e.id AND l.user_id = %(uid)s
               LEFT JOIN crm_google_event_link bl
                      ON bl.event_id = r.base_event_id AND bl.user_id = %(uid)s
              WHERE e.active
-               AND (e.user_id = %(uid)s OR EXISTS (
-                        SELECT 1 FROM calendar_event_res_partner_rel rel
-                         WHERE rel.calendar_event_id = e.id
-                           AND rel.res_partner_id = %(partner)s))
                AND (e.recurrence_id IS NULL OR r.base_event_id = e.id OR l.id IS NOT NULL
                     -- an occurrence edited on its own since its series was pushed
                     OR e.google_sync_revision > COALESCE(bl.odoo_revision, 0))

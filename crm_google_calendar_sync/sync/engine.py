@@ -292,13 +292,13 @@ class UserSync:
             except Exception:
                 _logger.exception("Planning a Google event failed; skipped for now")
                 clean = self._failed(item)
-        # New single events (the bulk of a first sync) are created together.
+        # New events and series (the bulk of a first sync) are created together;
+        # changed occurrences of a series follow one by one, once it exists.
         simple = [
             entry
             for entry in planned
             if entry[2].action == Action.CREATE
             and entry[1].link is None
-            and entry[2].recurrence is None
             and not entry[2].recurring_event_id
         ]
         if len(simple) > 1:

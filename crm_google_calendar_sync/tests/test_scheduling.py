@@ -151,12 +151,19 @@ class TestScheduling(SyncCase):
         self.assertTrue(second)
         self.assertEqual(second.code, "model._cron_sync(shard=1)")
         self.assertTrue(second.active)
-        for shard in (0, 1):
+        for shard, cron in ((0, self.cron), (1, second)):
             with self.subTest(shard=shard):
                 self.emulator.reset_requests()
-                self.run_cron(shard=shard)
+                # Through ir.cron itself: its server action code and progress record.
+                self.env.flush_all()
+                cron.method_direct_trigger()
+                self.env.invalidate_all()
                 expected = self.tokens.filtered(lambda t, s=shard: t.id % 2 == s)
                 self.assertEqual(sorted(self.list_calls_by_user()), expected.mapped("google_email"))
+                progress = self.env["ir.cron.progress"].search(
+                    [("cron_id", "=", cron.id)], order="id desc", limit=1
+                )
+                self.assertEqual((progress.done, progress.remaining), (len(expected), 0))
         # A user of the second job who asks for a sync triggers that job.
         token = self.tokens.filtered(lambda t: t.id % 2 == 1)[0]
         token._trigger_sync(token)

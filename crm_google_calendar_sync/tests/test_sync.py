@@ -826,3 +826,35 @@ class TestSync(SyncCase):
         for _cycle in range(2):
             report = self.sync()
             self.assertFalse(report.pulled or report.pushed, report)
+
+    def test_mixed_page_links_each_event_to_its_own_record(self):
+        """Series and single events of one page are created together; every link
+        must still point at the Odoo event made from its own Google event."""
+        start = self._future(40).replace(hour=9, minute=0)
+        created = []
+        for index in range(6):
+            body = {
+                "summary": f"Gemischt {index}",
+                "start": {
+                    "dateTime": _google_time(start + timedelta(days=index)),
+                    "timeZone": "UTC",
+                },
+                "end": {
+                    "dateTime": _google_time(start + timedelta(days=index, hours=1)),
+                    "timeZone": "UTC",
+                },
+            }
+            if index % 2 == 0:
+                body["recurrence"] = ["RRULE:FREQ=WEEKLY;COUNT=3"]
+            created.append(self.emulator.add_event("alice@example.com", "alice@example.com", body))
+        self.sync()
+        links = self.env["crm.google.event.link"].search(
+            [("google_event_id", "in", [event["id"] for event in created])]
+        )
+        self.assertEqual(len(links), 6)
+        for event in created:
+            link = links.filtered(lambda lnk, e=event: lnk.google_event_id == e["id"])
+            self.assertEqual(link.event_id.name, event["summary"])
+            self.assertEqual(bool(link.event_id.recurrency), "recurrence" in event)
+        report = self.sync()
+        self.assertFalse(report.pulled or report.pushed, report)
