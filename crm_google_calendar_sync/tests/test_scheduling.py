@@ -133,6 +133,18 @@ class TestScheduling(SyncCase):
             self.assertTrue(round_.finished)
         self.assertEqual(len(self.list_calls_by_user()), USERS, "each user once per round")
 
+    def test_first_round_of_a_new_installation_is_continued(self):
+        """No round yet (fresh install, first cron runs): the round is created
+        by the first run and continued by the next ones until everyone had a turn."""
+        self.env["crm.google.sync.round"].search([]).unlink()
+        self.tokens.write({"next_sync": False})
+        with patch.object(crm_google_token, "CRON_BATCH_SIZE", 2):
+            done, progress = self.run_cron()
+            self.assertEqual((done, progress.remaining), (2, USERS - 2))
+            done, progress = self.run_cron()
+            self.assertEqual((done, progress.remaining), (USERS - 2, 0))
+            self.assertEqual(self.run_cron()[0], 0)
+
     def test_round_tolerates_an_early_cron_run(self):
         round_ = self.env["crm.google.sync.round"]._for_shard(0)
         now = fields.Datetime.now()
