@@ -499,7 +499,9 @@ class CrmGoogleToken(models.Model):
                     values["next_sync"] = False
                 if values:
                     token.write(values)
-                    cr.commit()
+                    # This user's own cursor: served and visible before the sync,
+                    # which commits page by page anyway.
+                    cr.commit()  # pylint: disable=invalid-commit
                 started = time.monotonic()
                 try:
                     report = token._sync(deadline=deadline, manual=manual)
