@@ -43,7 +43,10 @@ class CrmGoogleSyncRound(models.Model):
     )
     cursor_moved = fields.Datetime("Last Run", readonly=True)
     finished = fields.Datetime("Round Finished", readonly=True)
+    visited_count = fields.Integer("Users Visited", readonly=True)
+    previous_started = fields.Datetime("Previous Round Started", readonly=True)
     previous_finished = fields.Datetime("Previous Round Finished", readonly=True)
+    previous_visited_count = fields.Integer("Users Visited in Previous Round", readonly=True)
 
     _sql_constraints = [
         ("shard_uniq", "unique(shard)", "There is one round per cron job."),
@@ -73,3 +76,12 @@ class CrmGoogleSyncRound(models.Model):
         if self.started and self.cursor_token_id and token.id <= self.cursor_token_id:
             return self.cursor_moved
         return self.previous_finished or None
+
+    def _last_complete_round(self):
+        """(started, finished, users) of the newest finished round, or None."""
+        self.ensure_one()
+        if self.finished and self.started:
+            return self.started, self.finished, self.visited_count
+        if self.previous_finished and self.previous_started:
+            return self.previous_started, self.previous_finished, self.previous_visited_count
+        return None

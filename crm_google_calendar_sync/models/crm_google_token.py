@@ -420,7 +420,10 @@ class CrmGoogleToken(models.Model):
                 "started": now,
                 "cursor_token_id": 0,
                 "finished": False,
+                "visited_count": 0,
+                "previous_started": round_.started,
                 "previous_finished": round_.finished or round_.cursor_moved,
+                "previous_visited_count": round_.visited_count,
             }
         elif round_.finished:
             # This shard's round is done and the next one is not due yet.
@@ -438,7 +441,11 @@ class CrmGoogleToken(models.Model):
             visited += 1
         remaining = len(self._shard_token_ids(shard, shards, after=cursor))
         if visited or values or not remaining:
-            values.update(cursor_token_id=cursor, cursor_moved=fields.Datetime.now())
+            values.update(
+                cursor_token_id=cursor,
+                cursor_moved=fields.Datetime.now(),
+                visited_count=values.get("visited_count", round_.visited_count) + visited,
+            )
             if not remaining:
                 values["finished"] = values["cursor_moved"]
             round_.write(values)

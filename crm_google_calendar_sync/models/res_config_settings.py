@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_datetime
 
 from ..sync import oauth
 from .crm_google_token import MAX_CRON_JOBS
@@ -66,6 +67,37 @@ class ResConfigSettings(models.TransientModel):
         "whichever Odoo cron worker is free; more than one helps only when Odoo runs "
         "as many cron workers (max_cron_threads).",
     )
+
+    crm_google_sync_rounds = fields.Text(
+        "Last Sync Rounds",
+        compute="_compute_crm_google_sync_rounds",
+        help="How long the scheduled actions took for their last full round over the "
+        "connected users: a round close to the sync interval means more parallel jobs "
+        "are needed.",
+    )
+
+    def _compute_crm_google_sync_rounds(self):
+        jobs = self.env["crm.google.token"]._cron_job_count()
+        rounds = self.env["crm.google.sync.round"].sudo().search([("shard", "<", jobs)])
+        lines = []
+        for round_ in rounds:
+            last = round_._last_complete_round()
+            if not last:
+                continue
+            started, finished, users = last
+            lines.append(
+                self.env._(
+                    "Job %(job)s: %(users)s users in %(seconds)s s, finished %(finished)s",
+                    job=round_.shard + 1,
+                    users=users,
+                    seconds=max(round((finished - started).total_seconds()), 0),
+                    finished=format_datetime(self.env, finished, dt_format="short"),
+                )
+            )
+        for settings in self:
+            settings.crm_google_sync_rounds = "\n".join(lines) or self.env._(
+                "No round finished yet."
+            )
 
     @api.model
     def _crm_google_default_endpoints(self):

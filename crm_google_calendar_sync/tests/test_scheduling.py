@@ -97,6 +97,16 @@ class TestScheduling(SyncCase):
         self.assertEqual(self.tokens[0].last_sync.year, 2000)
         self.assertGreater(self.users[0].google_sync_last_sync.year, 2000)
 
+    def test_settings_show_the_last_round(self):
+        info = self.env["res.config.settings"].create({}).crm_google_sync_rounds
+        self.assertRegex(info, rf"^Job 1: {USERS} users in \d+ s, finished ")
+        # While the next round runs, the last complete one stays on show.
+        self.make_round_due()
+        with patch.object(crm_google_token, "CRON_BATCH_SIZE", 1):
+            self.run_cron()
+        info = self.env["res.config.settings"].create({}).crm_google_sync_rounds
+        self.assertRegex(info, rf"^Job 1: {USERS} users in \d+ s, finished ")
+
     def test_requested_user_goes_first_and_once(self):
         self.make_round_due()
         last = self.tokens[-1]
