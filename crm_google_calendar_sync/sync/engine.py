@@ -262,7 +262,10 @@ class UserSync:
         for page in pages:
             self._pulled_items += len(page.items)
             clean &= self._apply_page(calendar, page.items)
-            self.store.checkpoint()
+            if page.items:
+                # An empty page wrote nothing: no commit, which would also drop
+                # the ORM's caches for the rest of an idle cycle.
+                self.store.checkpoint()
             if page.is_last:
                 new_token = page.next_sync_token
                 # Google hands out a new token on every list, but the old one stays
@@ -373,6 +376,7 @@ class UserSync:
     def push(self, target: CalendarState | None, calendars_by_key: dict) -> None:
         settings = self.settings
         pending: list[tuple[OutgoingItem, OutgoingDecision]] = []
+        applied = False
         for item in self.store.outgoing(target):
             calendar = item.calendar = item.calendar or target
             decision = plan_outgoing(
@@ -396,8 +400,10 @@ class UserSync:
             if decision.action == Action.SKIP and decision.error:
                 self.report.skipped.append((getattr(item.odoo, "id", None), decision.error))
             self.store.apply_outgoing(item, decision, None)
+            applied = True
         if not pending:
-            self.store.checkpoint()
+            if applied:
+                self.store.checkpoint()
             return
         for start in range(0, len(pending), BATCH_SIZE):
             chunk = pending[start : start + BATCH_SIZE]

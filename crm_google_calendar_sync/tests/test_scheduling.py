@@ -107,6 +107,19 @@ class TestScheduling(SyncCase):
         info = self.env["res.config.settings"].create({}).crm_google_sync_rounds
         self.assertRegex(info, rf"^Job 1: {USERS} users in \d+ s, finished ")
 
+    def test_idle_user_costs_a_handful_of_queries(self):
+        """No N+1 and no re-reads: an idle user's sync is a fixed, small number of
+        SQL statements (lock, token, user, calendars, outgoing changes, unlock)."""
+        token = self.tokens[0]
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        ran, report = self.Token._sync_token_isolated(token.id)
+        queries = self.env.cr.sql_log_count - before
+        self.assertTrue(ran)
+        self.assertFalse(report.changed_anything)
+        self.assertLessEqual(queries, 10)
+
     def test_requested_user_goes_first_and_once(self):
         self.make_round_due()
         last = self.tokens[-1]
