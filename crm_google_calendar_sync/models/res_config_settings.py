@@ -68,15 +68,18 @@ class ResConfigSettings(models.TransientModel):
         "as many cron workers (max_cron_threads).",
     )
 
+    # A default, not a compute (see crm_google_redirect_uri).
     crm_google_sync_rounds = fields.Text(
         "Last Sync Rounds",
-        compute="_compute_crm_google_sync_rounds",
+        readonly=True,
+        default=lambda self: self._crm_google_sync_rounds_text(),
         help="How long the scheduled actions took for their last full round over the "
         "connected users: a round close to the sync interval means more parallel jobs "
         "are needed.",
     )
 
-    def _compute_crm_google_sync_rounds(self):
+    @api.model
+    def _crm_google_sync_rounds_text(self):
         jobs = self.env["crm.google.token"]._cron_job_count()
         rounds = self.env["crm.google.sync.round"].sudo().search([("shard", "<", jobs)])
         lines = []
@@ -87,17 +90,14 @@ class ResConfigSettings(models.TransientModel):
             started, finished, users = last
             lines.append(
                 self.env._(
-                    "Job %(job)s: %(users)s users in %(seconds)s s, finished %(finished)s",
+                    "Job %(job)s: %(users)s user(s) in %(seconds)s s, finished %(finished)s",
                     job=round_.shard + 1,
                     users=users,
                     seconds=max(round((finished - started).total_seconds()), 0),
                     finished=format_datetime(self.env, finished, dt_format="short"),
                 )
             )
-        for settings in self:
-            settings.crm_google_sync_rounds = "\n".join(lines) or self.env._(
-                "No round finished yet."
-            )
+        return "\n".join(lines) or self.env._("No round finished yet.")
 
     @api.model
     def _crm_google_default_endpoints(self):
