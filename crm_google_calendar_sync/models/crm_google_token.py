@@ -308,11 +308,10 @@ class CrmGoogleToken(models.Model):
                 return cron
         return self.env.ref(CRON_XMLID)
 
-    @api.model
-    def _trigger_sync(self, tokens):
+    def _trigger_sync(self):
         """Start the cron jobs of these users now instead of within minutes."""
         count = self._cron_job_count()
-        for shard in sorted({token.id % count for token in tokens}):
+        for shard in sorted({token.id % count for token in self}):
             self._cron_job(shard).sudo()._trigger()
 
     @api.model
@@ -359,20 +358,31 @@ class CrmGoogleToken(models.Model):
     def _shard_token_ids(self, shard, shards, after=0, requested=False, limit=None):
         """Ids of the enabled users of ``shard``: those who requested a sync, in
         the order they asked, or the round's users after token id ``after``."""
-        query = """SELECT id FROM crm_google_token
-                    WHERE sync_enabled AND auth_failed IS NOT TRUE
-                      AND id %% %s = %s AND id > %s"""
-        args = [shards, shard, after]
-        if requested:
-            query += " AND next_sync <= %s ORDER BY next_sync, id"
-            args.append(fields.Datetime.now())
-        else:
-            query += " ORDER BY id"
+        where, args = self._shard_where(shard, shards, after, requested)
+        order = "next_sync, id" if requested else "id"
+        query = f"SELECT id FROM crm_google_token WHERE {where} ORDER BY {order}"
         if limit:
             query += " LIMIT %s"
             args.append(limit)
         self.env.cr.execute(query, args)
         return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _shard_token_count(self, shard, shards, after=0):
+        """How many enabled users of ``shard`` come after token id ``after``."""
+        where, args = self._shard_where(shard, shards, after)
+        self.env.cr.execute(f"SELECT count(*) FROM crm_google_token WHERE {where}", args)
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _shard_where(self, shard, shards, after=0, requested=False):
+        # Constant SQL text; every value travels as a parameter.
+        where = "sync_enabled AND auth_failed IS NOT TRUE AND id %% %s = %s AND id > %s"
+        args = [shards, shard, after]
+        if requested:
+            where += " AND next_sync <= %s"
+            args.append(fields.Datetime.now())
+        return where, args
 
     @api.model
     def _cron_sync(self, shard=0):
@@ -439,7 +449,7 @@ class CrmGoogleToken(models.Model):
                 done += 1
             cursor = token_id
             visited += 1
-        remaining = len(self._shard_token_ids(shard, shards, after=cursor))
+        remaining = self._shard_token_count(shard, shards, after=cursor)
         if visited or values or not remaining:
             values.update(
                 cursor_token_id=cursor,

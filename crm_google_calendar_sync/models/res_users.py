@@ -170,7 +170,7 @@ class ResUsers(models.Model):
                         )
                     token.write(values)
                     # Start now in the background instead of within five minutes.
-                    token._trigger_sync(token)
+                    token._trigger_sync()
         return res
 
     def _google_sync_apply_default_choices(self, calendars):

@@ -204,7 +204,7 @@ class TestScheduling(SyncCase):
                 self.assertEqual((progress.done, progress.remaining), (len(expected), 0))
         # A user of the second job who asks for a sync triggers that job.
         token = self.tokens.filtered(lambda t: t.id % 2 == 1)[0]
-        token._trigger_sync(token)
+        token._trigger_sync()
         self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", second.id)]))
 
         self.env["res.config.settings"].create({"crm_google_cron_jobs": 1}).execute()
