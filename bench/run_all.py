@@ -678,15 +678,7 @@ class Bench:
         # several users' calendars is one shared meeting, which the sync keeps in step.
         per_user_events = 3
         # ours
-        emails = [f"idle-ours-{i}@bench.test" for i in range(n)]
-        issued = {}
-        for i, email in enumerate(emails):
-            issued[email] = issue(self.emulator, email)
-            seed(
-                self.emulator,
-                email,
-                data.make_events(per_user_events, seed=i, id_prefix=f"idle{i:05d}u"),
-            )
+        emails, issued = self.seed_idle_accounts("ours", n, per_user_events)
         with oe.environment(self.db["ours"]) as env:
             users = ours.create_users(env, [f"idle-ours-{i}" for i in range(n)])
             tokens = ours.connect_users(env, issued, users, emails)
@@ -694,20 +686,11 @@ class Bench:
             token_ids = tokens.ids
         t0 = time.perf_counter()
         max_runs = n // 100 + 5  # a cron run handles up to 500 users; never loop forever
-        failures = []
         first = oe.SqlCounter(by_statement=True)
         with oe.environment(self.db["ours"]) as env, first.counting():
             ours.make_due(env, token_ids)
-            for _run in range(max_runs):
-                try:
-                    done = ours.cron_run(env, ours.new_progress(env))
-                    log(f"   ours: first cycle, cron run handled {done} users")
-                    if not done:
-                        break
-                except ours.CronRunFailed as exc:
-                    # as in ir.cron: the run is rolled back, the next one starts over
-                    log(f"   ours: first cycle, cron run failed: {exc}")
-                    failures.append(str(exc))
+            runs, failures = ours.cron_cycle(env, (ours.new_progress(env) for _ in range(max_runs)))
+            log(f"   ours: first cycle, cron runs handled {runs} users")
         token_writes = [
             f"{count}x {query[:110]}"
             for query, (_t, count) in first.by_statement.items()
@@ -725,28 +708,19 @@ class Bench:
         # is done now, so that the measured cycle really has nothing to do.
         with oe.environment(self.db["ours"]) as env:
             ours.make_due(env, token_ids)
-            for _run in range(max_runs):
-                try:
-                    if not ours.cron_run(env, ours.new_progress(env)):
-                        break
-                except ours.CronRunFailed as exc:
-                    log(f"   ours: settling cycle, cron run failed: {exc}")
+            _runs, settling_failures = ours.cron_cycle(
+                env, (ours.new_progress(env) for _ in range(max_runs))
+            )
+            for failure in settling_failures:
+                log(f"   ours: settling cycle, cron run failed: {failure}")
         with oe.environment(self.db["ours"]) as env:
             ours.make_due(env, token_ids)
             progress_ids = [ours.new_progress(env) for _run in range(max_runs)]
-            runs = []
             with Measure(self.emulator, "idle_ours") as m_ours:
-                for progress_id in progress_ids:
-                    try:
-                        done = ours.cron_run(env, progress_id)
-                    except ours.CronRunFailed as exc:
-                        log(f"   ours: idle cycle, cron run failed: {exc}")
-                        failures.append(f"idle cycle: {exc}")
-                        runs.append(f"failed ({exc})"[:40])
-                        continue
-                    if not done:
-                        break
-                    runs.append(done)
+                runs, idle_failures = ours.cron_cycle(env, progress_ids)
+            for failure in idle_failures:
+                log(f"   ours: idle cycle, cron run failed: {failure}")
+                failures.append(f"idle cycle: {failure}")
             token_writes = [
                 f"{count}x {query[:110]}"
                 for query, (_t, count) in (m_ours.sql.by_statement or {}).items()
@@ -757,7 +731,7 @@ class Bench:
                     "   ours: write statements in the idle cycle:\n     "
                     + "\n     ".join(token_writes)
                 )
-            if sum(r for r in runs if isinstance(r, int)) != n:
+            if sum(runs) != n:
                 self.results.note(f"ours idle: cron runs handled {runs} users, expected {n}")
         log(
             f"   ours: idle {fmt_s(m_ours.wall)} in cron runs {runs}, {m_ours.call_summary()}, "
@@ -772,15 +746,7 @@ class Bench:
         }
 
         # Odoo's module
-        emails = [f"idle-odoo-{i}@bench.test" for i in range(n)]
-        issued = {}
-        for i, email in enumerate(emails):
-            issued[email] = issue(self.emulator, email)
-            seed(
-                self.emulator,
-                email,
-                data.make_events(per_user_events, seed=i, id_prefix=f"idle{i:05d}u"),
-            )
+        emails, issued = self.seed_idle_accounts("odoo", n, per_user_events)
         with oe.environment(self.db["odoo"]) as env:
             ref.stop_users(env, env["res.users"].browse(self.odoo_uid))
             users = ref.create_users(env, [f"idle-odoo-{i}" for i in range(n)])
@@ -853,6 +819,20 @@ class Bench:
             f"{parallel[4]['calls']} / {_tables(parallel[4]['tables'])}",
         )
 
+    def seed_idle_accounts(self, kind, n, per_user_events):
+        """``n`` Google accounts with tokens and events of their own.
+        -> (emails, issued tokens by email)"""
+        emails = [f"idle-{kind}-{i}@bench.test" for i in range(n)]
+        issued = {}
+        for i, email in enumerate(emails):
+            issued[email] = issue(self.emulator, email)
+            seed(
+                self.emulator,
+                email,
+                data.make_events(per_user_events, seed=i, id_prefix=f"idle{i:05d}u"),
+            )
+        return emails, issued
+
     def idle_parallel(self, token_ids, jobs, max_runs, latency):
         """The idle cycle again with ``jobs`` cron jobs running at the same time, as
         that many Odoo cron workers run them (one thread and cursor each), and
@@ -872,15 +852,9 @@ class Bench:
 
         def worker(shard):
             with counters[shard].counting(), oe.environment(self.db["ours"]) as env:
-                for progress_id in progress[shard]:
-                    try:
-                        done = ours.cron_run(env, progress_id, shard=shard)
-                    except ours.CronRunFailed as exc:
-                        failures.append(str(exc))
-                        continue
-                    if not done:
-                        break
-                    handled[shard] += done
+                runs, errors = ours.cron_cycle(env, progress[shard], shard=shard)
+            handled[shard] = sum(runs)
+            failures.extend(errors)
 
         threads = [threading.Thread(target=worker, args=(k,)) for k in range(jobs)]
         self.emulator.reset_requests()

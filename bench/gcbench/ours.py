@@ -82,9 +82,6 @@ def sync_user(env, token_id):
     return report
 
 
-CRON_XMLID = "crm_google_calendar_sync.ir_cron_google_calendar_sync"
-
-
 def new_progress(env, shard=0):
     """The progress record ir.cron creates for each run (made before measuring)."""
     cron = env["crm.google.token"]._cron_job(shard)
@@ -110,6 +107,23 @@ def cron_run(env, progress_id, shard=0):
         env.cr.rollback()
         raise CronRunFailed(f"{type(exc).__name__}: {str(exc).splitlines()[0]}") from exc
     return done
+
+
+def cron_cycle(env, progress_ids, shard=0):
+    """Runs of one cron job, one progress record each, until it reports no work
+    left, as ir.cron repeats a job that reports progress; a failed run is rolled
+    back and the next one starts over. -> (users handled per run, failures)"""
+    runs, failures = [], []
+    for progress_id in progress_ids:
+        try:
+            done = cron_run(env, progress_id, shard=shard)
+        except CronRunFailed as exc:
+            failures.append(str(exc))
+            continue
+        if not done:
+            break
+        runs.append(done)
+    return runs, failures
 
 
 def make_due(env, token_ids):
