@@ -25,7 +25,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools import html2plaintext
 
 from ..models import crm_google_token
-from ..sync import google_client, retry
+from ..sync import google_client, oauth, retry
 from .common import CLIENT_ID, CLIENT_SECRET, SyncCase
 
 _logger = logging.getLogger(__name__)
@@ -170,6 +170,21 @@ class ReliabilityCase(SyncCase):
             self.paused_requests += len(self.emulator.requests) - before
             with faults._lock:
                 faults._faults[:0] = saved
+
+    def reconnect(self, user, email):
+        """Store fresh tokens of ``email`` for ``user``: what the OAuth callback does."""
+        issued = self.emulator.issue_tokens(email)
+        return self.env["crm.google.token"]._store_tokens(
+            user,
+            oauth.TokenSet(
+                access_token=issued["access_token"],
+                refresh_token=issued["refresh_token"],
+                expiry=datetime.utcnow() + timedelta(hours=1),
+                scopes=[],
+                token_type="Bearer",
+            ),
+            email,
+        )
 
     def events_of(self, user, prefix=""):
         domain = [("partner_ids", "in", user.partner_id.ids)]
@@ -809,20 +824,7 @@ class TestReliability(ReliabilityCase):
         self.assertTrue(event.active and event.google_link_ids)
         self.assertEqual(len(self.google_events(email, "Survives revoke")), 1)
         # Reconnect (what the OAuth callback stores) resumes and sends the pending edit.
-        issued = self.emulator.issue_tokens(email)
-        from ..sync import oauth
-
-        self.env["crm.google.token"]._store_tokens(
-            user,
-            oauth.TokenSet(
-                access_token=issued["access_token"],
-                refresh_token=issued["refresh_token"],
-                expiry=datetime.utcnow() + timedelta(hours=1),
-                scopes=[],
-                token_type="Bearer",
-            ),
-            email,
-        )
+        self.reconnect(user, email)
         self.sync(token)
         self.assertEqual(user.google_sync_state, "connected")
         google_id = event.google_link_ids.google_event_id
@@ -845,20 +847,7 @@ class TestReliability(ReliabilityCase):
         first_google_id = mine.google_link_ids.google_event_id
         # Reconnect with another Google account: what the OAuth callback does.
         self.emulator.add_account(second_email, time_zone="Europe/Berlin")
-        issued = self.emulator.issue_tokens(second_email)
-        from ..sync import oauth
-
-        token = self.env["crm.google.token"]._store_tokens(
-            user,
-            oauth.TokenSet(
-                access_token=issued["access_token"],
-                refresh_token=issued["refresh_token"],
-                expiry=datetime.utcnow() + timedelta(hours=1),
-                scopes=[],
-                token_type="Bearer",
-            ),
-            second_email,
-        )
+        token = self.reconnect(user, second_email)
         calendars = self.env["crm.google.calendar"]._sync_calendar_list(
             user, token._google_client().list_calendars()
         )
