@@ -5,5 +5,6 @@ from . import res_users
 from . import res_config_settings
 from . import calendar_event
 from . import calendar_recurrence
+from . import calendar_attendee
 from . import crm_google_sync_log
 from . import crm_google_sync_round

@@ -296,13 +296,44 @@ class OdooSyncStore(engine.SyncStore):
         # calendar.event.create returns the single events first, then the series
         # (each in the given order): order the entries the same way.
         order = sorted(range(len(entries)), key=lambda index: bool(values[index].get("recurrency")))
-        events = self.Event.with_user(self.user).sudo().create([values[i] for i in order])
+        values = [values[index] for index in order]
+        # Odoo's create expands each series on its own: one recurrence, then one
+        # create of its occurrences (with their attendees) per series. Without the
+        # rule it creates the base events only, and the series are expanded below
+        # in one create of all their occurrences.
+        rule_fields = self.Event._get_recurrent_fields()
+        rules = [
+            {name: vals.pop(name) for name in rule_fields if name in vals}
+            for vals in values
+            if vals.get("recurrency")
+        ]
+        Event = self.Event.with_user(self.user).sudo()
+        events = Event.create(values)
+        if rules:
+            self._expand_series(Event, events[len(events) - len(rules) :], rules)
         self.Link.create(
             [
                 self._new_link_values(calendar, *entries[index], event)
                 for event, index in zip(events, order, strict=True)
             ]
         )
+
+    @staticmethod
+    def _expand_series(Event, bases, rules):
+        """What ``calendar.event._apply_recurrence_values`` does for one new
+        series, for all of them at once."""
+        Event = Event.with_context(is_calendar_event_new=True)
+        recurrences = Event.env["calendar.recurrence"].create(
+            [
+                dict(rule, base_event_id=base.id, calendar_event_ids=[(4, base.id)])
+                for base, rule in zip(bases, rules, strict=True)
+            ]
+        )
+        # A base event off its own rule (DTSTART not on a BYDAY) is archived,
+        # as Odoo does.
+        recurrences._apply_recurrence().active = False
+        if not Event.env.context.get("dont_notify"):
+            recurrences._setup_alarms()
 
     def _apply_deletion(self, calendar, decision, link, event):
         if decision.recurring_event_id and decision.original_start is not None:

@@ -861,3 +861,93 @@ class TestSync(SyncCase):
             self.assertEqual(bool(link.event_id.recurrency), "recurrence" in event)
         report = self.sync()
         self.assertFalse(report.pulled or report.pushed, report)
+
+    def test_series_of_one_page_expand_like_odoo_creates_them(self):
+        """The import expands all new series of a page in one create. Each must
+        come out as Odoo's own create makes a series from the same rule: the same
+        recurrence, the same occurrences, the base event among them."""
+        start = self._future(30).replace(hour=7, minute=30)
+        rules = [
+            "RRULE:FREQ=WEEKLY;COUNT=4;BYDAY=MO,TH",
+            "RRULE:FREQ=DAILY;INTERVAL=2;COUNT=3",
+            "RRULE:FREQ=MONTHLY;COUNT=3;BYMONTHDAY=15",
+            f"RRULE:FREQ=WEEKLY;UNTIL={(start + timedelta(days=20)):%Y%m%d}T235959Z",
+        ]
+        for index, rule in enumerate(rules):
+            day = start + timedelta(days=index)
+            self.emulator.add_event(
+                "alice@example.com",
+                "alice@example.com",
+                {
+                    "summary": f"Importreihe {index}",
+                    "start": {"dateTime": _google_time(day), "timeZone": "Europe/Berlin"},
+                    "end": {
+                        "dateTime": _google_time(day + timedelta(hours=1)),
+                        "timeZone": "Europe/Berlin",
+                    },
+                    "recurrence": [rule],
+                },
+            )
+        self.sync()
+        report = self.sync()
+        self.assertFalse(report.pulled or report.pushed, report)
+        Event = self.env["calendar.event"].with_context(
+            no_mail_to_attendees=True, dont_notify=True, crm_google_sync=True
+        )
+        for index in range(len(rules)):
+            imported = self.env["calendar.event"].search([("name", "=", f"Importreihe {index}")])
+            recurrence = imported.recurrence_id
+            self.assertEqual(len(recurrence), 1, f"Importreihe {index}")
+            self.assertIn(recurrence.base_event_id, imported)
+            self.assertEqual(recurrence.calendar_event_ids, imported)
+            self.assertTrue(all(imported.mapped("follow_recurrence")))
+            self.assertEqual(
+                imported.attendee_ids.partner_id, self.alice.partner_id, f"Importreihe {index}"
+            )
+            self.assertEqual(
+                sorted(imported.mapped("google_original_start")),
+                sorted(imported.mapped("start")),
+            )
+            base = recurrence.base_event_id
+            rule_values = recurrence.read(list(Event._get_recurrent_fields() - {"weekday"}))[0]
+            rule_values.pop("id")
+            reference = Event.create(
+                {
+                    "name": f"Referenz {index}",
+                    "start": base.start,
+                    "stop": base.stop,
+                    "partner_ids": [(6, 0, self.alice.partner_id.ids)],
+                    "recurrency": True,
+                    **rule_values,
+                }
+            )
+            expected = reference.recurrence_id.calendar_event_ids
+            self.assertEqual(recurrence.rrule, reference.recurrence_id.rrule)
+            self.assertEqual(
+                sorted(imported.mapped(lambda e: (e.start, e.stop))),
+                sorted(expected.mapped(lambda e: (e.start, e.stop))),
+                f"Importreihe {index}",
+            )
+
+    def test_sync_attendance_subscribes_like_odoo(self):
+        """The import skips Odoo's follower check for the user's own attendance
+        (it would subscribe nobody); anyone else still becomes a follower."""
+        start = self._future(50)
+        self.emulator.add_event(
+            "alice@example.com",
+            "alice@example.com",
+            {
+                "summary": "Eigene Teilnahme",
+                "start": {"dateTime": _google_time(start)},
+                "end": {"dateTime": _google_time(start + timedelta(hours=1))},
+            },
+        )
+        self.sync()
+        event = self.env["calendar.event"].search([("name", "=", "Eigene Teilnahme")])
+        self.assertEqual(event.attendee_ids.partner_id, self.alice.partner_id)
+        self.assertFalse(event.message_partner_ids)
+        guest = self.env["res.partner"].create({"name": "Gast", "email": "gast@example.com"})
+        event.with_user(self.alice).sudo().with_context(crm_google_sync=True).write(
+            {"partner_ids": [(4, guest.id)]}
+        )
+        self.assertEqual(event.message_partner_ids, guest)
