@@ -332,6 +332,9 @@ class OdooSyncStore(engine.SyncStore):
         # A base event off its own rule (DTSTART not on a BYDAY) is archived,
         # as Odoo does.
         recurrences._apply_recurrence().active = False
+        # Each recurrence writes its rule text at the next flush, and that write
+        # reads the series' first start: read it for all series at once.
+        recurrences.mapped("dtstart")
         if not Event.env.context.get("dont_notify"):
             recurrences._setup_alarms()
 

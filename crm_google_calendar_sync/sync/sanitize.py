@@ -133,6 +133,14 @@ _LOOKS_HTML_RE = re.compile(
 )
 
 
+class SanitizedHtml(str):
+    """HTML that ``sanitize_html`` returns unchanged: its own output, or
+    ``plain_to_html``'s. Sanitising it again is skipped; it costs two parses
+    per description on every incoming event."""
+
+    __slots__ = ()
+
+
 def clean_text(value, max_chars=None):
     """Make a string safe for PostgreSQL and bounded.
 
@@ -248,6 +256,8 @@ def _fallback_to_text(value):
 
 def sanitize_html(value):
     """Return the canonical sanitised HTML of ``value`` (idempotent)."""
+    if isinstance(value, SanitizedHtml):
+        return value
     value, _truncated = clean_text(value)
     if not value.strip():
         return ""
@@ -261,7 +271,7 @@ def sanitize_html(value):
         if again == result:
             break
         result = again
-    return result
+    return SanitizedHtml(result)
 
 
 def _sanitize_once(value):
@@ -292,7 +302,8 @@ def plain_to_html(text):
     if not text.strip():
         return ""
     lines = _NEWLINE_RE.split(text)
-    return "<p>" + "<br>".join(html_lib.escape(line, quote=False) for line in lines) + "</p>"
+    escaped = "<br>".join(html_lib.escape(line, quote=False) for line in lines)
+    return SanitizedHtml(f"<p>{escaped}</p>")
 
 
 def _tokens(el):

@@ -136,6 +136,28 @@ def test_sanitize_is_idempotent_and_safe(value):
     assert "<script" not in low and "onerror" not in low and "javascript:" not in low
 
 
+@needs_lxml
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(
+        any_text,
+        st.lists(
+            st.sampled_from(
+                [*" \t\n\r\xa0\u2028\u3000\u200b&<>;a#\x0b\x0c\x85/", "&amp;", "<p>", "<br>"]
+                + ["&nbsp;", "\r\n", "<script>", "</p>"]
+            ),
+            max_size=40,
+        ).map("".join),
+    )
+)
+def test_generated_html_is_already_sanitised(value):
+    """sanitize_html skips SanitizedHtml: plain_to_html must be its fixed point."""
+    html = s.plain_to_html(value)
+    assert html == "" or isinstance(html, s.SanitizedHtml)
+    assert s.sanitize_html(str(html)) == html
+    assert s.description_to_google(str(html)) == s.description_to_google(html)
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.one_of(html_soup, any_text))
 def test_description_normal_form_is_a_projection(value):
