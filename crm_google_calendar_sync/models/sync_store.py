@@ -13,6 +13,7 @@ from datetime import datetime
 from markupsafe import Markup, escape
 
 from odoo import fields
+from odoo.tools import SQL, split_every
 
 from ..sync import engine, mapping, recurrence
 from ..sync.planner import Action, LinkState
@@ -281,6 +282,12 @@ class OdooSyncStore(engine.SyncStore):
             partner_ids=[(6, 0, self.partner.ids)],
             alarm_ids=[(5, 0, 0)],
         )
+        if values.get("allday") and values.get("start") and values.get("stop"):
+            # Odoo computes the dates from start and stop (8:00 and 18:00 of the
+            # same days). Given, they go through Odoo's inverse, which writes start
+            # and stop again, event by event.
+            values.pop("start_date", None)
+            values.pop("stop_date", None)
         return values
 
     def _create_event(self, decision, google_event):
@@ -311,12 +318,46 @@ class OdooSyncStore(engine.SyncStore):
         events = Event.create(values)
         if rules:
             self._expand_series(Event, events[len(events) - len(rules) :], rules)
-        self.Link.create(
+        self._insert_links(
             [
                 self._new_link_values(calendar, *entries[index], event)
                 for event, index in zip(events, order, strict=True)
             ]
         )
+        events.invalidate_recordset(
+            ["google_link_ids", "google_sync_status", "google_sync_status_reason"]
+        )
+
+    # Columns of a new link; the others keep their database default (NULL).
+    LINK_COLUMNS = (
+        *("event_id", "user_id", "calendar_id", "google_event_id", "ical_uid", "etag"),
+        *("fingerprint", "google_updated", "odoo_synced_at", "odoo_revision", "readonly"),
+        *("state", "create_uid", "create_date", "write_uid", "write_date"),
+    )
+
+    def _insert_links(self, values_list):
+        """The links of a page of new events in one INSERT.
+
+        Our own table, written only by the sync: the ORM's create would cost a
+        quarter of a millisecond per link (defaults, caches of the events' link
+        lists), a tenth of a first import. The unique constraints still hold.
+        """
+        uid, now = self.env.uid, self.env.cr.now()
+        link_fields = [self.Link._fields[name] for name in self.LINK_COLUMNS]
+        rows = []
+        for values in values_list:
+            row = dict(values, state="synced", create_uid=uid, create_date=now)
+            row.update(write_uid=uid, write_date=now)
+            params = [
+                field.convert_to_column_insert(row[field.name], self.Link, row)
+                for field in link_fields
+            ]
+            rows.append(SQL("(%s)", SQL(", ").join(params)))
+        columns = SQL(", ").join(SQL.identifier(name) for name in self.LINK_COLUMNS)
+        for chunk in split_every(1000, rows):
+            self.env.cr.execute(
+                SQL("INSERT INTO crm_google_event_link (%s) VALUES %s", columns, SQL(", ").join(chunk))
+            )
 
     @staticmethod
     def _expand_series(Event, bases, rules):

@@ -859,6 +859,20 @@ class TestSync(SyncCase):
             link = links.filtered(lambda lnk, e=event: lnk.google_event_id == e["id"])
             self.assertEqual(link.event_id.name, event["summary"])
             self.assertEqual(bool(link.event_id.recurrency), "recurrence" in event)
+            # The links of a page are inserted in one statement: the events see
+            # them, and the columns hold what the ORM would have stored.
+            self.assertEqual(link.event_id.google_link_ids, link)
+            self.assertEqual(link.event_id.with_user(self.alice).google_sync_status, "synced")
+            self.assertEqual(link.user_id, self.alice)
+            self.assertEqual(link.state, "synced")
+            self.assertEqual(link.odoo_synced_at, link.event_id.write_date)
+            self.assertTrue(link.etag and link.fingerprint and link.create_date)
+        self.env.cr.execute(
+            "SELECT count(*) FROM crm_google_event_link WHERE id IN %s"
+            " AND (readonly IS NULL OR odoo_revision IS NULL OR create_uid IS NULL)",
+            [tuple(links.ids)],
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
         report = self.sync()
         self.assertFalse(report.pulled or report.pushed, report)
 
