@@ -355,8 +355,9 @@ class OdooSyncStore(engine.SyncStore):
             rows.append(SQL("(%s)", SQL(", ").join(params)))
         columns = SQL(", ").join(SQL.identifier(name) for name in self.LINK_COLUMNS)
         for chunk in split_every(1000, rows):
+            chunk_rows = SQL(", ").join(chunk)
             self.env.cr.execute(
-                SQL("INSERT INTO crm_google_event_link (%s) VALUES %s", columns, SQL(", ").join(chunk))
+                SQL("INSERT INTO crm_google_event_link (%s) VALUES %s", columns, chunk_rows)
             )
 
     @staticmethod
