@@ -338,7 +338,7 @@ class OdooSyncStore(engine.SyncStore):
     def _insert_links(self, values_list):
         """The links of a page of new events in one INSERT.
 
-        Our own table, written only by the sync: the ORM's create would cost a
+        Our own table: the ORM's create would cost a
         quarter of a millisecond per link (defaults, caches of the events' link
         lists), a tenth of a first import. The unique constraints still hold.
         """
