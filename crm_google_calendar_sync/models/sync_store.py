@@ -338,9 +338,9 @@ class OdooSyncStore(engine.SyncStore):
     def _insert_links(self, values_list):
         """The links of a page of new events in one INSERT.
 
-        Our own table: the ORM's create would cost a
-        quarter of a millisecond per link (defaults, caches of the events' link
-        lists), a tenth of a first import. The unique constraints still hold.
+        Our own table: the ORM's create would cost a quarter of a millisecond
+        per link (defaults, caches of the events' link lists), a tenth of a first
+        import. The unique constraints still hold.
         """
         uid, now = self.env.uid, self.env.cr.now()
         link_fields = [self.Link._fields[name] for name in self.LINK_COLUMNS]
