@@ -281,17 +281,6 @@ class CrmGoogleToken(models.Model):
     # Scheduling
     # ------------------------------------------------------------------
     @api.model
-    def _due_domain(self):
-        """Users who asked for a sync right away (connected, saved their
-        settings): the cron takes them before its round."""
-        return [
-            ("sync_enabled", "=", True),
-            ("auth_failed", "=", False),
-            ("next_sync", "!=", False),
-            ("next_sync", "<=", fields.Datetime.now()),
-        ]
-
-    @api.model
     def _cron_job_count(self):
         """How many cron jobs share the users (system parameter
         ``crm_google_calendar_sync.cron_jobs``, set in the settings)."""
@@ -376,6 +365,9 @@ class CrmGoogleToken(models.Model):
 
     @api.model
     def _shard_where(self, shard, shards, after=0, requested=False):
+        """WHERE clause of the users of ``shard``; with ``requested``, only those
+        who asked for a sync right away (connected, saved their settings)."""
+        self.flush_model(["sync_enabled", "auth_failed", "next_sync"])
         # Constant SQL text; every value travels as a parameter.
         where = "sync_enabled AND auth_failed IS NOT TRUE AND id %% %s = %s AND id > %s"
         args = [shards, shard, after]

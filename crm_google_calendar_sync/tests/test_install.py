@@ -77,10 +77,14 @@ class TestInstall(TransactionCase):
         token = self.env["crm.google.token"].create(
             {"user_id": user.id, "sync_enabled": True, "next_sync": "2000-01-01 00:00:00"}
         )
-        domain = self.env["crm.google.token"]._due_domain()
-        self.assertIn(token, self.env["crm.google.token"].search(domain))
+        Token = self.env["crm.google.token"]
+
+        def requested():
+            return Token._shard_token_ids(0, 1, requested=True)
+
+        self.assertIn(token.id, requested())
         for values in ({"next_sync": False}, {"sync_enabled": False}, {"auth_failed": True}):
             with self.subTest(values=values):
                 token.write(dict({"next_sync": "2000-01-01", "sync_enabled": True}, **values))
                 token.auth_failed = values.get("auth_failed", False)
-                self.assertNotIn(token, self.env["crm.google.token"].search(domain))
+                self.assertNotIn(token.id, requested())
