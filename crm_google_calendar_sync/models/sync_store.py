@@ -377,8 +377,8 @@ class OdooSyncStore(engine.SyncStore):
         # Each recurrence writes its rule text at the next flush, and that write
         # reads the series' first start: read it for all series at once.
         recurrences.mapped("dtstart")
-        if not Event.env.context.get("dont_notify"):
-            recurrences._setup_alarms()
+        # No alarm set-up: imported meetings have no alarms, and Odoo's create
+        # skips it in the sync's context (dont_notify) for the single events too.
 
     def _apply_deletion(self, calendar, decision, link, event):
         if decision.recurring_event_id and decision.original_start is not None:
