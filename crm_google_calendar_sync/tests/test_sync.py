@@ -30,16 +30,11 @@ class TestSync(SyncCase):
 
     def test_pull_push_and_idle(self):
         now = datetime.utcnow().replace(microsecond=0, second=0)
-        self.emulator.add_event(
-            "alice@example.com",
-            "alice@example.com",
-            {
-                "summary": "Kick-off",
-                "description": "Line one\nLine two",
-                "location": "Berlin",
-                "start": {"dateTime": _google_time(now + timedelta(days=1))},
-                "end": {"dateTime": _google_time(now + timedelta(days=1, hours=1))},
-            },
+        self._google_meeting(
+            "Kick-off",
+            now + timedelta(days=1),
+            description="Line one\nLine two",
+            location="Berlin",
         )
         self.sync()
         event = self.events_of(self.alice).filtered(lambda e: e.name == "Kick-off")
@@ -81,15 +76,7 @@ class TestSync(SyncCase):
 
     def test_google_edit_and_delete_flow_back(self):
         start = datetime.utcnow().replace(microsecond=0, second=0) + timedelta(days=3)
-        body = self.emulator.add_event(
-            "alice@example.com",
-            "alice@example.com",
-            {
-                "summary": "Original",
-                "start": {"dateTime": _google_time(start)},
-                "end": {"dateTime": _google_time(start + timedelta(hours=1))},
-            },
-        )
+        body = self._google_meeting("Original", start)
         self.sync()
         event = self.events_of(self.alice).filtered(lambda e: e.name == "Original")
         self.assertTrue(event)
@@ -155,6 +142,19 @@ class TestSync(SyncCase):
 
     def _future(self, days):
         return datetime.utcnow().replace(microsecond=0, second=0) + timedelta(days=days)
+
+    def _google_meeting(self, summary, start, hours=1, **fields):
+        """A timed event in Alice's primary Google calendar (the emulator's body)."""
+        return self.emulator.add_event(
+            "alice@example.com",
+            "alice@example.com",
+            {
+                "summary": summary,
+                **fields,
+                "start": {"dateTime": _google_time(start)},
+                "end": {"dateTime": _google_time(start + timedelta(hours=hours))},
+            },
+        )
 
     def test_sync_now_reports_counts(self):
         self.meeting(self.alice, "Sync-now meeting", self._future(5))
@@ -282,15 +282,7 @@ class TestSync(SyncCase):
 
     def test_full_resync_after_410_creates_no_duplicates(self):
         start = self._future(9)
-        self.emulator.add_event(
-            "alice@example.com",
-            "alice@example.com",
-            {
-                "summary": "Einmalig",
-                "start": {"dateTime": _google_time(start)},
-                "end": {"dateTime": _google_time(start + timedelta(hours=1))},
-            },
-        )
+        self._google_meeting("Einmalig", start)
         self.meeting(self.alice, "Aus Odoo", start)
         self.sync()
         self.emulator.invalidate_sync_tokens("alice@example.com")
@@ -947,15 +939,7 @@ class TestSync(SyncCase):
         """The import skips Odoo's follower check for the user's own attendance
         (it would subscribe nobody); anyone else still becomes a follower."""
         start = self._future(50)
-        self.emulator.add_event(
-            "alice@example.com",
-            "alice@example.com",
-            {
-                "summary": "Eigene Teilnahme",
-                "start": {"dateTime": _google_time(start)},
-                "end": {"dateTime": _google_time(start + timedelta(hours=1))},
-            },
-        )
+        self._google_meeting("Eigene Teilnahme", start)
         self.sync()
         event = self.env["calendar.event"].search([("name", "=", "Eigene Teilnahme")])
         self.assertEqual(event.attendee_ids.partner_id, self.alice.partner_id)
