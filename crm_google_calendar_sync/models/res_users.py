@@ -115,10 +115,10 @@ class ResUsers(models.Model):
         ``_compute_google_sync_status``) for paths that read values directly.
         """
         accessible = super().check_field_access_rights(operation, field_names)
-        if self._google_sync_owner_or_admin():
-            return accessible
         private = [name for name in accessible if _is_private_google_field(name)]
-        if private and field_names:
+        if not private or self._google_sync_owner_or_admin():
+            return accessible
+        if field_names:
             raise self._google_sync_private_error()
         return [name for name in accessible if name not in private]
 
