@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import models
 
+from .calendar_event import is_sync_write
+
 
 class CalendarAttendee(models.Model):
     _inherit = "calendar.attendee"
@@ -9,6 +11,6 @@ class CalendarAttendee(models.Model):
         # The sync creates the syncing user's own attendance, as that user, and Odoo
         # never subscribes the current user: the per-event follower check would
         # subscribe nobody, yet costs about a tenth of a first import.
-        if self.env.context.get("crm_google_sync") and self.partner_id == self.env.user.partner_id:
+        if is_sync_write(self.env) and self.partner_id == self.env.user.partner_id:
             return
         super()._subscribe_partner()

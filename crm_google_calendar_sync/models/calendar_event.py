@@ -1,6 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..sync import recurrence
@@ -28,6 +28,27 @@ GOOGLE_MAPPED_FIELDS = frozenset(
     }
 )
 REVISION_SEQUENCE = "crm_google_calendar_sync_revision_seq"
+# The sync's own writes carry SYNC_MARK in their context. It is compared by
+# identity: JSON-RPC and XML-RPC clients send plain values only, so no client
+# can pass for the sync (skip the read-only check, keep a change from Google).
+SYNC_MARK = object()
+SYNC_MARK_CONTEXT = {"crm_google_sync": SYNC_MARK}
+# The sync's bookkeeping on a meeting: written by the addon only.
+SYNC_BOOKKEEPING_FIELDS = frozenset({"google_sync_revision", "google_original_start"})
+
+
+def is_sync_write(env):
+    """Whether the running write is the addon's own (the sync, its bookkeeping)."""
+    return env.context.get("crm_google_sync") is SYNC_MARK
+
+
+def _without_google_bookkeeping(vals):
+    """``vals`` of a client without the sync's bookkeeping, which decides what is
+    pushed (a huge revision would stop every later push). Dropped, not refused:
+    Odoo passes a write's values on to nested writes, our revision included."""
+    if SYNC_BOOKKEEPING_FIELDS.isdisjoint(vals):
+        return vals
+    return {name: value for name, value in vals.items() if name not in SYNC_BOOKKEEPING_FIELDS}
 
 
 class CalendarEvent(models.Model):
@@ -70,13 +91,16 @@ class CalendarEvent(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        from_sync = is_sync_write(self.env)
+        if not from_sync:
+            vals_list = [_without_google_bookkeeping(vals) for vals in vals_list]
         vals_list = [
             dict(vals, google_original_start=vals["start"])
             if vals.get("recurrence_id") and vals.get("start")
             else vals
             for vals in vals_list
         ]
-        if not self.env.context.get("crm_google_sync"):
+        if not from_sync:
             revision = self._next_google_revision()
             vals_list = [
                 # Occurrences that Odoo generates from a rule travel with their
@@ -89,18 +113,20 @@ class CalendarEvent(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if not self.env.context.get("crm_google_sync") and GOOGLE_MAPPED_FIELDS & set(vals):
-            self._check_google_readonly()
-            vals = dict(vals, google_sync_revision=self._next_google_revision())
+        if not is_sync_write(self.env):
+            vals = _without_google_bookkeeping(vals)
+            if GOOGLE_MAPPED_FIELDS & set(vals):
+                self._check_google_readonly()
+                vals = dict(vals, google_sync_revision=self._next_google_revision())
         result = super().write(vals)
         if vals.get("recurrence_id"):
             # The base event joins its series: remember where the rule put it.
             for event in self.filtered(lambda e: not e.google_original_start):
-                event.with_context(crm_google_sync=True).google_original_start = event.start
+                event.with_context(**SYNC_MARK_CONTEXT).google_original_start = event.start
         return result
 
     def unlink(self):
-        if not self.env.context.get("crm_google_sync"):
+        if not is_sync_write(self.env):
             self._google_tombstones_for_occurrences()
         return super().unlink()
 
@@ -250,7 +276,7 @@ class CalendarEvent(models.Model):
             raise UserError(self.env._("Only internal users synchronise with Google."))
         if not user._google_token():
             raise UserError(self.env._("Connect your Google account first."))
-        self.check_access("read")
+        self._check_google_sync_again()
         self.env.flush_all()
         # The sync runs in a cursor of its own, which would not see changes made
         # in this (uncommitted) transaction: mark the events in a committed one.
@@ -259,10 +285,19 @@ class CalendarEvent(models.Model):
         self.env.invalidate_all()
         return user.action_google_sync_now()
 
+    def _check_google_sync_again(self):
+        """Only meetings the user may change and attends or organises (with the
+        series they follow): a push reaches every synchronised copy."""
+        events = self | self.filtered("follow_recurrence").recurrence_id.base_event_id
+        events.check_access("write")
+        user = self.env.user
+        if any(e.user_id != user and user.partner_id not in e.partner_ids for e in events):
+            raise AccessError(self.env._("You can only send your own meetings to Google again."))
+
     def _google_mark_for_push(self):
         """Bump the revision (the push takes events newer than their link's) and
         clear the user's error on their links, so the next push retries them."""
-        events = self.sudo().with_context(crm_google_sync=True, active_test=False)
+        events = self.sudo().with_context(active_test=False, **SYNC_MARK_CONTEXT)
         Link = self.env["crm.google.event.link"].sudo()
         own_links = Link.search([("event_id", "in", self.ids), ("user_id", "=", self.env.uid)])
         # An occurrence that follows its series goes out with the series.

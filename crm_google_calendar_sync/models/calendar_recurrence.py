@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, models
 
-from .calendar_event import RECURRENCE_RULE_FIELDS, REVISION_SEQUENCE
+from .calendar_event import RECURRENCE_RULE_FIELDS, REVISION_SEQUENCE, is_sync_write
 
 # calendar.recurrence fields that change the rule Google gets for the series.
 RULE_FIELDS = frozenset({"rrule", *RECURRENCE_RULE_FIELDS})
@@ -19,12 +19,12 @@ class CalendarRecurrence(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         recurrences = super().create(vals_list)
-        if self.env.context.get("crm_google_sync"):
+        if is_sync_write(self.env):
             recurrences._written_by_sync().update(recurrences.ids)
         return recurrences
 
     def write(self, vals):
-        from_sync = self.env.context.get("crm_google_sync")
+        from_sync = is_sync_write(self.env)
         if from_sync:
             self._written_by_sync().update(self.ids)
         result = super().write(vals)
@@ -36,6 +36,9 @@ class CalendarRecurrence(models.Model):
             synced = self._written_by_sync()
             bases = self.filtered(lambda rec: rec.id not in synced).base_event_id
             if bases:
+                # Odoo lets any employee write any recurrence; its rule reaches
+                # Google only for series the user may change.
+                bases.check_access("write")
                 bases.flush_recordset()
                 self.env.cr.execute(
                     "UPDATE calendar_event SET google_sync_revision = nextval(%s) WHERE id IN %s",

@@ -3,6 +3,8 @@
 
 from odoo import api, fields, models
 
+from .calendar_event import SYNC_MARK_CONTEXT
+
 WRITABLE_ROLES = ("owner", "writer")
 
 
@@ -10,6 +12,9 @@ class CrmGoogleCalendar(models.Model):
     _name = "crm.google.calendar"
     _description = "Google Calendar of a User"
     _order = "is_primary desc, name, id"
+    # A user's own settings are written as superuser (SELF_WRITEABLE_FIELDS):
+    # x2many commands in them must not create, change or delete calendars.
+    _allow_sudo_commands = False
 
     name = fields.Char(required=True, readonly=True)
     user_id = fields.Many2one(
@@ -110,7 +115,7 @@ class CrmGoogleCalendar(models.Model):
             }
             if user_all.google_sync_target_calendar_id in gone:
                 choices["google_sync_target_calendar_id"] = False
-            user_all.with_context(crm_google_sync_defaults=True).write(choices)
+            user_all.with_context(**SYNC_MARK_CONTEXT).write(choices)
             token = self.env["crm.google.token"].sudo().search([("user_id", "=", user.id)])
             token._report_calendar_problem(gone)
         return self.sudo().search([("user_id", "=", user.id)])

@@ -8,6 +8,8 @@ class CrmGoogleEventLink(models.Model):
     _name = "crm.google.event.link"
     _description = "Google Calendar Event Link"
     _rec_name = "google_event_id"
+    # Never changed through x2many commands written as superuser.
+    _allow_sudo_commands = False
 
     event_id = fields.Many2one(
         "calendar.event",

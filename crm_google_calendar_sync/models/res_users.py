@@ -5,9 +5,11 @@ import logging
 import time
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.fields import Command
 
 from ..sync import errors
+from .calendar_event import SYNC_MARK_CONTEXT, is_sync_write
 
 _logger = logging.getLogger(__name__)
 
@@ -32,6 +34,16 @@ GOOGLE_SYNC_STATUS_FIELDS = [
     "google_sync_calendar_ids",
     "google_sync_configured",
 ]
+# Of another user, a colleague sees whether Google is connected, nothing more:
+# every other google_sync_* field is for the user and administrators only.
+GOOGLE_SYNC_PUBLIC_FIELDS = frozenset({"google_sync_connected"})
+# Commands that choose existing calendars by id; the rows themselves come from
+# the user's Google calendar list and are never created or changed by a choice.
+CHOICE_COMMANDS = frozenset({Command.UNLINK, Command.LINK, Command.CLEAR, Command.SET})
+
+
+def _is_private_google_field(name):
+    return name.startswith("google_sync_") and name not in GOOGLE_SYNC_PUBLIC_FIELDS
 
 
 class ResUsers(models.Model):
@@ -68,6 +80,7 @@ class ResUsers(models.Model):
         "calendar_id",
         string="Google Calendars to Synchronise into Odoo",
         domain="[('user_id', '=', id)]",
+        copy=False,
         help="Events of these Google calendars are copied into your Odoo calendar.",
     )
     google_sync_target_calendar_id = fields.Many2one(
@@ -75,11 +88,13 @@ class ResUsers(models.Model):
         string="Google Calendar for Odoo Events",
         domain="[('user_id', '=', id), ('is_writable', '=', True)]",
         ondelete="set null",
+        copy=False,
         help="Your Odoo meetings are written into this Google calendar. A separate "
         "calendar for CRM data can be hidden in Google, for example during holidays.",
     )
     google_sync_private = fields.Boolean(
         "Synchronise Private Appointments",
+        copy=False,
         help="Also synchronise events marked private or confidential, in both directions.",
     )
 
@@ -91,12 +106,73 @@ class ResUsers(models.Model):
     def SELF_WRITEABLE_FIELDS(self):
         return super().SELF_WRITEABLE_FIELDS + GOOGLE_SYNC_USER_FIELDS
 
+    @api.model
+    def check_field_access_rights(self, operation, field_names):
+        """The Google fields of a user are for that user and administrators.
+
+        Every read path of a client (read, search, group, export, domains) checks
+        fields here; the computed status is blanked as well (see
+        ``_compute_google_sync_status``) for paths that read values directly.
+        """
+        accessible = super().check_field_access_rights(operation, field_names)
+        private = [name for name in accessible if _is_private_google_field(name)]
+        if not private or self._google_sync_owner_or_admin():
+            return accessible
+        if field_names:
+            raise self._google_sync_private_error()
+        return [name for name in accessible if name not in private]
+
+    @api.model
+    def _search(self, domain, offset=0, limit=None, order=None):
+        # Searching by another user's Google data would reveal it (x2many fields
+        # are searched without a field check).
+        if not self._google_sync_owner_or_admin() and any(
+            isinstance(term, (list, tuple))
+            and isinstance(term[0], str)
+            and _is_private_google_field(term[0].split(".")[0])
+            for term in domain or ()
+        ):
+            raise self._google_sync_private_error()
+        return super()._search(domain, offset, limit, order)
+
+    def _google_sync_private_error(self):
+        return AccessError(
+            self.env._("Only the user and administrators can see a user's Google connection.")
+        )
+
+    def _google_sync_owner_or_admin(self):
+        """Whether the current user may see the Google data of all of ``self``."""
+        return (
+            self.env.su
+            or self.env.user._is_system()
+            or (bool(self) and set(self._origin._ids) == {self.env.uid})
+        )
+
     def _google_token(self):
         """The user's token row, through sudo: callers must stay in this module."""
         self.ensure_one()
         return self.env["crm.google.token"].sudo().search([("user_id", "=", self.id)], limit=1)
 
+    @api.depends_context("uid")
     def _compute_google_sync_status(self):
+        readable = self.filtered(lambda user: user._google_sync_owner_or_admin())
+        if self - readable:
+            (self - readable)._compute_google_sync_connected_only()
+        if readable:
+            readable._compute_google_sync_details()
+
+    def _compute_google_sync_connected_only(self):
+        """A colleague sees whether Google is connected; the rest stays empty."""
+        tokens = self.env["crm.google.token"].sudo().search([("user_id", "in", self.ids)])
+        connected = set(tokens.user_id.ids)
+        for user in self:
+            user.google_sync_connected = user.id in connected
+            user.google_sync_email = user.google_sync_state = user.google_sync_error = False
+            user.google_sync_last_sync = user.google_sync_last_result = False
+            user.google_sync_event_count = 0
+            user.google_sync_progress = False
+
+    def _compute_google_sync_details(self):
         tokens = self.env["crm.google.token"].sudo().search([("user_id", "in", self.ids)])
         token_by_user = {token.user_id.id: token for token in tokens}
         counts = dict(
@@ -135,13 +211,13 @@ class ResUsers(models.Model):
 
     @api.constrains("google_sync_source_calendar_ids", "google_sync_target_calendar_id")
     def _check_google_sync_calendars(self):
-        for user in self:
+        for user in self.sudo():
             foreign = user.google_sync_source_calendar_ids.filtered(
                 lambda cal, user=user: cal.user_id != user
             )
             target = user.google_sync_target_calendar_id
             if foreign or (target and target.user_id != user):
-                raise ValidationError(self.env._("You can only choose your own Google calendars."))
+                raise self._google_sync_foreign_calendar_error()
             if target and not target.is_writable:
                 raise ValidationError(
                     self.env._(
@@ -151,11 +227,51 @@ class ResUsers(models.Model):
                     )
                 )
 
+    def _google_sync_foreign_calendar_error(self):
+        return ValidationError(self.env._("You can only choose your own Google calendars."))
+
+    def _check_google_sync_choices(self, vals):
+        """Refuse, before anything is written, calendar choices that would create,
+        change or delete calendar rows, or that name calendars which are not the
+        users' own. Self-writes run as superuser: the choice is checked here, and
+        the calendar model refuses superuser commands as well."""
+        if not self._google_sync_owner_or_admin():
+            return  # refused by the access rights of res.users and of these fields
+        ids = self._google_sync_chosen_ids(vals)
+        if not ids:
+            return
+        calendars = self.env["crm.google.calendar"].sudo().browse(ids).exists()
+        if len(calendars) != len(ids) or not calendars.user_id <= self:
+            raise self._google_sync_foreign_calendar_error()
+
+    def _google_sync_chosen_ids(self, vals):
+        """The calendar ids that ``vals`` chooses; refuses any other command."""
+        ids = []
+        commands = vals.get("google_sync_source_calendar_ids") or []
+        if not isinstance(commands, (list, tuple)):
+            raise self._google_sync_foreign_calendar_error()
+        for command in commands:
+            if isinstance(command, (list, tuple)) and command and command[0] in CHOICE_COMMANDS:
+                if command[0] == Command.SET:
+                    chosen = command[2] if len(command) > 2 else None
+                    ids += chosen if isinstance(chosen, (list, tuple)) else [None]
+                elif command[0] != Command.CLEAR:
+                    ids.append(command[1] if len(command) > 1 else None)
+            else:
+                ids.append(command)  # a bare id links it
+        target = vals.get("google_sync_target_calendar_id")
+        if isinstance(target, models.BaseModel):
+            ids += target.ids
+        elif target:
+            ids.append(target)
+        if not all(isinstance(id_, int) and not isinstance(id_, bool) for id_ in ids):
+            raise self._google_sync_foreign_calendar_error()
+        return set(ids)
+
     def write(self, vals):
+        self._check_google_sync_choices(vals)
         res = super().write(vals)
-        if not self.env.context.get("crm_google_sync_defaults") and any(
-            name in vals for name in GOOGLE_SYNC_USER_FIELDS
-        ):
+        if not is_sync_write(self.env) and any(name in vals for name in GOOGLE_SYNC_USER_FIELDS):
             # Saving the settings starts (or resumes) the sync right away.
             for user in self:
                 token = user._google_token()
@@ -188,7 +304,7 @@ class ResUsers(models.Model):
             values["google_sync_target_calendar_id"] = primary.id
         if values:
             # The sync starts only when the user saves the settings page.
-            self.sudo().with_context(crm_google_sync_defaults=True).write(values)
+            self.sudo().with_context(**SYNC_MARK_CONTEXT).write(values)
 
     # ------------------------------------------------------------------
     # Buttons

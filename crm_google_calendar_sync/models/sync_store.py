@@ -17,7 +17,7 @@ from odoo.tools import SQL, split_every
 
 from ..sync import engine, mapping, recurrence
 from ..sync.planner import Action, LinkState
-from .calendar_event import EVENT_MAPPED_FIELDS, RECURRENCE_RULE_FIELDS
+from .calendar_event import EVENT_MAPPED_FIELDS, RECURRENCE_RULE_FIELDS, SYNC_MARK_CONTEXT
 
 _logger = logging.getLogger(__name__)
 
@@ -30,8 +30,8 @@ SYNC_CONTEXT = {
     "mail_create_nosubscribe": True,
     "mail_notrack": True,
     "tracking_disable": True,
-    "crm_google_sync": True,
     "active_test": False,
+    **SYNC_MARK_CONTEXT,
 }
 
 SNAPSHOT_FIELDS = [

@@ -3,6 +3,7 @@ from . import test_access
 from . import test_sync
 from . import test_oauth_flow
 from . import test_rpc_access
+from . import test_rpc_proof
 from . import test_i18n
 from . import test_tour
 from . import test_reliability

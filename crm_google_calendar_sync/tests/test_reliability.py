@@ -928,11 +928,13 @@ class TestReliability(ReliabilityCase):
         bodies = self.env["mail.message"].search([("model", "=", "calendar.event")]).mapped("body")
         self.assertTrue(any("Odoo side" in (body or "") for body in bodies), "conflict note")
         self._assert_free_of("\n".join(str(b) for b in bodies), seen, "chatter")
-        # Other users (and the owner) read no token material.
+        # The owner reads no token material, other users not even the status.
+        values = user.with_user(user).read(
+            ["google_sync_email", "google_sync_state", "google_sync_error"]
+        )[0]
+        self._assert_free_of(repr(values), seen, f"read by {user.login}")
+        with self.assertRaises(AccessError):
+            user.with_user(other).read(["google_sync_email"])
         for reader in (other, user):
-            values = user.with_user(reader).read(
-                ["google_sync_email", "google_sync_state", "google_sync_error"]
-            )[0]
-            self._assert_free_of(repr(values), seen, f"read by {reader.login}")
             with self.assertRaises(AccessError):
                 token.with_user(reader).read(["access_token"])

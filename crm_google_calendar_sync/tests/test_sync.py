@@ -8,6 +8,7 @@ from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from ..models.calendar_event import SYNC_MARK_CONTEXT
 from .common import SyncCase
 
 
@@ -898,7 +899,7 @@ class TestSync(SyncCase):
         report = self.sync()
         self.assertFalse(report.pulled or report.pushed, report)
         Event = self.env["calendar.event"].with_context(
-            no_mail_to_attendees=True, dont_notify=True, crm_google_sync=True
+            no_mail_to_attendees=True, dont_notify=True, **SYNC_MARK_CONTEXT
         )
         for index in range(len(rules)):
             imported = self.env["calendar.event"].search([("name", "=", f"Importreihe {index}")])
@@ -945,7 +946,7 @@ class TestSync(SyncCase):
         self.assertEqual(event.attendee_ids.partner_id, self.alice.partner_id)
         self.assertFalse(event.message_partner_ids)
         guest = self.env["res.partner"].create({"name": "Gast", "email": "gast@example.com"})
-        event.with_user(self.alice).sudo().with_context(crm_google_sync=True).write(
+        event.with_user(self.alice).sudo().with_context(**SYNC_MARK_CONTEXT).write(
             {"partner_ids": [(4, guest.id)]}
         )
         self.assertEqual(event.message_partner_ids, guest)

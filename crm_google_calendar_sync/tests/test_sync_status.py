@@ -7,6 +7,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
+from ..models.calendar_event import SYNC_MARK_CONTEXT
 from ..sync.engine import SyncReport
 from .common import SyncCase
 
@@ -288,7 +289,7 @@ class TestSyncStatus(SyncCase):
         google_id = link.google_event_id
         # A change that the regular sync does not see (no new revision), and a
         # push that failed: only "Sync again" sends the event once more.
-        meeting.sudo().with_context(crm_google_sync=True).write({"name": "Nochmal senden"})
+        meeting.sudo().with_context(**SYNC_MARK_CONTEXT).write({"name": "Nochmal senden"})
         link.write({"state": "error", "error_message": "http_503"})
         self.sync()
         self.assertEqual(self.emulator.get_event_raw(self.email, google_id)["summary"], "Nochmal")
