@@ -49,6 +49,14 @@ class CalendarEvent(models.Model):
         "made within one transaction.",
     )
 
+    google_sync_changed_at = fields.Datetime(
+        copy=False,
+        readonly=True,
+        help="When the synchronised fields last changed: the time of an edit in Odoo, "
+        "or the time Google gives a change pulled from an attendee's Google Calendar. "
+        "When a meeting changed in Odoo and in Google, the newer change wins.",
+    )
+
     google_original_start = fields.Datetime(
         copy=False,
         readonly=True,
@@ -91,7 +99,11 @@ class CalendarEvent(models.Model):
     def write(self, vals):
         if not self.env.context.get("crm_google_sync") and GOOGLE_MAPPED_FIELDS & set(vals):
             self._check_google_readonly()
-            vals = dict(vals, google_sync_revision=self._next_google_revision())
+            vals = dict(
+                vals,
+                google_sync_revision=self._next_google_revision(),
+                google_sync_changed_at=fields.Datetime.now(),
+            )
         result = super().write(vals)
         if vals.get("recurrence_id"):
             # The base event joins its series: remember where the rule put it.
