@@ -186,18 +186,21 @@ class OdooSyncStore(engine.SyncStore):
             if occurrence:
                 found[item["id"]] = occurrence.id
         singles = [item for item in google_events if not item.get("recurringEventId")]
-        claimed = {}
+        claimed = {item["id"]: [] for item in singles}  # candidates, the best first
         for item in singles:
             odoo_id = engine.odoo_id_from_google_id(self.event_id_key, item["id"])
             if odoo_id:
-                claimed[item["id"]] = odoo_id
+                claimed[item["id"]].append(odoo_id)
         uids = {item.get("iCalUID"): item["id"] for item in singles if item.get("iCalUID")}
         if uids:
             links = self.Link.search([("ical_uid", "in", list(uids)), ("event_id", "!=", False)])
             for link in links:
-                claimed.setdefault(uids[link.ical_uid], link.event_id.id)
-        tied = self._tied_events(set(claimed.values()))
-        found.update(item for item in claimed.items() if item[1] in tied)
+                claimed[uids[link.ical_uid]].append(link.event_id.id)
+        tied = self._tied_events({odoo_id for ids in claimed.values() for odoo_id in ids})
+        for google_id, candidates in claimed.items():
+            mine = [odoo_id for odoo_id in candidates if odoo_id in tied]
+            if mine:
+                found[google_id] = mine[0]
         found = self._once_per_calendar(calendar, found)
         if not found:
             return {}
@@ -302,8 +305,7 @@ class OdooSyncStore(engine.SyncStore):
                 # An exception of a series in Google: change this occurrence only.
                 values["recurrence_update"] = "self_only"
             if values:
-                event.write(values)
-                self._mark_pulled_change(event, decision)
+                self._write_pulled(event, values, decision)
         if action == Action.CONFLICT:
             self._note_conflict(event, decision)
         if not link and linked.odoo is not None:
@@ -320,20 +322,22 @@ class OdooSyncStore(engine.SyncStore):
             calendar, google_event, decision, link, event, keep_fingerprint=not odoo_in_sync
         )
 
-    def _mark_pulled_change(self, event, decision):
-        """A change pulled from one user's Google is a change for everyone else's
-        copy: a new revision (the puller's link records it as in sync), and the
-        time Google gives the change, against which newer changes are weighed."""
-        if not event.exists():
-            return  # Odoo recreated the series' events
+    def _write_pulled(self, event, values, decision):
+        """Write a change pulled from one user's Google. It is a change for every
+        other copy: a new revision (the puller's link records it as in sync), and
+        the time Google gives the change, against which newer changes are weighed."""
         if self.pulled_revision is None:
             self.pulled_revision = event._next_google_revision()
-        event.write(
-            {
-                "google_sync_revision": self.pulled_revision,
-                "google_sync_changed_at": decision.google_updated or fields.Datetime.now(),
-            }
-        )
+        stamp = {
+            "google_sync_revision": self.pulled_revision,
+            "google_sync_changed_at": decision.google_updated or fields.Datetime.now(),
+        }
+        if values.get("recurrence_update") == "all_events":
+            # Odoo may rebuild the series' events: stamp what is left of this one.
+            event.write(values)
+            event.exists().write(stamp)
+        else:
+            event.write(dict(values, **stamp))
 
     def _attend(self, event):
         """The user's Google holds this meeting (found by id or iCalUID, or taken

@@ -189,6 +189,14 @@ class TestSharedMeetings(SyncCase):
         ).execute()
         self.sync(self.bob_token)
         self.assertEqual(annas.name, "Extern")
+        # Carol, whom Bob invites in Odoo, gets the invitation too: it joins his.
+        bobs = external - annas
+        bobs.with_user(self.bob).write({"partner_ids": [(4, self.carol.partner_id.id)]})
+        self.emulator.add_event(*[self.gmail(self.carol)] * 2, dict(body))
+        self.sync(self.carol_token)
+        self.assertEqual(self.env["calendar.event"].search_count([("name", "like", "Extern")]), 2)
+        self.assertTrue(self.link_of(self.carol, bobs))
+        self.assertNotIn(self.carol.partner_id, annas.partner_ids)
 
     def test_ical_uid_merge_makes_a_tied_user_attend(self):
         """Bob organises the meeting in Odoo without attending it; the invitation
@@ -331,6 +339,30 @@ class TestSharedMeetings(SyncCase):
         self.sync(self.bob_token)
         self.assertNotEqual(self.attendance(self.bob, meeting).state, "declined")
         self.assertTrue(self.link_of(self.bob, meeting))
+
+    def test_leaving_a_meeting_in_odoo_removes_the_copy(self):
+        meeting = self.shared("Projektstart", self.future(15), self.bob, self.carol)
+        self.sync_all(self.anna, self.bob, self.carol)
+        bob_copy, carol_copy = self.copy_of(self.bob, meeting), self.copy_of(self.carol, meeting)
+        # Anna takes Bob off the meeting; Carol declines it in Odoo.
+        meeting.with_user(self.anna).write({"partner_ids": [(3, self.bob.partner_id.id)]})
+        self.attendance(self.carol, meeting).with_user(self.carol).do_decline()
+        self.sync_all(self.bob, self.carol)
+        for user, copy in ((self.bob, bob_copy), (self.carol, carol_copy)):
+            google = self.emulator.get_event_raw(self.gmail(user), copy["id"])
+            self.assertEqual(google["status"], "cancelled", user.login)
+            self.assertFalse(self.link_of(user, meeting))
+        self.assertTrue(meeting.active)
+        # Later changes reach only Anna; Bob, invited again, gets his copy back.
+        meeting.with_user(self.anna).write({"name": "Projektstart (neu)"})
+        self.sync_all(self.anna, self.bob, self.carol)
+        self.assert_every_copy_is(meeting, [self.anna])
+        self.assertFalse(self.link_of(self.carol, meeting))
+        meeting.with_user(self.anna).write({"partner_ids": [(4, self.bob.partner_id.id)]})
+        self.sync(self.bob_token)
+        self.assert_every_copy_is(meeting, [self.anna, self.bob])
+        self.assertEqual(self.copy_of(self.bob, meeting)["id"], bob_copy["id"])
+        self.sync_idle(self.anna_token, self.bob_token, self.carol_token)
 
     def test_attendee_deleting_an_occurrence_declines_it(self):
         start = self.future(14, hour=8)
