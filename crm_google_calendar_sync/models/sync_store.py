@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 from odoo import fields
 from odoo.tools import SQL, split_every
 
-from ..sync import engine, mapping, recurrence
+from ..sync import engine, errors, mapping, recurrence
 from ..sync.planner import Action, LinkState
 from .calendar_event import EVENT_MAPPED_FIELDS, RECURRENCE_RULE_FIELDS
 
@@ -63,6 +63,7 @@ def _link_state(link, odoo=None, revision=0):
         google_updated=link.google_updated or None,
         odoo_write_date_at_sync=synced_at,
         readonly=link.readonly,
+        attempted_fingerprint=link.attempted_fingerprint or None,
     )
 
 
@@ -328,10 +329,11 @@ class OdooSyncStore(engine.SyncStore):
         the time Google gives the change, against which newer changes are weighed."""
         if self.pulled_revision is None:
             self.pulled_revision = event._next_google_revision()
-        stamp = {
-            "google_sync_revision": self.pulled_revision,
-            "google_sync_changed_at": decision.google_updated or fields.Datetime.now(),
-        }
+        changed_at = decision.google_updated or fields.Datetime.now()
+        if decision.push_back:
+            # Odoo keeps newer changes of its own: they date the meeting.
+            changed_at = max(changed_at, event.google_sync_changed_at or event.write_date)
+        stamp = {"google_sync_revision": self.pulled_revision, "google_sync_changed_at": changed_at}
         if values.get("recurrence_update") == "all_events":
             # Odoo may rebuild the series' events: stamp what is left of this one.
             event.write(values)
@@ -549,9 +551,12 @@ class OdooSyncStore(engine.SyncStore):
             "readonly": decision.readonly,
             "state": "synced",
             "error_message": False,
+            "attempted_fingerprint": False,
         }
         if not keep_fingerprint:
             values.update(self._odoo_sync_values(decision, event))
+        elif decision.reason == "echo_of_attempt":
+            values["fingerprint"] = decision.fingerprint  # Google's new base
         self._write_changed(link, values)
 
     @staticmethod
@@ -761,6 +766,7 @@ class OdooSyncStore(engine.SyncStore):
                 # the current target calendar, with its deterministic id.
                 link.unlink()
                 return
+            link = self._remember_attempt(link, event, decision, result)
             self._push_failed(link, result)
             return
         body = result.body or {}
@@ -776,10 +782,7 @@ class OdooSyncStore(engine.SyncStore):
         if link:
             self._write_changed(link, values)
         else:
-            calendar = self.Calendar.search(
-                [("user_id", "=", self.user.id), ("google_id", "=", decision.calendar_id)],
-                limit=1,
-            )
+            calendar = self._own_calendar(decision.calendar_id)
             existing = self.Link.search(
                 [("calendar_id", "=", calendar.id), ("google_event_id", "=", decision.google_id)]
             )
@@ -796,6 +799,33 @@ class OdooSyncStore(engine.SyncStore):
                         ical_uid=body.get("iCalUID") or False,
                     )
                 )
+
+    def _own_calendar(self, google_id):
+        return self.Calendar.search(
+            [("user_id", "=", self.user.id), ("google_id", "=", google_id)], limit=1
+        )
+
+    def _remember_attempt(self, link, event, decision, result):
+        """A write whose answer never came (lost, timed out, server error) may have
+        landed. Its fingerprint tells a later pull that what Google then holds is
+        our own write, not a newer edit of the user's (see the planner); an insert
+        gets its link for that, without etag until Google confirms it."""
+        if not isinstance(result.error, errors.TransientError | errors.RetryBudgetExhausted):
+            return link
+        if link:
+            self._write_changed(link, {"attempted_fingerprint": decision.fingerprint})
+        elif decision.action == Action.INSERT and event:
+            calendar = self._own_calendar(decision.calendar_id)
+            link = self.Link.create(
+                {
+                    "event_id": event.id,
+                    "user_id": self.user.id,
+                    "calendar_id": calendar.id,
+                    "google_event_id": decision.google_id,
+                    "attempted_fingerprint": decision.fingerprint,
+                }
+            )
+        return link
 
     def _push_failed(self, link, result):
         reason = engine.push_failure_reason(result)

@@ -74,6 +74,7 @@ class LinkState:
     google_updated: datetime | None = None  # naive UTC
     odoo_write_date_at_sync: datetime | None = None  # naive UTC
     readonly: bool = False
+    attempted_fingerprint: str | None = None  # of a write whose answer never came
 
 
 @dataclass(frozen=True)
@@ -270,6 +271,10 @@ def plan_incoming(
         odoo_fp = None
     if odoo_fp == google_fp:
         return IncomingDecision(Action.NOOP, "same_on_both_sides", **common)
+    if link is not None and google_fp == link.attempted_fingerprint:
+        # Our own write whose answer never came, and Odoo changed since: Google
+        # holds that write (the new base), the push sends Odoo's version.
+        return IncomingDecision(Action.NOOP, "echo_of_attempt", **common)
 
     values = diff_values(mapped.values, odoo, user_tz=user_tz)
     recurrence_changed = _recurrence_changed(mapped.recurrence, odoo, user_tz)
@@ -425,6 +430,9 @@ def plan_outgoing(
     if not _safe_in_window(odoo, window_start, user_tz):
         return OutgoingDecision(Action.SKIP, "outside_window", link and link.google_id, target)
 
+    # New, or an insert whose answer never came (its link knows no etag and no
+    # fingerprint yet): insert; Google answers 409 when the earlier one landed.
+    inserting = link is None or not (link.etag or link.fingerprint)
     instance_target = None
     if odoo.is_occurrence and link is None:
         if odoo.follow_recurrence:
@@ -440,7 +448,7 @@ def plan_outgoing(
             odoo,
             include_private=include_private,
             user_tz=user_tz,
-            patch=link is not None or instance_target is not None,
+            patch=not inserting or instance_target is not None,
         )
         odoo_fp = fingerprint(common_from_odoo(odoo, user_tz=user_tz))
     except MappingError as exc:
@@ -456,10 +464,13 @@ def plan_outgoing(
             body=body,
             fingerprint=odoo_fp,
         )
-    if link is None:
-        if event_id_key is None or odoo.id is None:
+    if inserting:
+        if link is not None:
+            google_id = link.google_id
+        elif event_id_key is None or odoo.id is None:
             raise ValueError("event_id_key and a saved record are needed to insert")
-        google_id = google_event_id_for(event_id_key, odoo.id)
+        else:
+            google_id = google_event_id_for(event_id_key, odoo.id)
         body = {"id": google_id, "status": "confirmed", **body}
         return OutgoingDecision(
             Action.INSERT, "new", google_id, target, body=body, fingerprint=odoo_fp

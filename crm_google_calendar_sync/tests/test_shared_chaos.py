@@ -174,7 +174,7 @@ class TestSharedChaos(ReliabilityCase):
         for key in sorted(self.meetings):
             entry = self.meetings[key]
             attendees = sorted(entry["attendees"], key=lambda user: user.id)
-            fate = self.rng.choice(
+            fate = entry["fate"] = self.rng.choice(
                 ("merge", "merge", "single", "clash", "declines", "deletes", "untouched")
             )
             if fate in ("merge", "single"):
@@ -223,12 +223,13 @@ class TestSharedChaos(ReliabilityCase):
                 continue
             want = expected_view(entry["values"])
             if not event.active or odoo_view(event) != want:
-                found.append(f"{key}: lost edit in Odoo {odoo_view(event)} != {want}")
+                found.append(f"{key} ({entry['fate']}): lost edit {odoo_view(event)} != {want}")
             for user in entry["attendees"]:
                 link = self.copy_link(user, event)
                 copy = link and self.emulator.get_event_raw(self.gmail(user), link.google_event_id)
                 if not copy or copy["status"] != "confirmed" or google_view(copy) != want:
-                    found.append(f"{key}: {user.login}'s copy {copy and google_view(copy)}")
+                    seen = copy and google_view(copy)
+                    found.append(f"{key} ({entry['fate']}): {user.login}'s copy {seen}")
             for user in entry.get("gone", ()):
                 if self.copy_link(user, event):
                     found.append(f"{key}: {user.login} declined, still linked")
@@ -292,8 +293,83 @@ class TestSharedChaos(ReliabilityCase):
             len(problems),
             time.monotonic() - started,
         )
+        for problem in problems:
+            _logger.info("SHARED CHAOS PROBLEM %s", problem)
         self.assertGreater(injected, calls // 8, "the chaos must really inject faults")
         self.assertEqual(problems[:10], [])
+
+    # ------------------------------------------------------------------
+    # Answers that never come
+    # ------------------------------------------------------------------
+    def _lost_answers(self):
+        """Every batch answer of the next sync is lost after its calls ran."""
+        return self.emulator.faults.add("lost_response", in_batch=True, times=None)
+
+    def _shared_meeting(self, name):
+        anna, bob, carol = self.users
+        partners = (anna | bob | carol).partner_id
+        return self.odoo_as(anna).create(
+            dict(self.values(name, self.future(3)), partner_ids=[(6, 0, partners.ids)])
+        )
+
+    def _rename_copy(self, user, event, name):
+        link = self.copy_link(user, event)
+        self.google_events_of(user).patch(
+            calendarId=self.gmail(user), eventId=link.google_event_id, body={"summary": name}
+        ).execute()
+
+    def _assert_one_truth(self, event, name):
+        self.assertEqual(event.name, name)
+        for user in self.users:
+            link = self.copy_link(user, event)
+            copy = self.emulator.get_event_raw(self.gmail(user), link.google_event_id)
+            self.assertEqual(google_view(copy), odoo_view(event), user.login)
+        for user in self.users:
+            report = self.sync(self.token(user))
+            self.assertFalse(report.pulled or report.pushed or report.conflicts, user.login)
+
+    def test_a_lost_patch_answer_is_not_a_newer_edit(self):
+        """Carol's push of Bob's rename lands, its answer is lost; Anna's rename is
+        newer than Bob's. Carol's copy then shows Bob's name with a time later than
+        Anna's edit: it is Odoo's own write, not Carol's, and Anna's name stays."""
+        anna, bob, carol = self.users
+        meeting = self._shared_meeting("lost-patch")
+        for user in self.users:
+            self.sync(self.token(user))
+        self._rename_copy(bob, meeting, "lost-patch Bob")
+        self.emulator.clock.advance(60)
+        self._rename_copy(anna, meeting, "lost-patch Anna")
+        self.emulator.clock.advance(60)
+        self.sync(self.token(bob))
+        fault = self._lost_answers()
+        self.sync(self.token(carol))
+        self.emulator.faults.clear()
+        self.assertTrue(fault.hits)
+        carol_copy = self.emulator.get_event_raw(
+            self.gmail(carol), self.copy_link(carol, meeting).google_event_id
+        )
+        self.assertEqual(carol_copy["summary"], "lost-patch Bob", "the lost write landed")
+        for user in (anna, carol, bob):
+            self.sync(self.token(user))
+        self._assert_one_truth(meeting, "lost-patch Anna")
+
+    def test_a_lost_insert_answer_is_not_a_newer_edit(self):
+        """Carol's first push of the meeting lands, its answer is lost; Bob had renamed
+        it in his Google before. Her copy, found again later, is Odoo's own insert."""
+        anna, bob, carol = self.users
+        meeting = self._shared_meeting("lost-insert")
+        self.sync(self.token(anna))
+        self.sync(self.token(bob))
+        self._rename_copy(bob, meeting, "lost-insert Bob")
+        self.emulator.clock.advance(60)
+        fault = self._lost_answers()
+        self.sync(self.token(carol))
+        self.emulator.faults.clear()
+        self.assertTrue(fault.hits)
+        self.assertEqual(len(self.google_events(self.gmail(carol), PREFIX + "lost-insert")), 1)
+        for user in (bob, carol, anna):
+            self.sync(self.token(user))
+        self._assert_one_truth(meeting, "lost-insert Bob")
 
 
 def google_body(values, only=None):

@@ -236,7 +236,8 @@ class TestSync(SyncCase):
         meeting.with_user(self.alice).write({"location": "Odoo-Raum"})
         self.env.flush_all()
         self.env.cr.execute(
-            "UPDATE calendar_event SET write_date = now() - interval '1 hour' WHERE id = %s",
+            "UPDATE calendar_event SET write_date = now() - interval '1 hour',"
+            " google_sync_changed_at = now() - interval '1 hour' WHERE id = %s",
             [meeting.id],
         )
         client = self.alice_token._google_client()

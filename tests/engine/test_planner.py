@@ -211,6 +211,30 @@ def test_same_change_on_one_aspect_and_another_change_merge():
     assert (d.action, d.values, d.push_back) == (Action.UPDATE, {"location": "Room"}, False)
 
 
+def test_echo_of_a_write_whose_answer_was_lost():
+    """Google shows what we last tried to write (the answer never came), with a time
+    later than Odoo's change since: our own write, no edit to weigh."""
+    event, odoo, link = synced_pair()
+    ours = _odoo_edited(odoo, name="Pushed")
+    link = replace(link, attempted_fingerprint=fingerprint_odoo(ours))
+    later = dict(event, etag='"e3"', summary="Pushed", updated="2024-05-30T10:00:00Z")
+    odoo = _odoo_edited(odoo, name="Newer in Odoo")
+    d = incoming(link, later, odoo)
+    assert (d.action, d.reason, d.fingerprint) == (
+        Action.NOOP,
+        "echo_of_attempt",
+        link.attempted_fingerprint,
+    )
+    # Odoo still equal to the attempt: simply in sync.
+    assert incoming(link, later, ours).reason == "same_on_both_sides"
+
+
+def test_insert_whose_answer_never_came_is_inserted_again():
+    link = LinkState("gOdoo", "target")  # no etag, no fingerprint: never confirmed
+    d = outgoing(link, odoo_event())
+    assert (d.action, d.google_id, d.body["id"]) == (Action.INSERT, "gOdoo", "gOdoo")
+
+
 def test_copy_found_again_without_link_is_a_conflict():
     event, odoo, _link = synced_pair()
     odoo = _odoo_edited(odoo, name="Odoo title")
