@@ -328,7 +328,7 @@ def _plan_both_changed(link, odoo, incoming, fingerprints, change, common, user_
         "values": {
             key: value
             for key, value in (change["values"] or {}).items()
-            if _VALUE_ASPECTS.get(key) in take
+            if _VALUE_ASPECTS.get(key, OTHER) in take
         },
         "recurrence": change["recurrence"],
         "recurrence_changed": change["recurrence_changed"] and "recurrence" in take,
