@@ -34,7 +34,9 @@ REVISION_SEQUENCE = "crm_google_calendar_sync_revision_seq"
 SYNC_MARK = object()
 SYNC_MARK_CONTEXT = {"crm_google_sync": SYNC_MARK}
 # The sync's bookkeeping on a meeting: written by the addon only.
-SYNC_BOOKKEEPING_FIELDS = frozenset({"google_sync_revision", "google_original_start"})
+SYNC_BOOKKEEPING_FIELDS = frozenset(
+    {"google_sync_revision", "google_original_start", "google_sync_changed_at"}
+)
 
 
 def is_sync_write(env):
@@ -68,6 +70,14 @@ class CalendarEvent(models.Model):
         "synchronised field; the sync pushes events whose revision is newer than "
         "the one it last sent. A sequence, unlike write_date, also orders changes "
         "made within one transaction.",
+    )
+
+    google_sync_changed_at = fields.Datetime(
+        copy=False,
+        readonly=True,
+        help="When the synchronised fields last changed: the time of an edit in Odoo, "
+        "or the time Google gives a change pulled from an attendee's Google Calendar. "
+        "When a meeting changed in Odoo and in Google, the newer change wins.",
     )
 
     google_original_start = fields.Datetime(
@@ -117,7 +127,11 @@ class CalendarEvent(models.Model):
             vals = _without_google_bookkeeping(vals)
             if GOOGLE_MAPPED_FIELDS & set(vals):
                 self._check_google_readonly()
-                vals = dict(vals, google_sync_revision=self._next_google_revision())
+                vals = dict(
+                    vals,
+                    google_sync_revision=self._next_google_revision(),
+                    google_sync_changed_at=fields.Datetime.now(),
+                )
         result = super().write(vals)
         if vals.get("recurrence_id"):
             # The base event joins its series: remember where the rule put it.

@@ -28,6 +28,11 @@ class CrmGoogleEventLink(models.Model):
     ical_uid = fields.Char("iCalUID", index=True, readonly=True)
     etag = fields.Char(readonly=True)
     fingerprint = fields.Char(readonly=True)
+    attempted_fingerprint = fields.Char(
+        readonly=True,
+        help="Fingerprint of the last version sent to Google whose answer never came: "
+        "when Google shows it later, it is Odoo's own write, not a newer change.",
+    )
     google_updated = fields.Datetime(readonly=True)
     odoo_synced_at = fields.Datetime(
         readonly=True, help="write_date of the Odoo event when it was last in sync."

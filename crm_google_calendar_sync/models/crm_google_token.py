@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from odoo import SUPERUSER_ID, api, fields, models
+from odoo.tools.misc import hmac
 
 from ..sync import errors, oauth
 
@@ -526,6 +527,13 @@ class CrmGoogleToken(models.Model):
                 )
                 return True, report
 
+    def _event_id_key(self):
+        """The user's secret for the ids of the events Odoo inserts into Google:
+        derived from the database secret, so that no one can make the id of
+        another user's copy of a meeting."""
+        self.ensure_one()
+        return hmac(self.env(su=True), "crm_google_calendar_sync.event_id", self.user_id.id)
+
     @contextmanager
     def _user_lock(self):
         """Session-level advisory lock on the user: survives the per-page commits
@@ -588,7 +596,7 @@ class CrmGoogleToken(models.Model):
                 self_email=self.google_email or None,
                 include_private=user.google_sync_private,
                 window_start=self._window_start(),
-                db_uuid=self.env["ir.config_parameter"].sudo().get_param("database.uuid"),
+                event_id_key=self._event_id_key(),
                 deadline=deadline,
                 calls=calls,
             )

@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 from odoo import fields
 from odoo.tools import SQL, split_every
 
-from ..sync import engine, mapping, recurrence
+from ..sync import engine, errors, mapping, recurrence
 from ..sync.planner import Action, LinkState
 from .calendar_event import EVENT_MAPPED_FIELDS, RECURRENCE_RULE_FIELDS, SYNC_MARK_CONTEXT
 
@@ -39,7 +39,7 @@ SNAPSHOT_FIELDS = [
     "rrule",
     *RECURRENCE_RULE_FIELDS,
     *("recurrence_id", "follow_recurrence", "active", "write_date", "user_id"),
-    *("google_sync_revision", "google_original_start"),
+    *("google_sync_revision", "google_original_start", "google_sync_changed_at"),
 ]
 
 
@@ -63,6 +63,7 @@ def _link_state(link, odoo=None, revision=0):
         google_updated=link.google_updated or None,
         odoo_write_date_at_sync=synced_at,
         readonly=link.readonly,
+        attempted_fingerprint=link.attempted_fingerprint or None,
     )
 
 
@@ -76,9 +77,10 @@ class OdooSyncStore(engine.SyncStore):
         self.Event = self.env["calendar.event"].with_context(**SYNC_CONTEXT)
         self.Link = self.env["crm.google.event.link"].with_context(active_test=False)
         self.Calendar = self.env["crm.google.calendar"].with_context(active_test=False)
-        self.db_uuid = self.env["ir.config_parameter"].get_param("database.uuid")
+        self.event_id_key = token._event_id_key()
         self.default_title = self.env._("(No title)")
         self.revisions = {}  # event id -> google_sync_revision as last read
+        self.pulled_revision = None  # one new revision for the changes of a page
 
     # ------------------------------------------------------------------
     # Calendars
@@ -116,6 +118,7 @@ class OdooSyncStore(engine.SyncStore):
         self.token.sudo().calendar_list_checked = False
 
     def checkpoint(self):
+        self.pulled_revision = None
         if self.commit:
             self.env.cr.commit()  # pylint: disable=invalid-commit
 
@@ -132,6 +135,9 @@ class OdooSyncStore(engine.SyncStore):
         for values in events.read(SNAPSHOT_FIELDS, load=None):
             event_id = values["id"]
             self.revisions[event_id] = values.pop("google_sync_revision") or 0
+            # Newer changes win: a change pulled from Google dates from when it
+            # was made there, not from when the sync wrote it.
+            values["write_date"] = values.pop("google_sync_changed_at") or values["write_date"]
             original_start = values.pop("google_original_start") or None
             if original_start and values.get("allday"):
                 original_start = original_start.date()
@@ -160,42 +166,96 @@ class OdooSyncStore(engine.SyncStore):
             result[link.google_event_id] = engine.Linked(state, odoo, link)
         missing = [item for item in google_events if item["id"] not in result]
         if missing:
-            result.update(self._find_unlinked(missing))
+            result.update(self._find_unlinked(calendar, missing))
         return result
 
-    def _find_unlinked(self, google_events):
+    def _find_unlinked(self, calendar, google_events):
         """Odoo events for Google events this calendar has no link for yet.
 
-        Our own inserts carry the Odoo id in their event id; a meeting that
-        another user already brought in is found by its iCalUID; a modified
-        occurrence of a series is found in the series by its original start.
-        All end up as one Odoo event, never a duplicate.
+        Our own inserts carry the Odoo id in their event id (made with this
+        user's key); a meeting that another user already brought in is found by
+        its iCalUID; a modified occurrence of a series is found in the series by
+        its original start. All end up as one Odoo event, never a duplicate.
+        Google data is the user's own word only: it finds only meetings he is
+        already tied to (see _tied_events), each once.
         """
-        event_by_google_id = {}
+        found = {}  # google id -> Odoo id
         instances = [item for item in google_events if item.get("recurringEventId")]
         for item in instances:
+            # Found through the user's own link to the series: tied by it.
             occurrence = self._find_occurrence_for(item)
             if occurrence:
-                event_by_google_id[item["id"]] = occurrence.id
+                found[item["id"]] = occurrence.id
         singles = [item for item in google_events if not item.get("recurringEventId")]
+        claimed = {item["id"]: [] for item in singles}  # candidates, the best first
         for item in singles:
-            odoo_id = engine.odoo_id_from_google_id(self.db_uuid, item["id"])
+            odoo_id = engine.odoo_id_from_google_id(self.event_id_key, item["id"])
             if odoo_id:
-                event_by_google_id[item["id"]] = odoo_id
+                claimed[item["id"]].append(odoo_id)
         uids = {item.get("iCalUID"): item["id"] for item in singles if item.get("iCalUID")}
         if uids:
             links = self.Link.search([("ical_uid", "in", list(uids)), ("event_id", "!=", False)])
             for link in links:
-                event_by_google_id.setdefault(uids[link.ical_uid], link.event_id.id)
-        if not event_by_google_id:
+                claimed[uids[link.ical_uid]].append(link.event_id.id)
+        tied = self._tied_events({odoo_id for ids in claimed.values() for odoo_id in ids})
+        for google_id, candidates in claimed.items():
+            mine = [odoo_id for odoo_id in candidates if odoo_id in tied]
+            if mine:
+                found[google_id] = mine[0]
+        found = self._once_per_calendar(calendar, found)
+        if not found:
             return {}
-        events = self.Event.browse(set(event_by_google_id.values())).exists()
+        events = self.Event.browse(set(found.values())).exists()
         snapshots = self._snapshots(events)
         return {
             google_id: engine.Linked(None, snapshots[event_id], None)
-            for google_id, event_id in event_by_google_id.items()
+            for google_id, event_id in found.items()
             if event_id in snapshots
         }
+
+    def _tied_events(self, event_ids):
+        """The ids among ``event_ids`` of meetings that the user organises or
+        attends (declined or not) or already links in one of his calendars.
+
+        The trust boundary: an id, iCalUID or anything else from one user's
+        Google is his word only, and anyone can put any id or iCalUID into his
+        own calendar.
+        """
+        if not event_ids:
+            return set()
+        self.env["calendar.event"].flush_model(["user_id", "partner_ids"])
+        self.Link.flush_model(["event_id", "user_id"])
+        self.env.cr.execute(
+            """
+            SELECT e.id FROM calendar_event e
+             WHERE e.id IN %(ids)s
+               AND (e.user_id = %(uid)s
+                    OR EXISTS (SELECT 1 FROM calendar_event_res_partner_rel r
+                                WHERE r.calendar_event_id = e.id
+                                  AND r.res_partner_id = %(partner)s)
+                    OR EXISTS (SELECT 1 FROM crm_google_event_link l
+                                WHERE l.event_id = e.id AND l.user_id = %(uid)s))
+            """,
+            {"ids": tuple(event_ids), "uid": self.user.id, "partner": self.partner.id},
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    def _once_per_calendar(self, calendar, found):
+        """Drop matches of events this calendar already links, and all but the
+        first Google event matching one Odoo event: a calendar holds one copy."""
+        if not found:
+            return found
+        linked = set(
+            self.Link.search(
+                [("calendar_id", "=", calendar.key), ("event_id", "in", list(set(found.values())))]
+            ).event_id.ids
+        )
+        result = {}
+        for google_id, event_id in found.items():
+            if event_id not in linked:
+                linked.add(event_id)
+                result[google_id] = event_id
+        return result
 
     def _find_occurrence_for(self, google_event):
         """The Odoo occurrence a Google instance (exception) stands for."""
@@ -240,28 +300,55 @@ class OdooSyncStore(engine.SyncStore):
             return self._apply_deletion(calendar, decision, link, event)
         if action == Action.CREATE:
             event = self._create_event(decision, google_event)
-        elif action == Action.UPDATE or (
-            action == Action.CONFLICT and decision.conflict.winner == "google"
-        ):
+        elif action in (Action.UPDATE, Action.CONFLICT):
             values = self._event_values(decision, update=True)
             if values and event.recurrence_id and not decision.recurrence:
                 # An exception of a series in Google: change this occurrence only.
                 values["recurrence_update"] = "self_only"
             if values:
-                event.write(values)
+                self._write_pulled(event, values, decision)
         if action == Action.CONFLICT:
             self._note_conflict(event, decision)
+        if not link and linked.odoo is not None:
+            self._attend(event)
         # Odoo's side counts as synced only when it now equals Google's version.
         # An echo or unchanged etag says nothing about Odoo edits since the last
-        # push, and when Odoo won a conflict the push still has to send it (with
-        # Google's current etag, so that If-Match passes).
-        odoo_won = action == Action.CONFLICT and decision.conflict.winner == "odoo"
+        # push, and when Odoo keeps changes Google lacks (a merge, or Odoo won a
+        # conflict) the push still has to send them (with Google's current etag,
+        # so that If-Match passes).
         odoo_in_sync = (
-            action in (Action.CREATE, Action.UPDATE, Action.CONFLICT) and not odoo_won
+            action in (Action.CREATE, Action.UPDATE, Action.CONFLICT) and not decision.push_back
         ) or decision.reason == "same_on_both_sides"
         self._upsert_link(
             calendar, google_event, decision, link, event, keep_fingerprint=not odoo_in_sync
         )
+
+    def _write_pulled(self, event, values, decision):
+        """Write a change pulled from one user's Google. It is a change for every
+        other copy: a new revision (the puller's link records it as in sync), and
+        the time Google gives the change, against which newer changes are weighed."""
+        if self.pulled_revision is None:
+            self.pulled_revision = event._next_google_revision()
+        changed_at = decision.google_updated or fields.Datetime.now()
+        if decision.push_back:
+            # Odoo keeps newer changes of its own: they date the meeting.
+            changed_at = max(changed_at, event.google_sync_changed_at or event.write_date)
+        stamp = {"google_sync_revision": self.pulled_revision, "google_sync_changed_at": changed_at}
+        if values.get("recurrence_update") == "all_events":
+            # Odoo may rebuild the series' events: stamp what is left of this one.
+            event.write(values)
+            event.exists().write(stamp)
+        else:
+            event.write(dict(values, **stamp))
+
+    def _attend(self, event):
+        """The user's Google holds this meeting (found by id or iCalUID, or taken
+        back out of Google's bin): he attends it, so that it shows in his calendar."""
+        attendance = event.attendee_ids.filtered(lambda a: a.partner_id == self.partner)
+        if not attendance:
+            event.write({"partner_ids": [(4, self.partner.id)]})
+        elif attendance.state == "declined":
+            attendance.state = "needsAction"
 
     def _event_values(self, decision, update=False):
         values = dict(decision.values or {})
@@ -383,27 +470,58 @@ class OdooSyncStore(engine.SyncStore):
     def _apply_deletion(self, calendar, decision, link, event):
         if decision.recurring_event_id and decision.original_start is not None:
             occurrence = self._find_occurrence(calendar, decision)
-            if occurrence:
+            if occurrence and self._deletes_for_everyone(occurrence):
+                # The other attendees' instances are cancelled by their next push.
+                occurrence._google_tombstones_for_occurrences()
+                self.Link.search(
+                    [
+                        ("calendar_id", "=", calendar.key),
+                        ("google_event_id", "=", decision.google_id),
+                        ("event_id", "=", False),
+                    ]
+                ).unlink()
                 occurrence.with_context(**SYNC_CONTEXT).unlink()
+            elif occurrence:
+                self._decline(occurrence)
             if link:
                 link.unlink()
             return bool(occurrence)
         if not event and not link:
             return False
-        if event:
-            other_links = self.Link.search_count(
-                [("event_id", "=", event.id), ("user_id", "!=", self.user.id)]
-            )
-            if other_links and event.user_id != self.user:
-                # A meeting others still sync: this user only leaves it.
-                event.write({"partner_ids": [(3, self.partner.id)]})
-            elif event.active:
-                if decision.conflict:
-                    self._note_conflict(event, decision)
-                event.write({"active": False})
+        if event and not self._deletes_for_everyone(event):
+            self._decline(event)
+        elif event.active:
+            if decision.conflict:
+                self._note_conflict(event, decision)
+            event.write({"active": False})
         if link:
             link.unlink()
         return True
+
+    def _deletes_for_everyone(self, event):
+        """Does this user's deletion delete the meeting? Only the organiser's
+        does, and that of the only attendee of a meeting without organiser in
+        Odoo (one brought in from someone else's invitation)."""
+        if event.user_id:
+            return event.user_id == self.user
+        return not event.partner_ids - self.partner
+
+    def _decline(self, event):
+        """An attendee who deleted his Google copy declines: the meeting stays for
+        the others, and it is no longer pushed to him (see outgoing)."""
+        attendance = event.attendee_ids.filtered(
+            lambda a: a.partner_id == self.partner and a.state != "declined"
+        )
+        if not attendance:
+            return
+        attendance.state = "declined"
+        body = self.env._(
+            "%(name)s deleted this meeting from their Google Calendar and so declined it.",
+            name=self.partner.name,
+        )
+        event.with_context(mail_notrack=True).sudo().message_post(
+            body=body, message_type="comment", subtype_xmlid="mail.mt_note"
+        )
 
     def _find_occurrence(self, calendar, decision):
         series = self.Link.search(
@@ -418,9 +536,13 @@ class OdooSyncStore(engine.SyncStore):
     def _upsert_link(
         self, calendar, google_event, decision, link, event, *, keep_fingerprint=False
     ):
-        """Create or update the link; ``keep_fingerprint`` leaves Odoo's sync state."""
+        """Create or update the link; ``keep_fingerprint`` leaves Odoo's sync state
+        (for a new link: none, so that the push sends Odoo's version)."""
         if not link:
-            self.Link.create(self._new_link_values(calendar, google_event, decision, event))
+            values = self._new_link_values(calendar, google_event, decision, event)
+            if keep_fingerprint:
+                values.update(odoo_synced_at=False, odoo_revision=0)
+            self.Link.create(values)
             return
         values = {
             "event_id": event.id if event else False,
@@ -429,9 +551,12 @@ class OdooSyncStore(engine.SyncStore):
             "readonly": decision.readonly,
             "state": "synced",
             "error_message": False,
+            "attempted_fingerprint": False,
         }
         if not keep_fingerprint:
             values.update(self._odoo_sync_values(decision, event))
+        elif decision.reason == "echo_of_attempt":
+            values["fingerprint"] = decision.fingerprint  # Google's new base
         self._write_changed(link, values)
 
     @staticmethod
@@ -476,12 +601,14 @@ class OdooSyncStore(engine.SyncStore):
         if conflict.winner == "google":
             intro = self.env._(
                 "This meeting was changed in Odoo and in Google Calendar at the same time. "
-                "The newer change from Google was kept; the Odoo version was:"
+                "Where the changes differ, the newer one from Google was kept; the Odoo "
+                "version was:"
             )
         else:
             intro = self.env._(
                 "This meeting was changed in Odoo and in Google Calendar at the same time. "
-                "The newer change from Odoo was kept; the Google version was:"
+                "Where the changes differ, the newer one from Odoo was kept; the Google "
+                "version was:"
             )
         body = Markup("<p>%s</p><p>%s</p>") % (intro, escape(conflict.losing_summary))
         event.with_context(mail_notrack=True).sudo().message_post(
@@ -492,20 +619,31 @@ class OdooSyncStore(engine.SyncStore):
     # Outgoing
     # ------------------------------------------------------------------
     def outgoing(self, target):
+        """What to push, see the engine; links to meetings the user no longer
+        attends whose Google event is not a copy Odoo made are released here."""
         window_start = self.token._window_start()
         self.env.flush_all()
         self.env.cr.execute(
             """
-            -- The user's meetings through two indexes (attendee, organiser), so
-            -- that a cycle costs the user's events, not the whole table.
+            -- The user's meetings through indexes (attendee, declined, organiser),
+            -- so that a cycle costs the user's events, not the whole table.
             WITH mine AS (
                 SELECT calendar_event_id AS id
                   FROM calendar_event_res_partner_rel
                  WHERE res_partner_id = %(partner)s
+                EXCEPT
+                -- Declined, but for the first occurrence of a series, which also
+                -- stands for the series.
+                SELECT a.event_id
+                  FROM calendar_attendee a
+                  JOIN calendar_event d ON d.id = a.event_id
+                  LEFT JOIN calendar_recurrence dr ON dr.id = d.recurrence_id
+                 WHERE a.partner_id = %(partner)s AND a.state = 'declined'
+                   AND dr.base_event_id IS DISTINCT FROM d.id
                  UNION
                 SELECT id FROM calendar_event WHERE user_id = %(uid)s
             )
-            SELECT e.id, l.id
+            SELECT e.id, l.id, FALSE
               FROM mine
               JOIN calendar_event e ON e.id = mine.id
               LEFT JOIN calendar_recurrence r ON r.id = e.recurrence_id
@@ -519,22 +657,25 @@ class OdooSyncStore(engine.SyncStore):
                AND (e.stop >= %(window_start)s OR e.recurrency)
                AND (l.id IS NULL OR e.google_sync_revision > COALESCE(l.odoo_revision, 0))
             UNION ALL
-            SELECT l.event_id, l.id
+            -- Deleted, archived, or (third column) no longer attended.
+            SELECT l.event_id, l.id, e.active IS TRUE
               FROM crm_google_event_link l
               LEFT JOIN calendar_event e ON e.id = l.event_id
-             WHERE l.user_id = %(uid)s AND (l.event_id IS NULL OR NOT e.active)
+             WHERE l.user_id = %(uid)s
+               AND (l.event_id IS NULL OR NOT e.active OR l.event_id NOT IN (SELECT id FROM mine))
             """,
             {"uid": self.user.id, "partner": self.partner.id, "window_start": window_start},
         )
         rows = self.env.cr.fetchall()
         if not rows:
             return []
-        events = self.Event.browse({event_id for event_id, _link in rows if event_id})
-        links = self.Link.browse({link_id for _event, link_id in rows if link_id})
+        events = self.Event.browse({event_id for event_id, _link, _left in rows if event_id})
+        links = self.Link.browse({link_id for _event, link_id, _left in rows if link_id})
+        rows = self._release_left(rows, links)
         snapshots = self._snapshots(events)
         calendars = {}
         items = []
-        for event_id, link_id in rows:
+        for event_id, link_id, left in rows:
             link = links.browse(link_id) if link_id else self.Link
             calendar = None
             if link:
@@ -543,7 +684,8 @@ class OdooSyncStore(engine.SyncStore):
                     calendar = calendars[link.calendar_id.id] = self._calendar_state(
                         link.calendar_id
                     )
-            odoo = snapshots.get(event_id)
+            # A meeting the user left: his copy goes, the meeting stays.
+            odoo = None if left else snapshots.get(event_id)
             revision = self.revisions.get(event_id, 0)
             series_link = None
             if odoo is not None and odoo.is_occurrence and not link:
@@ -561,6 +703,25 @@ class OdooSyncStore(engine.SyncStore):
                 )
             )
         return items
+
+    def _release_left(self, rows, links):
+        """Links to meetings the user left (declined, or taken off the attendees)
+        whose Google event Odoo did not make: the event is the user's own (or an
+        invitation), so it stays in Google and only the link goes. The rows of
+        the copies Odoo made are returned, to be deleted in Google."""
+        kept, released = [], self.Link
+        for event_id, link_id, left in rows:
+            link = links.browse(link_id)
+            if left and (
+                link.readonly
+                or engine.odoo_id_from_google_id(self.event_id_key, link.google_event_id)
+                != event_id
+            ):
+                released |= link
+            else:
+                kept.append((event_id, link_id, left))
+        released.unlink()
+        return kept
 
     def _series_link(self, occurrence, calendars):
         base = occurrence.recurrence_id.base_event_id
@@ -605,6 +766,7 @@ class OdooSyncStore(engine.SyncStore):
                 # the current target calendar, with its deterministic id.
                 link.unlink()
                 return
+            link = self._remember_attempt(link, event, decision, result)
             self._push_failed(link, result)
             return
         body = result.body or {}
@@ -620,10 +782,7 @@ class OdooSyncStore(engine.SyncStore):
         if link:
             self._write_changed(link, values)
         else:
-            calendar = self.Calendar.search(
-                [("user_id", "=", self.user.id), ("google_id", "=", decision.calendar_id)],
-                limit=1,
-            )
+            calendar = self._own_calendar(decision.calendar_id)
             existing = self.Link.search(
                 [("calendar_id", "=", calendar.id), ("google_event_id", "=", decision.google_id)]
             )
@@ -640,6 +799,33 @@ class OdooSyncStore(engine.SyncStore):
                         ical_uid=body.get("iCalUID") or False,
                     )
                 )
+
+    def _own_calendar(self, google_id):
+        return self.Calendar.search(
+            [("user_id", "=", self.user.id), ("google_id", "=", google_id)], limit=1
+        )
+
+    def _remember_attempt(self, link, event, decision, result):
+        """A write whose answer never came (lost, timed out, server error) may have
+        landed. Its fingerprint tells a later pull that what Google then holds is
+        our own write, not a newer edit of the user's (see the planner); an insert
+        gets its link for that, without etag until Google confirms it."""
+        if not isinstance(result.error, errors.TransientError | errors.RetryBudgetExhausted):
+            return link
+        if link:
+            self._write_changed(link, {"attempted_fingerprint": decision.fingerprint})
+        elif decision.action == Action.INSERT and event:
+            calendar = self._own_calendar(decision.calendar_id)
+            link = self.Link.create(
+                {
+                    "event_id": event.id,
+                    "user_id": self.user.id,
+                    "calendar_id": calendar.id,
+                    "google_event_id": decision.google_id,
+                    "attempted_fingerprint": decision.fingerprint,
+                }
+            )
+        return link
 
     def _push_failed(self, link, result):
         reason = engine.push_failure_reason(result)

@@ -26,6 +26,7 @@ import abc
 import base64
 import binascii
 import contextlib
+import hmac
 import logging
 import time
 from collections.abc import Iterable, Sequence
@@ -68,7 +69,7 @@ class SyncSettings:
     self_email: str | None
     include_private: bool
     window_start: datetime  # naive UTC
-    db_uuid: str
+    event_id_key: str  # the user's secret for deterministic event ids
     deadline: float | None = None  # time.monotonic() value; None = no limit
     calls: CallBudget | None = None  # Google calls this cycle may make; None = no limit
 
@@ -384,7 +385,7 @@ class UserSync:
                 item.odoo,
                 include_private=settings.include_private,
                 window_start=settings.window_start,
-                db_uuid=settings.db_uuid,
+                event_id_key=settings.event_id_key,
                 user_tz=settings.user_tz,
                 calendar_id=calendar.google_id if calendar else None,
                 series_link=item.series_link,
@@ -501,22 +502,23 @@ def push_failure_reason(result: BatchResult) -> str:
     return f"http_{result.status}" if result.status else "network"
 
 
-def odoo_id_from_google_id(db_uuid: str, google_id: str) -> int | None:
-    """The Odoo id inside one of our deterministic event ids, if it is one of ours.
+def odoo_id_from_google_id(event_id_key: str, google_id: str) -> int | None:
+    """The Odoo id inside one of this user's deterministic event ids, if it is one.
 
-    Inverse of :func:`mapping.google_event_id_for` for this database: lets a
+    Inverse of :func:`mapping.google_event_id_for` for this user's key: lets a
     pulled event that we inserted ourselves (whose insert response may have been
-    lost) find its Odoo record instead of being imported a second time.
+    lost) find its Odoo record instead of being imported a second time. Ids made
+    for another user, or made up, give None.
     """
     from .mapping import google_event_id_for
 
-    if not google_id or len(google_id) != 39 or not db_uuid:
+    if not google_id or len(google_id) != 39 or not event_id_key:
         return None
     try:
         raw = base64.b32hexdecode(google_id.upper() + "=" * 1)
     except (ValueError, binascii.Error):
         return None
     odoo_id = int.from_bytes(raw[16:24], "big")
-    if odoo_id and google_event_id_for(db_uuid, odoo_id) == google_id:
+    if odoo_id and hmac.compare_digest(google_event_id_for(event_id_key, odoo_id), google_id):
         return odoo_id
     return None

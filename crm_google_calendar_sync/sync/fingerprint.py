@@ -1,4 +1,4 @@
-"""Fingerprints of the mapped fields, for echo suppression.
+"""Fingerprints of the mapped fields, for echo suppression and three-way merges.
 
 One function for both directions: the fingerprint is a hash of the *common normal form*
 (:func:`mapping.common_from_odoo` / :func:`mapping.common_from_google`), which describes
@@ -6,6 +6,10 @@ an event as it looks in Google after our mapping. So when we write an event to o
 and read it back from there (an echo), the fingerprint is the same, whatever each side
 did to the representation (HTML re-serialised, offsets rewritten, "confidential" shown as
 "private", placeholder titles, ...).
+
+A fingerprint is made of one short hash per *aspect* (title, time, place, ...): compared
+with the fingerprint a link stored at its last sync, it tells which aspects changed on
+each side, so that an edit of the title in Google and of the time in Odoo both survive.
 """
 
 import hashlib
@@ -15,19 +19,55 @@ from .mapping import common_from_google, common_from_odoo
 
 # Bump when the normal form changes: stored fingerprints then differ once, which costs
 # one extra comparison round (fields are compared again), never data.
-FINGERPRINT_VERSION = 1
+FINGERPRINT_VERSION = 2
+
+# The parts of the normal form that change together, in the order of the fingerprint.
+# Keys of the normal form not listed here fall into "other".
+ASPECTS = {
+    "name": ("summary",),
+    "description": ("description",),
+    "location": ("location",),
+    "privacy": ("visibility",),
+    "show_as": ("transparency",),
+    "time": ("allday", "start", "end", "tz"),
+    "recurrence": ("recurrence",),
+}
+OTHER = "other"
+ASPECT_NAMES = (*ASPECTS, OTHER)
+_HASH_CHARS = 10  # per aspect: 40 bits, an unnoticed change is a 1 in 10^12 event
 
 
-def fingerprint(common):
-    """Stable hex digest of a common normal form (a JSON-able mapping)."""
+def _digest(value):
     payload = json.dumps(
-        {"v": FINGERPRINT_VERSION, "event": common},
+        {"v": FINGERPRINT_VERSION, "value": value},
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,
         default=str,
     )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:40]
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:_HASH_CHARS]
+
+
+def fingerprint(common):
+    """Stable digest of a common normal form (a JSON-able mapping), aspect by aspect."""
+    listed = {key for keys in ASPECTS.values() for key in keys}
+    parts = [_digest({key: common.get(key) for key in keys}) for keys in ASPECTS.values()]
+    parts.append(_digest({key: value for key, value in common.items() if key not in listed}))
+    return "".join(parts)
+
+
+def changed_aspects(stored, current):
+    """The aspects in which two fingerprints differ; None when either is not one
+    of this version (e.g. stored by an older release): then nothing is known."""
+    size = _HASH_CHARS * len(ASPECT_NAMES)
+    if not stored or not current or len(stored) != size or len(current) != size:
+        return None
+    return {
+        name
+        for index, name in enumerate(ASPECT_NAMES)
+        if stored[index * _HASH_CHARS : (index + 1) * _HASH_CHARS]
+        != current[index * _HASH_CHARS : (index + 1) * _HASH_CHARS]
+    }
 
 
 def fingerprint_odoo(ev, *, user_tz="UTC"):

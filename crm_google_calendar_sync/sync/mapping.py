@@ -29,7 +29,7 @@ Decisions worth knowing (see also the docstrings):
 
 import base64
 import hashlib
-import uuid
+import hmac
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, time, timedelta
 
@@ -683,18 +683,19 @@ def can_edit(event, calendar_access_role, self_email):
 # --- ids ------------------------------------------------------------------------------
 
 
-def google_event_id_for(db_uuid, odoo_id):
-    """Deterministic Google event id for Odoo record ``odoo_id`` in database ``db_uuid``.
+def google_event_id_for(id_key, odoo_id):
+    """Deterministic Google event id for Odoo record ``odoo_id``, keyed by ``id_key``.
 
-    base32hex (``0-9a-v``, as Google requires) of the 16 uuid bytes followed by the
-    8-byte id: 39 characters, injective per (database, id), so a retried insert can never
-    create a duplicate. A non-UUID database identifier is hashed to 16 bytes first.
+    ``id_key`` is a secret of one user in one database: a retried insert always
+    uses the same id (Google answers 409 instead of making a duplicate), yet
+    nobody who lacks the key can make the id of another user's copy of a
+    meeting. base32hex (``0-9a-v``, as Google requires) of a 16-byte HMAC of the
+    Odoo id followed by the 8-byte id: 39 characters.
     """
     if not isinstance(odoo_id, int) or not 0 <= odoo_id < 2**64:
         raise ValueError("odoo_id must be a non-negative 64-bit integer")
-    try:
-        prefix = uuid.UUID(str(db_uuid)).bytes
-    except ValueError:
-        prefix = hashlib.sha256(str(db_uuid).encode()).digest()[:16]
-    raw = prefix + odoo_id.to_bytes(8, "big")
-    return base64.b32hexencode(raw).decode("ascii").rstrip("=").lower()
+    if not id_key:
+        raise ValueError("id_key is required")
+    raw_id = odoo_id.to_bytes(8, "big")
+    tag = hmac.new(str(id_key).encode(), raw_id, hashlib.sha256).digest()[:16]
+    return base64.b32hexencode(tag + raw_id).decode("ascii").rstrip("=").lower()

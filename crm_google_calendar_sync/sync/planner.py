@@ -10,9 +10,14 @@ snapshot) and applies the returned decision. Rules implemented here:
   turning it off later means SKIP, never delete.
 * Echo suppression: the link's fingerprint (of the common normal form at the last sync)
   is compared with each side; equal means nothing to do (NOOP).
-* Conflicts (both sides changed since the last sync): the newer change wins, Google's
-  ``updated`` against Odoo's ``write_date``; ties go to Google. The loser's one-line
-  summary is returned for a chatter note. Read-only events: Google always wins.
+* Both sides changed since this link's last sync: a three-way merge by aspect (title,
+  time, place, ... see :mod:`.fingerprint`) against what the link last saw; each side
+  gets what only the other changed. Conflicts (the same aspect changed on both sides,
+  or a Google copy found again by id or iCalUID, whose history is unknown): the newer
+  change wins, Google's ``updated`` against the time of Odoo's last change
+  (``OdooEvent.write_date``); ties go to Google. The loser's one-line summary is
+  returned for a chatter note. Read-only events: Google always wins, noted as a
+  conflict when Odoo had changed.
 * Deletions: Google-cancelled events are archived in Odoo (DELETE), Odoo deletion or
   archiving deletes in Google, unless read-only, private-excluded or out of window.
 """
@@ -22,8 +27,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from . import recurrence as rec_mod
-from .fingerprint import fingerprint
+from .fingerprint import ASPECT_NAMES, OTHER, changed_aspects, fingerprint
 from .mapping import (
+    TIME_FIELDS,
     MappingError,
     OdooEvent,
     can_edit,
@@ -68,6 +74,7 @@ class LinkState:
     google_updated: datetime | None = None  # naive UTC
     odoo_write_date_at_sync: datetime | None = None  # naive UTC
     readonly: bool = False
+    attempted_fingerprint: str | None = None  # of a write whose answer never came
 
 
 @dataclass(frozen=True)
@@ -86,9 +93,11 @@ class IncomingDecision:
     UPDATE: write ``values`` (changed fields only; may be empty when only the recurrence
     changed, see ``recurrence_changed``). DELETE: archive the Odoo event (for cancelled
     occurrences: the occurrence at ``original_start`` of ``recurring_event_id``).
-    CONFLICT: ``conflict.winner == "google"``: apply like UPDATE and post the note;
-    ``"odoo"``: post the note, store ``etag`` on the link and push the Odoo version
-    (``push_back``). NOOP: store ``etag``/``google_updated``/``fingerprint`` on the link.
+    CONFLICT: both changed the same aspect; ``conflict.winner`` says whose change was
+    kept, post the note. Both UPDATE and CONFLICT write ``values`` (Google's part, may be
+    empty); with ``push_back`` Odoo keeps changes Google lacks: store only ``etag`` on the
+    link, and the push sends the Odoo version. NOOP: store
+    ``etag``/``google_updated``/``fingerprint`` on the link.
     SKIP: nothing (``reason``; ``error`` holds the MappingError code, if any).
     """
 
@@ -262,6 +271,10 @@ def plan_incoming(
         odoo_fp = None
     if odoo_fp == google_fp:
         return IncomingDecision(Action.NOOP, "same_on_both_sides", **common)
+    if link is not None and google_fp == link.attempted_fingerprint:
+        # Our own write whose answer never came, and Odoo changed since: Google
+        # holds that write (the new base), the push sends Odoo's version.
+        return IncomingDecision(Action.NOOP, "echo_of_attempt", **common)
 
     values = diff_values(mapped.values, odoo, user_tz=user_tz)
     recurrence_changed = _recurrence_changed(mapped.recurrence, odoo, user_tz)
@@ -270,23 +283,69 @@ def plan_incoming(
         "recurrence": mapped.recurrence,
         "recurrence_changed": recurrence_changed,
     }
-    if link is None:
-        return IncomingDecision(Action.UPDATE, "relinked", **change, **common)
-    if readonly or not _odoo_changed(link, odoo, odoo_fp):
+    if link is not None and not _odoo_changed(link, odoo, odoo_fp):
         return IncomingDecision(Action.UPDATE, "changed_in_google", **change, **common)
+    if link is None and common["recurring_event_id"]:
+        # An exception of a series the user links, first seen: Google's version.
+        return IncomingDecision(Action.UPDATE, "relinked", **change, **common)
+    return _plan_both_changed(link, odoo, incoming, (odoo_fp, google_fp), change, common, user_tz)
 
-    google_wins = odoo.write_date is None or (updated is not None and updated >= odoo.write_date)
-    if google_wins:
+
+# Odoo values by the aspect of the fingerprint they belong to.
+_VALUE_ASPECTS = {
+    **{name: name for name in ("name", "description", "location", "privacy", "show_as")},
+    **dict.fromkeys(TIME_FIELDS, "time"),
+}
+
+
+def _plan_both_changed(link, odoo, incoming, fingerprints, change, common, user_tz):  # noqa: PLR0917
+    """Both sides changed since this link last saw them, or a copy found again by
+    its id or iCalUID, whose history is unknown.
+
+    What changed on one side only is merged: Odoo takes Google's part, and the
+    push sends Odoo's (``push_back``). Where both changed the same aspect
+    differently, the newer change wins, a read-only copy always (Odoo cannot
+    change it), and the losing version goes to the chatter. Without a base to
+    compare with, every difference is such a clash.
+    """
+    odoo_fp, google_fp = fingerprints
+    updated = common["google_updated"]
+    google_newer = (
+        common["readonly"]
+        or odoo.write_date is None
+        # Google gives whole seconds here: so do we, and a tie goes to Google.
+        or (updated is not None and updated >= odoo.write_date.replace(microsecond=0))
+    )
+    differ = changed_aspects(odoo_fp, google_fp) or set(ASPECT_NAMES)
+    base = link.fingerprint if link is not None else None
+    in_google, in_odoo = changed_aspects(base, google_fp), changed_aspects(base, odoo_fp)
+    if common["readonly"] or in_google is None or in_odoo is None or OTHER in differ:
+        in_google = in_odoo = differ
+    clash = in_google & in_odoo & differ
+    take = ((in_google - in_odoo) & differ) | (clash if google_newer else set())
+    push_back = bool((in_odoo - in_google) & differ) or bool(clash and not google_newer)
+    merged = {
+        "values": {
+            key: value
+            for key, value in (change["values"] or {}).items()
+            if _VALUE_ASPECTS.get(key, OTHER) in take
+        },
+        "recurrence": change["recurrence"],
+        "recurrence_changed": change["recurrence_changed"] and "recurrence" in take,
+        "push_back": push_back,
+    }
+    reason = "relinked" if link is None else "both_changed"
+    if not clash:
+        return IncomingDecision(Action.UPDATE, "merged", **merged, **common)
+    if google_newer:
         conflict = Conflict(
             "google", updated, odoo.write_date, event_summary(odoo, user_tz=user_tz)
         )
-        return IncomingDecision(
-            Action.CONFLICT, "both_changed", conflict=conflict, **change, **common
+    else:
+        conflict = Conflict(
+            "odoo", updated, odoo.write_date, event_summary(incoming, user_tz=user_tz)
         )
-    conflict = Conflict("odoo", updated, odoo.write_date, event_summary(incoming, user_tz=user_tz))
-    return IncomingDecision(
-        Action.CONFLICT, "both_changed", conflict=conflict, push_back=True, **common
-    )
+    return IncomingDecision(Action.CONFLICT, reason, conflict=conflict, **merged, **common)
 
 
 def _recurrence_changed(new_rec, odoo, user_tz):
@@ -338,7 +397,7 @@ def plan_outgoing(
     *,
     include_private,
     window_start,
-    db_uuid=None,
+    event_id_key=None,
     user_tz="UTC",
     calendar_id=None,
     series_link=None,
@@ -346,8 +405,9 @@ def plan_outgoing(
     """Decide what to send to Google for an Odoo event (see OutgoingDecision).
 
     ``odoo`` None means the record was deleted. ``calendar_id``: the target calendar for
-    inserts. ``series_link``: link of the series master, for modified occurrences that
-    have no link of their own (patched as Google instances).
+    inserts; ``event_id_key``: the user's secret for their ids. ``series_link``: link of
+    the series master, for modified occurrences that have no link of their own (patched
+    as Google instances).
     """
     target = link.calendar_id if link is not None else calendar_id
     if odoo is None or not odoo.active:
@@ -370,6 +430,9 @@ def plan_outgoing(
     if not _safe_in_window(odoo, window_start, user_tz):
         return OutgoingDecision(Action.SKIP, "outside_window", link and link.google_id, target)
 
+    # New, or an insert whose answer never came (its link knows no etag and no
+    # fingerprint yet): insert; Google answers 409 when the earlier one landed.
+    inserting = link is None or not (link.etag or link.fingerprint)
     instance_target = None
     if odoo.is_occurrence and link is None:
         if odoo.follow_recurrence:
@@ -385,7 +448,7 @@ def plan_outgoing(
             odoo,
             include_private=include_private,
             user_tz=user_tz,
-            patch=link is not None or instance_target is not None,
+            patch=not inserting or instance_target is not None,
         )
         odoo_fp = fingerprint(common_from_odoo(odoo, user_tz=user_tz))
     except MappingError as exc:
@@ -401,10 +464,13 @@ def plan_outgoing(
             body=body,
             fingerprint=odoo_fp,
         )
-    if link is None:
-        if db_uuid is None or odoo.id is None:
-            raise ValueError("db_uuid and a saved record are needed to insert")
-        google_id = google_event_id_for(db_uuid, odoo.id)
+    if inserting:
+        if link is not None:
+            google_id = link.google_id
+        elif event_id_key is None or odoo.id is None:
+            raise ValueError("event_id_key and a saved record are needed to insert")
+        else:
+            google_id = google_event_id_for(event_id_key, odoo.id)
         body = {"id": google_id, "status": "confirmed", **body}
         return OutgoingDecision(
             Action.INSERT, "new", google_id, target, body=body, fingerprint=odoo_fp

@@ -10,3 +10,5 @@ from . import test_reliability
 from . import test_bad_input
 from . import test_sync_status
 from . import test_scheduling
+from . import test_shared_meetings
+from . import test_shared_chaos

@@ -6,6 +6,9 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from google.oauth2.credentials import Credentials
+from googleapiclient.discovery import build
+
 from odoo import fields
 from odoo.tests import TransactionCase, new_test_user
 
@@ -91,6 +94,29 @@ class SyncCase(EmulatorMixin, TransactionCase):
         self.addCleanup(self.registry.leave_test_mode)
         self.emulator.faults.clear()
         self.addCleanup(self.emulator.faults.clear)
+        self._services = {}
+
+    def service(self, email):
+        """The user's own Google client, as their phone or browser has it: what a
+        person (or a hostile colleague) does in their own Google Calendar."""
+        if email not in self._services:
+            issued = self.emulator.issue_tokens(email)
+            credentials = Credentials(
+                issued["access_token"],
+                refresh_token=issued["refresh_token"],
+                token_uri=self.emulator.base_url + "token",
+                client_id=CLIENT_ID,
+                client_secret=CLIENT_SECRET,
+            )
+            self._services[email] = build(
+                "calendar",
+                "v3",
+                credentials=credentials,
+                static_discovery=True,
+                cache_discovery=False,
+                client_options={"api_endpoint": self.emulator.base_url + "calendar/v3/"},
+            )
+        return self._services[email]
 
     def sync(self, token, expect_ran=True):
         """One sync cycle of ``token``'s user; returns the engine's report."""

@@ -9,18 +9,25 @@ through the cron path next to a normal event, and checked against its expected o
 Placeholders in payload strings: ``@T+3 10:00`` = UTC date-time 3 days from today,
 ``@L+3 10:00`` = the same without offset, ``@D+3`` = a date. Generators keep huge
 payloads out of the repository: ``{"$repeat": s, "times": n}``,
-``{"$attendees": n}``, ``{"$exdates": n, "from": day}``.
+``{"$attendees": n}``, ``{"$exdates": n, "from": day}``. ``{"$victim": key}`` is a value
+of a colleague's meeting (its Google copy's ``event_id`` and ``ical_uid``, an id of the
+database UUID and its Odoo id as earlier releases made them, ``uuid_id``, the extended
+properties of Odoo's own google_calendar module, ``odoo_properties``, his ``email``): the
+case's event is in the syncing user's own calendar, and the colleague's meeting must stay
+untouched (``checks.victim_untouched``).
 """
 
+import base64
 import json
 import logging
 import re
+import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from odoo.tests import new_test_user, tagged
 
-from .test_reliability import ReliabilityCase
+from .test_reliability import ReliabilityCase, odoo_view
 
 _logger = logging.getLogger(__name__)
 
@@ -52,9 +59,11 @@ def load_corpus():
     return cases
 
 
-def _expand(value, today):
+def _expand(value, today, victim=None):
     """Resolve placeholders and generators in a case payload."""
     if isinstance(value, dict):
+        if "$victim" in value:
+            return victim[value["$victim"]]
         if "$repeat" in value:
             return value["$repeat"] * value["times"]
         if "$attendees" in value:
@@ -66,9 +75,9 @@ def _expand(value, today):
             first = today + timedelta(days=value.get("from", 1))
             days = (first + timedelta(days=i) for i in range(value["$exdates"]))
             return "EXDATE:" + ",".join(day.strftime("%Y%m%dT090000Z") for day in days)
-        return {key: _expand(item, today) for key, item in value.items()}
+        return {key: _expand(item, today, victim) for key, item in value.items()}
     if isinstance(value, list):
-        return [_expand(item, today) for item in value]
+        return [_expand(item, today, victim) for item in value]
     if isinstance(value, str):
 
         def replace(match):
@@ -105,6 +114,7 @@ class TestBadInput(ReliabilityCase):
         email = "bad@example.com"
         user, token = self.connect_user("gcal_bad", email, tz="Europe/Berlin")
         self.sync(token)
+        self.victim = self._colleagues_meeting()
         problems = []
         for name, case in self.cases.items():
             if "google_event" not in case:
@@ -116,8 +126,47 @@ class TestBadInput(ReliabilityCase):
         self.assertEqual(problems, [])
         self._bystander_unaffected(token, email)
 
+    def _colleagues_meeting(self):
+        """A meeting of a colleague, synced to his Google, that hostile cases aim at."""
+        colleague, token = self.connect_user("gcal_bad_victim", "victim@example.com")
+        start = datetime.combine(self.today + timedelta(days=4), datetime.min.time())
+        meeting = self.meeting(colleague, "Colleague's meeting", start + timedelta(hours=9))
+        self.sync(token)
+        link = meeting.google_link_ids
+        copy = self.emulator.get_event_raw("victim@example.com", link.google_event_id)
+        db_uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid")
+        raw = uuid.UUID(db_uuid).bytes + meeting.id.to_bytes(8, "big")
+        dbname = self.env.cr.dbname
+        return {
+            "meeting": meeting,
+            "before": (
+                odoo_view(meeting),
+                meeting.partner_ids,
+                meeting.attendee_ids.mapped("state"),
+            ),
+            "event_id": copy["id"],
+            "ical_uid": copy["iCalUID"],
+            "uuid_id": base64.b32hexencode(raw).decode().rstrip("=").lower(),
+            "odoo_properties": {
+                "shared": {
+                    f"{dbname}_odoo_id": str(meeting.id),
+                    f"{dbname}_owner_id": str(colleague.id),
+                }
+            },
+            "email": "victim@example.com",
+        }
+
+    def _victim_touched(self, user):
+        meeting = self.victim["meeting"]
+        now = (odoo_view(meeting), meeting.partner_ids, meeting.attendee_ids.mapped("state"))
+        if not meeting.active or now != self.victim["before"]:
+            return f"the colleague's meeting changed: {now}"
+        if meeting.sudo().google_link_ids.filtered(lambda link: link.user_id == user):
+            return "the colleague's meeting is linked to this user's Google event"
+        return None
+
     def _google_case(self, user, token, email, name, case):
-        body = _expand(case["google_event"], self.today)
+        body = _expand(case["google_event"], self.today, self.victim)
         if case.get("inject") == "api":
             stored = self.emulator.add_event(email, email, body)
         else:
@@ -143,6 +192,8 @@ class TestBadInput(ReliabilityCase):
             return "the normal event next to it was not synced in the same cycle"
         if user.google_sync_state != "connected":
             return f"user state {user.google_sync_state}: {user.google_sync_error}"
+        if (case.get("checks") or {}).get("victim_untouched") and self._victim_touched(user):
+            return self._victim_touched(user)
         links = self.env["crm.google.event.link"].search(
             [("user_id", "=", user.id), ("google_event_id", "=", google_id or "-")]
         )
@@ -188,6 +239,7 @@ class TestBadInput(ReliabilityCase):
             "description_max": lambda: len(description) <= checks["description_max"],
             "allday": lambda: event.allday == checks["allday"],
             "readonly": lambda: links[:1].readonly == checks["readonly"],
+            "victim_untouched": lambda: event != self.victim["meeting"],
         }
         for key in checks:
             if not expectations[key]():

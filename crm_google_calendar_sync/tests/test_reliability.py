@@ -16,9 +16,6 @@ from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from unittest.mock import patch
 
-from google.oauth2.credentials import Credentials
-from googleapiclient.discovery import build
-
 from odoo.exceptions import AccessError
 from odoo.sql_db import db_connect
 from odoo.tests import new_test_user, tagged
@@ -26,7 +23,7 @@ from odoo.tools import html2plaintext
 
 from ..models import crm_google_token
 from ..sync import google_client, oauth, retry
-from .common import CLIENT_ID, CLIENT_SECRET, SyncCase
+from .common import SyncCase
 
 _logger = logging.getLogger(__name__)
 
@@ -118,7 +115,6 @@ class ReliabilityCase(SyncCase):
         ):
             patcher.start()
             self.addCleanup(patcher.stop)
-        self._services = {}
         self.paused_requests = 0  # Google calls made by the "user", outside the chaos
 
     def _virtual_sleep(self, seconds):
@@ -134,27 +130,6 @@ class ReliabilityCase(SyncCase):
         if "calendar_list_checked" in token._fields:
             token.sudo().calendar_list_checked = False
         return self.sync(token)
-
-    def service(self, email):
-        """The user's own Google client (as if they edited in Google's UI)."""
-        if email not in self._services:
-            issued = self.emulator.issue_tokens(email)
-            credentials = Credentials(
-                issued["access_token"],
-                refresh_token=issued["refresh_token"],
-                token_uri=self.emulator.base_url + "token",
-                client_id=CLIENT_ID,
-                client_secret=CLIENT_SECRET,
-            )
-            self._services[email] = build(
-                "calendar",
-                "v3",
-                credentials=credentials,
-                static_discovery=True,
-                cache_discovery=False,
-                client_options={"api_endpoint": self.emulator.base_url + "calendar/v3/"},
-            )
-        return self._services[email]
 
     @contextlib.contextmanager
     def faults_paused(self):

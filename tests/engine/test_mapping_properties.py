@@ -1,5 +1,6 @@
 """Property tests: round trips Google -> Odoo -> Google and Odoo -> Google -> Odoo."""
 
+import base64
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -8,7 +9,12 @@ from hypothesis import strategies as st
 
 from crm_google_calendar_sync.sync import mapping as m
 from crm_google_calendar_sync.sync import sanitize
-from crm_google_calendar_sync.sync.fingerprint import fingerprint_google, fingerprint_odoo
+from crm_google_calendar_sync.sync.engine import odoo_id_from_google_id
+from crm_google_calendar_sync.sync.fingerprint import (
+    changed_aspects,
+    fingerprint_google,
+    fingerprint_odoo,
+)
 from crm_google_calendar_sync.sync.mapping import OdooEvent
 
 ZONES = [
@@ -217,39 +223,55 @@ def test_no_drift_across_dst(tz, day, hour):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.uuids(), st.integers(0, 2**63), st.uuids(), st.integers(0, 2**63))
-def test_deterministic_ids(db1, id1, db2, id2):
-    a = m.google_event_id_for(str(db1), id1)
-    assert a == m.google_event_id_for(str(db1), id1)
+@given(st.text(min_size=1), st.integers(0, 2**63), st.text(min_size=1), st.integers(0, 2**63))
+def test_deterministic_ids(key1, id1, key2, id2):
+    a = m.google_event_id_for(key1, id1)
+    assert a == m.google_event_id_for(key1, id1)
     assert 5 <= len(a) <= 1024
     assert set(a) <= set("0123456789abcdefghijklmnopqrstuv")
-    if (db1, id1) != (db2, id2):
-        assert a != m.google_event_id_for(str(db2), id2)
+    if (key1, id1) != (key2, id2):
+        assert a != m.google_event_id_for(key2, id2)
+    assert odoo_id_from_google_id(key1, a) == (id1 or None)
 
 
-def test_deterministic_id_for_non_uuid_database_and_bounds():
-    assert m.google_event_id_for("not-a-uuid", 1) != m.google_event_id_for("not-a-uuid", 2)
-    for bad in (-1, 2**64, "3"):
+@settings(max_examples=50, deadline=None)
+@given(st.integers(1, 2**63), st.integers(1, 2**63))
+def test_ids_cannot_be_forged_without_the_key(own_id, other_id):
+    """Another user's key, or an id put together from one's own ids, finds nothing."""
+    own = m.google_event_id_for("bob-key", own_id)
+    assert odoo_id_from_google_id("anna-key", own) is None
+    raw = base64.b32hexdecode(own.upper() + "=")
+    forged = base64.b32hexencode(raw[:16] + other_id.to_bytes(8, "big")).decode().rstrip("=")
+    if other_id != own_id:
+        assert odoo_id_from_google_id("bob-key", forged.lower()) is None
+
+
+def test_deterministic_id_bounds():
+    assert m.google_event_id_for("key", 1) != m.google_event_id_for("key", 2)
+    for key, bad in (("x", -1), ("x", 2**64), ("x", "3"), ("", 1), (None, 1)):
         try:
-            m.google_event_id_for("x", bad)
+            m.google_event_id_for(key, bad)
         except ValueError:
             continue
-        raise AssertionError(f"accepted {bad!r}")
+        raise AssertionError(f"accepted {key!r}, {bad!r}")
 
 
 def test_fingerprint_changes_with_each_mapped_field():
     base = OdooEvent(id=1, name="a", start=datetime(2024, 1, 1, 9), stop=datetime(2024, 1, 1, 10))
     fp = fingerprint_odoo(base)
-    for change in (
-        {"name": "b"},
-        {"description": "<p>d</p>"},
-        {"location": "l"},
-        {"privacy": "private"},
-        {"show_as": "free"},
-        {"stop": datetime(2024, 1, 1, 11)},
-        {"start": datetime(2024, 1, 1, 8)},
+    for change, aspect in (
+        ({"name": "b"}, "name"),
+        ({"description": "<p>d</p>"}, "description"),
+        ({"location": "l"}, "location"),
+        ({"privacy": "private"}, "privacy"),
+        ({"show_as": "free"}, "show_as"),
+        ({"stop": datetime(2024, 1, 1, 11)}, "time"),
+        ({"start": datetime(2024, 1, 1, 8)}, "time"),
     ):
-        assert fingerprint_odoo(OdooEvent(**{**base.__dict__, **change})) != fp, change
+        changed = fingerprint_odoo(OdooEvent(**{**base.__dict__, **change}))
+        assert changed != fp, change
+        assert changed_aspects(fp, changed) == {aspect}, change
+    assert changed_aspects("0" * 40, fp) is None, "a fingerprint of an older release"
     # ... but not with fields that are not mapped, nor with the zone of a single event.
     for same in ({"id": 2}, {"write_date": datetime(2030, 1, 1)}, {"event_tz": "Asia/Tokyo"}):
         assert fingerprint_odoo(OdooEvent(**{**base.__dict__, **same})) == fp, same

@@ -63,7 +63,7 @@ def incoming(link, event, odoo, **kw):
 def outgoing(link, odoo, **kw):
     kw.setdefault("include_private", True)
     kw.setdefault("window_start", WINDOW)
-    kw.setdefault("db_uuid", DB)
+    kw.setdefault("event_id_key", DB)
     kw.setdefault("calendar_id", "target")
     return plan_outgoing(link, odoo, **kw)
 
@@ -131,7 +131,7 @@ def test_both_changed_odoo_newer_wins():
         link, dict(event, etag='"e2"', summary="Google title", updated="2024-05-22T10:00:00Z"), odoo
     )
     assert d.action == Action.CONFLICT and d.conflict.winner == "odoo"
-    assert d.push_back and d.values is None and d.etag == '"e2"'
+    assert d.push_back and not d.values and d.etag == '"e2"'
     assert "Google title" in d.conflict.losing_summary
 
 
@@ -165,7 +165,91 @@ def test_readonly_event_google_always_wins():
         odoo,
         self_email="me@example.com",
     )
+    assert d.action == Action.CONFLICT and d.readonly
+    assert d.conflict.winner == "google" and "Mine" in d.conflict.losing_summary
+    assert d.values == {"name": "Boss"} and not d.push_back
+
+
+def test_readonly_event_unchanged_in_odoo_is_an_update():
+    event, odoo, link = synced_pair(organizer={"email": "boss@example.com"})
+    d = incoming(link, dict(event, etag='"e2"', summary="Boss"), odoo, self_email="me@x.com")
     assert d.action == Action.UPDATE and d.readonly
+
+
+def _odoo_edited(odoo, **values):
+    """``odoo`` edited after the last sync (write date later than the link's)."""
+    return replace(odoo, write_date=datetime(2024, 5, 21, 9), **values)
+
+
+def test_edits_of_different_aspects_are_merged():
+    event, odoo, link = synced_pair()
+    odoo = _odoo_edited(odoo, location="Odoo room")
+    d = incoming(link, dict(event, etag='"e2"', summary="Google title"), odoo)
+    assert (d.action, d.reason) == (Action.UPDATE, "merged")
+    assert d.values == {"name": "Google title"}
+    assert d.push_back, "Odoo's location still has to reach Google"
+
+
+def test_same_aspect_clashes_the_others_merge():
+    event, odoo, link = synced_pair()
+    odoo = _odoo_edited(odoo, name="Odoo title", description="Odoo notes")
+    changed = dict(event, etag='"e2"', summary="Google title", location="Google room")
+    newer = incoming(link, dict(changed, updated="2024-05-22T10:00:00Z"), odoo)
+    assert newer.action == Action.CONFLICT and newer.conflict.winner == "google"
+    assert newer.values == {"name": "Google title", "location": "Google room"}
+    assert newer.push_back, "Odoo's description still has to reach Google"
+    older = incoming(link, dict(changed, updated="2024-05-21T08:00:00Z"), odoo)
+    assert older.action == Action.CONFLICT and older.conflict.winner == "odoo"
+    assert older.values == {"location": "Google room"} and older.push_back
+    assert "Google title" in older.conflict.losing_summary
+
+
+def test_same_change_on_one_aspect_and_another_change_merge():
+    event, odoo, link = synced_pair()
+    odoo = _odoo_edited(odoo, name="Same")
+    d = incoming(link, dict(event, etag='"e2"', summary="Same", location="Room"), odoo)
+    assert (d.action, d.values, d.push_back) == (Action.UPDATE, {"location": "Room"}, False)
+
+
+def test_echo_of_a_write_whose_answer_was_lost():
+    """Google shows what we last tried to write (the answer never came), with a time
+    later than Odoo's change since: our own write, no edit to weigh."""
+    event, odoo, link = synced_pair()
+    ours = _odoo_edited(odoo, name="Pushed")
+    link = replace(link, attempted_fingerprint=fingerprint_odoo(ours))
+    later = dict(event, etag='"e3"', summary="Pushed", updated="2024-05-30T10:00:00Z")
+    odoo = _odoo_edited(odoo, name="Newer in Odoo")
+    d = incoming(link, later, odoo)
+    assert (d.action, d.reason, d.fingerprint) == (
+        Action.NOOP,
+        "echo_of_attempt",
+        link.attempted_fingerprint,
+    )
+    # Odoo still equal to the attempt: simply in sync.
+    assert incoming(link, later, ours).reason == "same_on_both_sides"
+
+
+def test_insert_whose_answer_never_came_is_inserted_again():
+    link = LinkState("gOdoo", "target")  # no etag, no fingerprint: never confirmed
+    d = outgoing(link, odoo_event())
+    assert (d.action, d.google_id, d.body["id"]) == (Action.INSERT, "gOdoo", "gOdoo")
+
+
+def test_copy_found_again_without_link_is_a_conflict():
+    event, odoo, _link = synced_pair()
+    odoo = _odoo_edited(odoo, name="Odoo title")
+    d = incoming(None, dict(event, summary="Old copy", updated="2024-05-20T10:00:00Z"), odoo)
+    assert (d.action, d.reason, d.conflict.winner) == (Action.CONFLICT, "relinked", "odoo")
+    assert d.push_back and not d.values
+
+
+def test_fingerprint_of_an_older_release_makes_the_whole_event_one_aspect():
+    event, odoo, link = synced_pair()
+    link = replace(link, fingerprint="0" * 40)
+    odoo = _odoo_edited(odoo, location="Odoo room")
+    d = incoming(link, dict(event, etag='"e2"', summary="G", updated="2024-05-22T00:00:00Z"), odoo)
+    assert d.action == Action.CONFLICT and d.conflict.winner == "google"
+    assert d.values == {"name": "G", "location": ""} and not d.push_back
 
 
 @pytest.mark.parametrize(
@@ -382,7 +466,7 @@ def test_series_master_and_occurrences():
     assert "recurrence" not in d.body
 
 
-def test_outgoing_requires_db_uuid_for_insert():
+def test_outgoing_requires_event_id_key_for_insert():
     with pytest.raises(ValueError):
         plan_outgoing(None, odoo_event(), include_private=True, window_start=WINDOW)
 
