@@ -42,6 +42,12 @@ GOOGLE_SYNC_PUBLIC_FIELDS = frozenset({"google_sync_connected"})
 CHOICE_COMMANDS = frozenset({Command.UNLINK, Command.LINK, Command.CLEAR, Command.SET})
 
 
+# Odoo fetches a record's fields of one prefetch group together. The private stored
+# fields have a group of their own: in the default one, any read of a colleague's
+# record (the organiser of a meeting, say) would name them and be refused.
+PRIVATE_PREFETCH = "crm_google_sync_private"
+
+
 def _is_private_google_field(name):
     return name.startswith("google_sync_") and name not in GOOGLE_SYNC_PUBLIC_FIELDS
 
@@ -72,7 +78,9 @@ class ResUsers(models.Model):
     )
     google_sync_progress = fields.Char("Progress", compute="_compute_google_sync_status")
     google_sync_configured = fields.Boolean(compute="_compute_google_sync_configured")
-    google_sync_calendar_ids = fields.One2many("crm.google.calendar", "user_id", readonly=True)
+    google_sync_calendar_ids = fields.One2many(
+        "crm.google.calendar", "user_id", readonly=True, prefetch=PRIVATE_PREFETCH
+    )
     google_sync_source_calendar_ids = fields.Many2many(
         "crm.google.calendar",
         "crm_google_calendar_source_rel",
@@ -82,6 +90,7 @@ class ResUsers(models.Model):
         domain="[('user_id', '=', id)]",
         copy=False,
         help="Events of these Google calendars are copied into your Odoo calendar.",
+        prefetch=PRIVATE_PREFETCH,
     )
     google_sync_target_calendar_id = fields.Many2one(
         "crm.google.calendar",
@@ -91,11 +100,13 @@ class ResUsers(models.Model):
         copy=False,
         help="Your Odoo meetings are written into this Google calendar. A separate "
         "calendar for CRM data can be hidden in Google, for example during holidays.",
+        prefetch=PRIVATE_PREFETCH,
     )
     google_sync_private = fields.Boolean(
         "Synchronise Private Appointments",
         copy=False,
         help="Also synchronise events marked private or confidential, in both directions.",
+        prefetch=PRIVATE_PREFETCH,
     )
 
     @property

@@ -331,6 +331,42 @@ class TestColleagueAttacks(RpcCase):
                     self.assertFalse(fault, f"{reader.login} reading {name}")
                     self.assertEqual(result[0][name], truth[name], f"{reader.login} reading {name}")
 
+    def test_a_colleague_works_on_meetings_another_user_organises(self):
+        """Hiding Anna's Google data must not hide Anna: Odoo reads the organiser of a
+        meeting (its partner, its name) whenever a colleague edits or opens it."""
+        meeting = self._meeting(
+            self.anna, "Shared with Bob", 6, partners=self.anna.partner_id | self.bob.partner_id
+        )
+        self.env.flush_all()
+        # Moving it makes Odoo ask the organiser's attendance to answer again.
+        moved = {
+            "start": fields.Datetime.to_string(future_start(7)),
+            "stop": fields.Datetime.to_string(future_start(7, 10)),
+            "location": "Raum 2",
+        }
+        _result, fault = self.xmlrpc(self.bob, "calendar.event", "write", [meeting.id], moved)
+        self.assertFalse(fault, fault)
+        result, fault = self.xmlrpc(
+            self.bob, "calendar.event", "read", [meeting.id], ["user_id", "partner_ids"]
+        )
+        self.assertFalse(fault, fault)
+        self.assertEqual(result[0]["user_id"][0], self.anna.id)
+        # In Odoo's code, as the colleague: the organiser's record reads normally
+        # (nothing of hers in the cache, so that reading a field fetches her record).
+        for name in ("partner_id", "name", "email", "tz"):
+            with self.subTest(name):
+                self.env.invalidate_all()
+                anna = self.env["res.users"].with_user(self.bob).browse(self.anna.id)
+                self.assertTrue(anna[name])
+
+    def test_private_google_fields_are_never_prefetched(self):
+        """Odoo fetches fields of one prefetch group together: a private field in the
+        default group would make any read of a colleague's record fail."""
+        for name, field in self.env["res.users"]._fields.items():
+            if name.startswith("google_sync_") and name != "google_sync_connected":
+                with self.subTest(name):
+                    self.assertNotEqual(field.prefetch, True, name)
+
     def test_user_form_of_an_access_rights_manager_shows_no_google_data(self):
         manager = new_test_user(
             self.env, login="gcal_rpc_manager", groups="base.group_user,base.group_erp_manager"
