@@ -163,6 +163,16 @@ class CrmGoogleToken(models.Model):
         )
 
     @api.model
+    def _event_id_namespace(self):
+        """What the ids of the events we push are derived from: the database's
+        uuid, or the namespace a neutralized copy got (see data/neutralize.sql),
+        so that a copy's ids never meet production's."""
+        params = self.env["ir.config_parameter"].sudo()
+        return params.get_param("crm_google_calendar_sync.event_id_namespace") or params.get_param(
+            "database.uuid"
+        )
+
+    @api.model
     def _get_redirect_uri(self):
         base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
         return base_url.rstrip("/") + "/crm_google_calendar_sync/oauth2callback"
@@ -487,27 +497,39 @@ class CrmGoogleToken(models.Model):
             limit = config["limit_time_real"]
         if not limit or limit <= 0:
             return now + CRON_TIME_BUDGET
-        budget = limit - self._cron_turn_seconds(now) - min(CRON_TIME_MARGIN, limit / 4)
+        margin = min(CRON_TIME_MARGIN, limit / 4)
+        spent, first = self._cron_turn_seconds(now, limit)
+        budget = limit - spent - margin
+        if first:
+            # The first run of a turn always makes progress, even when the
+            # assumed wait of a worker (--workers) leaves no room.
+            budget = max(budget, margin)
         return now + min(CRON_TIME_BUDGET, budget)
 
     @api.model
-    def _cron_turn_seconds(self, now):
-        """Seconds of the cron worker's turn spent before this run."""
+    def _cron_turn_seconds(self, now, limit):
+        """Seconds of the cron worker's turn gone before this run, and whether
+        this is the turn's first run of the job."""
         start_time = getattr(threading.current_thread(), "start_time", None)
         if start_time:
             # Odoo's threaded server times its cron threads from this start.
-            return time.time() - start_time
+            return time.time() - start_time, False
+        # The runs Odoo makes in a row for one job share their lastcall; a turn
+        # never lasts longer than the limit.
         cron_id = self.env.context.get("cron_id")
-        spent = 0
-        if cron_id:
-            # The runs Odoo makes in a row for one job share their lastcall.
-            key = (self.env.cr.dbname, cron_id, self.env.context.get("lastcall"))
-            for old in [k for k, started in _JOB_STARTS.items() if now - started > 3600]:
+        key = (self.env.cr.dbname, cron_id, self.env.context.get("lastcall"))
+        started = _JOB_STARTS.get(key) if cron_id else None
+        first = started is None or now - started > limit
+        if first:
+            started = now
+            for old in [k for k, begun in _JOB_STARTS.items() if now - begun > limit]:
                 del _JOB_STARTS[old]
-            spent = now - _JOB_STARTS.setdefault(key, now)
+            if cron_id:
+                _JOB_STARTS[key] = now
+        spent = now - started
         if config["workers"]:
             spent += CRON_WORKER_WAIT
-        return spent
+        return spent, first
 
     @api.model
     def _last_visits(self, tokens):
@@ -669,7 +691,7 @@ class CrmGoogleToken(models.Model):
                 self_email=self.google_email or None,
                 include_private=user.google_sync_private,
                 window_start=self._window_start(),
-                db_uuid=self.env["ir.config_parameter"].sudo().get_param("database.uuid"),
+                db_uuid=self._event_id_namespace(),
                 deadline=deadline,
                 calls=calls,
             )

@@ -10,3 +10,5 @@ from . import test_bad_input
 from . import test_sync_status
 from . import test_scheduling
 from . import test_robust_cron
+from . import test_robust_account
+from . import test_robust_neutralize

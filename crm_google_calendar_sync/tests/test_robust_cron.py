@@ -219,9 +219,10 @@ class TestRobustCron(ReliabilityCase):
     # ------------------------------------------------------------------
     def test_runs_fit_odoos_time_limit_and_continue(self):
         """Odoo kills a cron worker after ``limit_time_real_cron`` seconds, counted
-        over all the runs of the job it makes in one go. Every worker iteration
-        ends in time, keeps the round's position user by user, and the next one
-        continues: every user is visited once."""
+        over all the runs of the job it makes in one go (it runs the job again at
+        once while a run reports users left, here after every 3 users). Every
+        worker turn ends in time, keeps the round's position user by user, and
+        the next one continues: every user is visited once."""
         tokens = self.connect_users("gcal_limit", 10)
         self.make_round_due()
         self.emulator.reset_requests()
@@ -229,7 +230,11 @@ class TestRobustCron(ReliabilityCase):
         self.emulator.faults.add("slow", path=r"/events$", delay=0.5, times=None)
         limit = 4
         visited = []
-        with patch.dict(config.options, {"limit_time_real_cron": limit}):
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)])
+        with (
+            patch.dict(config.options, {"limit_time_real_cron": limit}),
+            patch.object(crm_google_token, "CRON_BATCH_SIZE", 3),
+        ):
             for _iteration in range(5):
                 elapsed = self.run_job_like_a_worker()
                 self.assertLess(elapsed, limit, "Odoo would have killed the worker")
@@ -246,6 +251,11 @@ class TestRobustCron(ReliabilityCase):
                 )
         self.assertTrue(round_.finished)
         self.assertEqual(visited, tokens.mapped("google_email"), "each user once, in order")
+        self.assertGreater(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)]),
+            triggers,
+            "a run stopped for time starts a new turn of its job",
+        )
 
     def test_killed_run_continues_where_it_stopped(self):
         tokens = self.connect_users("gcal_killed", 4)
@@ -259,12 +269,12 @@ class TestRobustCron(ReliabilityCase):
 
         self.sleep_hook = killed_by_odoo
         # Not assertRaises: Odoo's rolls back what the block committed.
+        killed = False
         try:
             self.run_cron()
         except WorkerKilled:
-            pass
-        else:
-            self.fail("the worker was not killed")
+            killed = True
+        self.assertTrue(killed, "the worker was not killed")
         self.assertEqual(self.synced_users(), tokens[:3].mapped("google_email"))
         self.assertTrue(self.lock_is_free(victim.user_id))
 
