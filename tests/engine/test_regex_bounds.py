@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from crm_google_calendar_sync.sync import sanitize
+from crm_google_calendar_sync.sync import errors, sanitize
 from crm_google_calendar_sync.sync.sanitize import (
     description_from_google,
     description_to_google,
@@ -173,3 +173,18 @@ def test_text_is_cut_before_any_regular_expression(characters_read, shape):
     ten_mb = work(10_000_000 // len(shape))
     assert one_mb[1] <= sanitize._MAX_PARSE_CHARS
     assert ten_mb == one_mb, "the work grows with the text"
+
+
+def test_error_text_is_cut_before_redaction(monkeypatch):
+    seen = []
+    monkeypatch.setattr(
+        errors,
+        "_SECRET_PATTERNS",
+        tuple(CountingPattern(pattern, seen) for pattern in errors._SECRET_PATTERNS),
+    )
+    assert errors.redact("word " * 2_000_000)
+    assert max(seen) <= 4 * errors.MAX_MESSAGE_LENGTH
+    # A secret cut in two at the cut is not half shown.
+    secret = "ya29." + "s" * 400
+    text = " " * (4 * errors.MAX_MESSAGE_LENGTH - 20) + secret
+    assert "sss" not in errors.redact(text)
