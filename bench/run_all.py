@@ -130,7 +130,8 @@ PROFILE = set()  # --profile: names of measured steps to run under cProfile
 # Added to every emulator answer in the parallel idle runs (Google's own latency).
 LATENCY = 0.05
 # Rows the cron writes for itself on every run, whatever it does: Odoo's progress
-# record (ir.cron) and, for ours, the round's position (one row per run).
+# record (ir.cron) and, for ours, the round's position (one row per job, moved after
+# each user).
 CRON_BOOKKEEPING = {"ir_cron", "ir_cron_progress", "ir_cron_trigger", "crm_google_sync_round"}
 
 

@@ -232,16 +232,22 @@ class OAuth:
         options = "".join(
             f'<option value="{html.escape(email)}">' for email in self.backend.accounts
         )
-        scopes = "".join(f"<li>{html.escape(scope)}</li>" for scope in request["scopes"])
+        # Google lets the user untick scopes (granular consent).
+        scopes = "".join(
+            f'<li><label><input type="checkbox" name="grant_{index}" '
+            f'value="{html.escape(scope)}" checked> {html.escape(scope)}</label></li>'
+            for index, scope in enumerate(request["scopes"])
+        )
         hint = html.escape(request.get("login_hint") or "")
         text = f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>Sign in - Google Calendar Emulator</title></head>
 <body>
 <h1>Google Calendar Emulator</h1>
 <p>The application <b>{html.escape(self.client_id)}</b> wants to access your Google account:</p>
-<ul id="scopes">{scopes}</ul>
 <form method="post" action="/o/oauth2/auth" id="consent">
+  <ul id="scopes">{scopes}</ul>
   <input type="hidden" name="request_id" value="{html.escape(request_id)}">
+  <input type="hidden" name="granular" value="1">
   <label for="email">Account e-mail</label>
   <input type="email" id="email" name="email" list="accounts" value="{hint}" required>
   <datalist id="accounts">{options}</datalist>
@@ -261,7 +267,13 @@ class OAuth:
         email = (params.get("email") or "").strip()
         if "@" not in email:
             return self._error_page(400, "invalid_request", "An e-mail address is required.")
-        return self._approve(request, email)
+        scopes = request["scopes"]
+        if params.get("granular"):
+            ticked = {value for key, value in params.items() if key.startswith("grant_")}
+            scopes = tuple(scope for scope in scopes if scope in ticked)
+            if not scopes:
+                return self._redirect(request, {"error": "access_denied"})
+        return self._approve(request, email, scopes)
 
     def _redirect(self, request, values):
         if request.get("state") is not None:
@@ -271,14 +283,17 @@ class OAuth:
         location = uri + separator + urllib.parse.urlencode(values)
         return HttpReply(302, b"", {"Location": location}, content_type="text/html")
 
-    def _approve(self, request, email):
+    def _approve(self, request, email, scopes=None):
+        """Redirect with a code for ``email``; ``scopes``: those the user left
+        ticked (default: all that were asked for)."""
+        scopes = scopes or request["scopes"]
         self.backend.add_account(email)
         code = "4/emu-" + secrets.token_urlsafe(32)
         self.codes[code] = AuthCode(
             code=code,
             client_id=self.client_id,
             redirect_uri=request["redirect_uri"],
-            scopes=request["scopes"],
+            scopes=scopes,
             email=email,
             code_challenge=request["code_challenge"],
             code_challenge_method=request["code_challenge_method"],
@@ -290,7 +305,7 @@ class OAuth:
             request,
             {
                 "code": code,
-                "scope": " ".join(request["scopes"]),
+                "scope": " ".join(scopes),
                 "authuser": "0",
                 "prompt": "consent",
             },

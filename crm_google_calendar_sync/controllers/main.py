@@ -22,6 +22,8 @@ _logger = logging.getLogger(__name__)
 SESSION_KEY = "crm_google_calendar_sync_oauth"
 STATE_LIFETIME = 600  # seconds between "connect" and Google's redirect back
 MAX_PENDING_STATES = 5
+# Our states are secrets.token_urlsafe(32): 43 ASCII characters.
+MAX_STATE_LENGTH = 128
 # The sync settings page (server action crm_google_calendar_sync.action_google_sync_settings).
 SETTINGS_URL = "/odoo/google-calendar-sync"
 
@@ -117,6 +119,12 @@ class GoogleCalendarSyncController(http.Controller):
                 pending_state["verifier"],
                 timeout=20,
             )
+            missing = token_set.missing_scopes()
+            if missing:
+                # Google lets people untick permissions: a half-working sync
+                # would fail later with less clear errors. Nothing is stored.
+                _logger.info("Google OAuth consent without %s (user %s)", missing, user.id)
+                return self._error_page(self._missing_access_message(missing))
             token = token_model._store_tokens(user, token_set, google_email=False)
             google_calendars = token._google_client().list_calendars()
         except errors.GoogleSyncError as exc:
@@ -143,14 +151,37 @@ class GoogleCalendarSyncController(http.Controller):
         return {key: value for key, value in pending.items() if value.get("expires", 0) > now}
 
     def _pop_state(self, state):
-        """Return and consume the pending flow for ``state`` (constant-time compare)."""
-        if not state or not isinstance(state, str):
+        """Return and consume the pending flow for ``state`` (constant-time compare).
+
+        Anything that cannot be one of our states (not short ASCII) is none.
+        """
+        if (
+            not state
+            or not isinstance(state, str)
+            or not state.isascii()
+            or len(state) > MAX_STATE_LENGTH
+        ):
             return None
         pending = self._pending_states()
         match = next((key for key in pending if hmac.compare_digest(key, state)), None)
         found = pending.pop(match, None) if match else None
         request.session[SESSION_KEY] = pending
         return found
+
+    def _missing_access_message(self, missing):
+        """What the user refused on Google's consent page, in their words."""
+        env = request.env
+        labels = {
+            oauth.CALENDAR_LIST_SCOPE: env._("see the list of your calendars"),
+            oauth.EVENTS_SCOPE: env._("see and edit the events of your calendars"),
+            oauth.APP_CALENDARS_SCOPE: env._("create a separate calendar for Odoo"),
+        }
+        return env._(
+            "Google did not grant all the access the synchronisation needs (missing: "
+            "%(missing)s). Nothing was changed. Please connect again and leave every "
+            "permission ticked.",
+            missing=", ".join(labels.get(scope, scope) for scope in missing),
+        )
 
     def _error_page(self, message, status=400):
         return request.render(

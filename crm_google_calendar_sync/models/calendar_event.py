@@ -186,11 +186,18 @@ class CalendarEvent(models.Model):
     def _check_google_readonly(self):
         """Refuse edits of meetings that Google lets this user only read."""
         user = self.env.user
+        # Read-only in the Google account connected before does not count.
+        former = self.env["crm.google.calendar"]._former_account_ids(user)
         links = (
             self.env["crm.google.event.link"]
             .sudo()
             .search(
-                [("event_id", "in", self.ids), ("user_id", "=", user.id), ("readonly", "=", True)]
+                [
+                    ("event_id", "in", self.ids),
+                    ("user_id", "=", user.id),
+                    ("readonly", "=", True),
+                    ("calendar_id", "not in", former),
+                ]
             )
         )
         for link in links:

@@ -2,6 +2,7 @@
 """The Google calendars of a connected user (their Google calendar list)."""
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from .calendar_event import SYNC_MARK_CONTEXT
 
@@ -41,6 +42,12 @@ class CrmGoogleCalendar(models.Model):
         help="Archived when the calendar disappears from the Google account. "
         "Its events stay in Odoo.",
     )
+    google_account = fields.Char(
+        readonly=True,
+        help="The Google account whose calendar list holds this calendar. When the "
+        "user connects another account, the calendars of the former one are kept "
+        "(their links still recognise meetings) but never read or written.",
+    )
     # Sync bookkeeping, written only by the sync itself.
     sync_token = fields.Char(readonly=True, copy=False, groups="base.group_system")
 
@@ -77,6 +84,8 @@ class CrmGoogleCalendar(models.Model):
         Writes only what changed.
         """
         existing = self.sudo().with_context(active_test=False).search([("user_id", "=", user.id)])
+        token = self.env["crm.google.token"].sudo().search([("user_id", "=", user.id)])
+        account = token.google_email or False
         by_google_id = {cal.google_id: cal for cal in existing}
         seen = set()
         to_create = []
@@ -94,10 +103,14 @@ class CrmGoogleCalendar(models.Model):
                 "time_zone": item.get("timeZone") or False,
                 "color": item.get("backgroundColor") or False,
                 "active": True,
+                "google_account": account,
             }
             calendar = by_google_id.get(google_id)
             if calendar:
                 changed = {key: value for key, value in values.items() if calendar[key] != value}
+                if calendar.google_account and "google_account" in changed:
+                    # Also in the former account's list: its sync token is that account's.
+                    changed["sync_token"] = False
                 if changed:
                     calendar.write(changed)
             else:
@@ -105,6 +118,9 @@ class CrmGoogleCalendar(models.Model):
         if to_create:
             self.sudo().create(to_create)
         gone = existing.filtered(lambda cal: cal.active and cal.google_id not in seen)
+        # Calendars of the account connected before are not gone, just not this
+        # account's: no problem to report.
+        former = gone.filtered(lambda cal: cal.google_account not in (False, account))
         if gone:
             gone.write({"active": False})
             # Unselect them, or the user could never untick a calendar the
@@ -116,6 +132,24 @@ class CrmGoogleCalendar(models.Model):
             if user_all.google_sync_target_calendar_id in gone:
                 choices["google_sync_target_calendar_id"] = False
             user_all.with_context(**SYNC_MARK_CONTEXT).write(choices)
-            token = self.env["crm.google.token"].sudo().search([("user_id", "=", user.id)])
-            token._report_calendar_problem(gone)
+            if gone - former:
+                token._report_calendar_problem(gone - former)
         return self.sudo().search([("user_id", "=", user.id)])
+
+    @api.model
+    def _former_account_sql(self, user_id):
+        """SQL of the ids of ``user_id``'s calendars that belong to a Google account
+        other than the one connected now."""
+        return SQL(
+            """SELECT cal.id FROM crm_google_calendar cal
+                 JOIN crm_google_token tok ON tok.user_id = cal.user_id
+                WHERE cal.user_id = %s AND cal.google_account <> tok.google_email""",
+            user_id,
+        )
+
+    @api.model
+    def _former_account_ids(self, user):
+        """Ids of ``user``'s calendars of a Google account connected before."""
+        self.env.flush_all()
+        self.env.cr.execute(self._former_account_sql(user.id))
+        return [row[0] for row in self.env.cr.fetchall()]

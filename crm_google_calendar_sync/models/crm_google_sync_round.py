@@ -3,11 +3,13 @@
 
 A round visits every connected user once, in the order of their token ids.
 One row per cron job ("shard") keeps the round's start and the last token it
-visited; a cron run writes that row once at its end. So a user whose sync has
-nothing to do causes no database write at all: the time of their last visit
-is derived from the round (see ``crm.google.token._last_visits``).
+visited; a cron run moves it after each user, in a transaction of its own. So
+a user whose sync has nothing to do costs one update of this row and no write
+of their own: the time of their last visit is derived from the round (see
+``crm.google.token._last_visits``).
 """
 
+from contextlib import contextmanager
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -57,6 +59,49 @@ class CrmGoogleSyncRound(models.Model):
         """The round row of ``shard`` (created on the first run of its cron)."""
         row = self.sudo().search([("shard", "=", shard)], limit=1)
         return row or self.sudo().create({"shard": shard, "shard_count": 0})
+
+    @api.model
+    @contextmanager
+    def _open(self, shard):
+        """The round of ``shard`` in a cursor of its own, for one cron run.
+
+        Each visit is committed there at once (``_record_visit``); the cron's
+        own transaction, a snapshot taken before the run, never writes the row.
+        """
+        with self.env.registry.cursor() as cr:
+            yield self.with_env(self.env(cr=cr, su=True))._for_shard(shard)
+
+    def _start_values(self, shard_count, now, interval):
+        """Values that start a new round, ``{}`` to continue this one, or None
+        when it is finished and the next one is not due yet."""
+        self.ensure_one()
+        if self.shard_count == shard_count and not (self.finished and self._is_due(now, interval)):
+            return None if self.finished else {}
+        return {
+            "shard_count": shard_count,
+            "started": now,
+            "cursor_token_id": 0,
+            "finished": False,
+            "visited_count": 0,
+            "previous_started": self.started,
+            "previous_finished": self.finished or self.cursor_moved,
+            "previous_visited_count": self.visited_count,
+        }
+
+    def _record_visit(self, token_id, start=None, finished=False):
+        """Move the round past ``token_id`` (None: there was nobody to visit,
+        the round is over) and commit at once: a run that Odoo kills later loses
+        no more than the user it was on. ``start``: values of a new round."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        values = dict(start or {}, cursor_moved=now)
+        if token_id:
+            values["cursor_token_id"] = token_id
+            values["visited_count"] = values.get("visited_count", self.visited_count) + 1
+        if finished or not token_id:
+            values["finished"] = now
+        self.write(values)
+        self.env.cr.commit()  # pylint: disable=invalid-commit
 
     def _is_due(self, now, interval):
         """A finished round starts again ``interval`` after it started.

@@ -7,11 +7,13 @@ the owner nor any other user can read the secrets over RPC.
 """
 
 import logging
+import threading
 import time
 from contextlib import contextmanager
 from datetime import timedelta
 
 from odoo import SUPERUSER_ID, api, fields, models
+from odoo.tools import SQL, config
 from odoo.tools.misc import hmac
 
 from ..sync import errors, oauth
@@ -28,15 +30,26 @@ RETRY_BUDGET_SECONDS = 60
 USER_REQUESTS_PER_MINUTE = 600
 PROJECT_REQUESTS_PER_MINUTE = 10000
 QUOTA_SHARE = 0.9
-# One sliding window per database and process, shared by the cron and "Sync now".
-_PROJECT_WINDOWS = {}
+# The project quota's shared position (see ProjectQuota): a sequence, so that
+# booking calls writes no row, holds no lock and survives a rolled-back sync.
+QUOTA_SEQUENCE = "crm_google_quota_position"
 DEFAULT_WINDOW_DAYS = 30
 CALENDAR_LIST_MAX_AGE = timedelta(hours=6)
 # One cron run handles at most this many users and stops starting new ones
-# after CRON_TIME_BUDGET seconds; _notify_progress makes Odoo re-trigger the
-# cron at once for the rest, so thousands of users spread over runs.
+# after CRON_TIME_BUDGET seconds, or earlier under Odoo's time limit for cron
+# workers (see _cron_deadline); the rest follows in the next runs.
 CRON_BATCH_SIZE = 500
 CRON_TIME_BUDGET = 240
+# A run stops starting users this long before Odoo's limit (at most a quarter
+# of it): the user on hand then ends within one Google call.
+CRON_TIME_MARGIN = 15
+# A multi-worker cron worker starts the watchdog's clock before it waits for
+# jobs (Odoo's SLEEP_INTERVAL, 60 s, plus up to 10 s): that much may be gone.
+CRON_WORKER_WAIT = 70
+# When the runs of one job that Odoo makes in a row began, per process.
+_JOB_STARTS = {}
+# Shortest timeout of a Google call made close to a deadline.
+MIN_HTTP_TIMEOUT = 5
 # Several cron jobs (each run by whichever Odoo cron worker is free) share the
 # users by token id modulo their number.
 CRON_XMLID = "crm_google_calendar_sync.ir_cron_google_calendar_sync"
@@ -107,6 +120,12 @@ class CrmGoogleToken(models.Model):
         ("user_uniq", "unique(user_id)", "A user can only have one Google connection."),
     ]
 
+    def init(self):
+        result = super().init()
+        # The name is a module constant, never user input; DDL takes no parameters.
+        self.env.cr.execute(SQL("CREATE SEQUENCE IF NOT EXISTS %s", SQL.identifier(QUOTA_SEQUENCE)))
+        return result
+
     # ------------------------------------------------------------------
     # Configuration
     # ------------------------------------------------------------------
@@ -142,6 +161,16 @@ class CrmGoogleToken(models.Model):
         return bool(
             params.get_param("crm_google_calendar_sync.client_id")
             and params.get_param("crm_google_calendar_sync.client_secret")
+        )
+
+    @api.model
+    def _event_id_namespace(self):
+        """What the ids of the events we push are derived from: the database's
+        uuid, or the namespace a neutralized copy got (see data/neutralize.sql),
+        so that a copy's ids never meet production's."""
+        params = self.env["ir.config_parameter"].sudo()
+        return params.get_param("crm_google_calendar_sync.event_id_namespace") or params.get_param(
+            "database.uuid"
         )
 
     @api.model
@@ -226,13 +255,14 @@ class CrmGoogleToken(models.Model):
         )
         return token._token_set()
 
-    def _google_client(self):
+    def _google_client(self, deadline=None):
         """A Calendar API client for this user, with a valid access token.
 
         System parameters ``crm_google_calendar_sync.http_timeout`` (seconds per
         HTTP call) and ``crm_google_calendar_sync.retry_budget_seconds`` (time
         one user's cycle may spend waiting for retries, so a throttled user
-        cannot hold up the cron) tune it.
+        cannot hold up the cron) tune it. Neither runs far past ``deadline``
+        (a ``time.monotonic()`` value), the end of the user's sync.
         """
         from ..sync import google_client
 
@@ -240,6 +270,10 @@ class CrmGoogleToken(models.Model):
         params = self.env["ir.config_parameter"].sudo()
         timeout = _float_param(params, "http_timeout", HTTP_TIMEOUT)
         budget = _float_param(params, "retry_budget_seconds", RETRY_BUDGET_SECONDS)
+        if deadline is not None:
+            left = max(deadline - time.monotonic(), 0)
+            timeout = min(timeout, max(left, MIN_HTTP_TIMEOUT))
+            budget = min(budget, left)
         token_set = self._get_valid_token_set()
         credentials = oauth.credentials_for(self._get_client_config(), token_set)
         return google_client.GoogleCalendarClient(
@@ -383,77 +417,120 @@ class CrmGoogleToken(models.Model):
         then the round over all users of the shard, each user in a transaction of
         its own.
 
-        A round visits every user once per sync interval, in token id order. Its
-        position is one row (``crm.google.sync.round``) written once per run, so a
-        user without changes costs no database write. The run stops starting
-        users after ``CRON_TIME_BUDGET`` seconds and reports its progress, so
-        that Odoo runs the job again at once for the rest.
+        A round visits every user once per sync interval, in token id order.
+        Its position (``crm.google.sync.round``) is committed after each user,
+        so a run that Odoo kills loses no more than the user it was on, and a
+        user without changes costs no other write. The run stops starting users
+        at ``_cron_deadline`` or after CRON_BATCH_SIZE users; the rest follows.
         """
-        started = time.monotonic()
         shards = self._cron_job_count()
-        cron_progress = self.env["ir.cron"]
         if shard >= shards:
             # A job left over from a larger setting; the settings remove it.
-            cron_progress._notify_progress(done=0, remaining=0)
+            self.env["ir.cron"]._notify_progress(done=0, remaining=0)
             return 0
-
-        def time_left():
-            return time.monotonic() - started < CRON_TIME_BUDGET
-
-        done = 0
-        synced = set()
+        deadline = self._cron_deadline()
         requested = self._shard_token_ids(shard, shards, requested=True)
+        served = []
         for token_id in requested[:CRON_BATCH_SIZE]:
-            if not time_left():
+            if time.monotonic() >= deadline:
                 break
-            self._sync_token_isolated(token_id)
-            synced.add(token_id)
-            done += 1
+            self._sync_token_isolated(token_id, deadline)
+            served.append(token_id)
+        with self.env["crm.google.sync.round"]._open(shard) as round_:
+            done, remaining = self._continue_round(round_, shards, set(served), deadline)
         # Counted here: this run's snapshot does not see the requests it served.
-        requests_left = len(requested) - len(synced)
+        remaining += len(requested) - len(served)
+        self._report_cron_progress(shard, len(served) + done, remaining, deadline)
+        return len(served) + done
 
-        round_ = self.env["crm.google.sync.round"]._for_shard(shard)
-        now = fields.Datetime.now()
-        values = {}
-        if round_.shard_count != shards or (
-            round_.finished and round_._is_due(now, self._sync_interval())
-        ):
-            values = {
-                "shard_count": shards,
-                "started": now,
-                "cursor_token_id": 0,
-                "finished": False,
-                "visited_count": 0,
-                "previous_started": round_.started,
-                "previous_finished": round_.finished or round_.cursor_moved,
-                "previous_visited_count": round_.visited_count,
-            }
-        elif round_.finished:
-            # This shard's round is done and the next one is not due yet.
-            cron_progress._notify_progress(done=done, remaining=requests_left)
-            return done
-        cursor = values.get("cursor_token_id", round_.cursor_token_id)
-        visited = 0
-        for token_id in self._shard_token_ids(shard, shards, after=cursor, limit=CRON_BATCH_SIZE):
-            if not time_left():
+    @api.model
+    def _continue_round(self, round_, shards, synced, deadline):
+        """Visit the next users of ``round_`` (syncing those not in ``synced``)
+        until ``deadline``; returns (users synced, users left in the round)."""
+        start = round_._start_values(shards, fields.Datetime.now(), self._sync_interval())
+        if start is None:
+            return 0, 0  # the round is finished and the next one is not due yet
+        after = start.get("cursor_token_id", round_.cursor_token_id)
+        batch = self._shard_token_ids(round_.shard, shards, after=after, limit=CRON_BATCH_SIZE)
+        if not batch:
+            round_._record_visit(None, start)
+            return 0, 0
+        done = 0
+        for token_id in batch:
+            if time.monotonic() >= deadline:
                 break
             if token_id not in synced:
-                self._sync_token_isolated(token_id)
+                self._sync_token_isolated(token_id, deadline)
                 done += 1
-            cursor = token_id
-            visited += 1
-        remaining = self._shard_token_count(shard, shards, after=cursor)
-        if visited or values or not remaining:
-            values.update(
-                cursor_token_id=cursor,
-                cursor_moved=fields.Datetime.now(),
-                visited_count=values.get("visited_count", round_.visited_count) + visited,
-            )
-            if not remaining:
-                values["finished"] = values["cursor_moved"]
-            round_.write(values)
-        cron_progress._notify_progress(done=done, remaining=remaining + requests_left)
-        return done
+            last = token_id == batch[-1] and len(batch) < CRON_BATCH_SIZE
+            round_._record_visit(token_id, start, finished=last)
+            after, start = token_id, {}
+        left = self._shard_token_count(round_.shard, shards, after=after)
+        if not left and not round_.finished:
+            round_._record_visit(None, start)
+        return done, left
+
+    @api.model
+    def _report_cron_progress(self, shard, done, remaining, deadline):
+        """Tell Odoo how far the run got.
+
+        Odoo runs a job that reports work left again at once, in the same turn
+        of its worker, whose time limit keeps running. A run that stopped for
+        time therefore reports nothing left and triggers its job for a new turn.
+        """
+        if remaining and time.monotonic() >= deadline:
+            self._cron_job(shard).sudo()._trigger()
+            remaining = 0
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+
+    @api.model
+    def _cron_deadline(self):
+        """When this run stops starting users (a ``time.monotonic()`` value).
+
+        Odoo kills a cron worker after ``limit_time_real_cron`` seconds
+        (``limit_time_real`` when that is negative, no limit when it is 0),
+        counted from the start of its turn: over all the runs of the job it makes
+        in a row and, with ``--workers``, its wait for jobs before.
+        """
+        now = time.monotonic()
+        limit = config["limit_time_real_cron"]
+        if limit is not None and limit < 0:
+            limit = config["limit_time_real"]
+        if not limit or limit <= 0:
+            return now + CRON_TIME_BUDGET
+        margin = min(CRON_TIME_MARGIN, limit / 4)
+        spent, first = self._cron_turn_seconds(now, limit)
+        budget = limit - spent - margin
+        if first:
+            # The first run of a turn always makes progress, even when the
+            # assumed wait of a worker (--workers) leaves no room.
+            budget = max(budget, margin)
+        return now + min(CRON_TIME_BUDGET, budget)
+
+    @api.model
+    def _cron_turn_seconds(self, now, limit):
+        """Seconds of the cron worker's turn gone before this run, and whether
+        this is the turn's first run of the job."""
+        start_time = getattr(threading.current_thread(), "start_time", None)
+        if start_time:
+            # Odoo's threaded server times its cron threads from this start.
+            return time.time() - start_time, False
+        # The runs Odoo makes in a row for one job share their lastcall; a turn
+        # never lasts longer than the limit.
+        cron_id = self.env.context.get("cron_id")
+        key = (self.env.cr.dbname, cron_id, self.env.context.get("lastcall"))
+        started = _JOB_STARTS.get(key) if cron_id else None
+        first = started is None or now - started > limit
+        if first:
+            started = now
+            for old in [k for k, begun in _JOB_STARTS.items() if now - begun > limit]:
+                del _JOB_STARTS[old]
+            if cron_id:
+                _JOB_STARTS[key] = now
+        spent = now - started
+        if config["workers"]:
+            spent += CRON_WORKER_WAIT
+        return spent, first
 
     @api.model
     def _last_visits(self, tokens):
@@ -484,69 +561,97 @@ class CrmGoogleToken(models.Model):
         Returns ``(ran, report)``: ``ran`` is False when another worker holds
         the user (or the token is gone); ``report`` is the engine's report or
         None when Google could not be used (the reason is then in the token's
-        ``error_message``). ``manual``: started by the user ("Sync now"), which
-        also (re)starts the scheduled sync and records the visit.
+        ``error_message``) or the database failed. ``manual``: started by the
+        user ("Sync now"), which also (re)starts the scheduled sync and records
+        the visit. Never raises for this user's failure: the cron goes on.
 
         Callers must not hold row locks on the token (no writes to it in their
         own transaction before), or this cursor would wait for them.
         """
-        with self.env.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            token = env["crm.google.token"].browse(token_id)
-            with token._user_lock() as acquired:
-                if not acquired or not token.exists():
-                    return False, None
-                # Messages stored for the user are written in the user's language.
-                token = token.with_context(lang=token.user_id.lang or "en_US")
-                values = {}
-                if manual:
-                    values.update(
-                        sync_enabled=True, auth_failed=False, last_sync=fields.Datetime.now()
-                    )
-                if token.next_sync:
-                    # The request is served by this sync; one made while it runs
-                    # sets the date again and is served by the next run.
-                    values["next_sync"] = False
-                if values:
-                    token.write(values)
-                    # This user's own cursor: served and visible before the sync,
-                    # which commits page by page anyway.
-                    cr.commit()  # pylint: disable=invalid-commit
-                started = time.monotonic()
-                try:
-                    report = token._sync(deadline=deadline, manual=manual)
-                except Exception:
-                    cr.rollback()
-                    _logger.exception("Google sync of user %s failed", token.user_id.id)
-                    token._set_error(
-                        token.env._("The synchronisation failed unexpectedly. It will be retried.")
-                    )
-                    report = None
-                token.env["crm.google.sync.log"]._record(
-                    token, report, time.monotonic() - started, "manual" if manual else "cron"
-                )
-                return True, report
+        try:
+            with self.env.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                with env["crm.google.token"]._user_lock(token_id) as token:
+                    if not token:
+                        return False, None
+                    return True, token._sync_locked(deadline, manual)
+        except Exception:
+            _logger.exception("Google sync of connection %s failed", token_id)
+            return True, None
 
     def _event_id_key(self):
         """The user's secret for the ids of the events Odoo inserts into Google:
         derived from the database secret, so that no one can make the id of
-        another user's copy of a meeting."""
+        another user's copy of a meeting, and from the event id namespace, so
+        that a neutralized copy never makes production's ids."""
         self.ensure_one()
-        return hmac(self.env(su=True), "crm_google_calendar_sync.event_id", self.user_id.id)
+        message = f"{self._event_id_namespace()}:{self.user_id.id}"
+        return hmac(self.env(su=True), "crm_google_calendar_sync.event_id", message)
 
-    @contextmanager
-    def _user_lock(self):
-        """Session-level advisory lock on the user: survives the per-page commits
-        of a sync and is released by PostgreSQL if the process dies."""
+    def _sync_locked(self, deadline, manual):
+        """Serve the user's request, run the cycle, log it: each step committed.
+
+        Called with the user lock held; returns the engine's report or None.
+        """
         self.ensure_one()
         cr = self.env.cr
-        cr.execute("SELECT pg_try_advisory_lock(%s, %s)", (ADVISORY_LOCK_CLASS, self.id))
-        acquired = cr.fetchone()[0]
+        # Messages stored for the user are written in the user's language.
+        token = self.with_context(lang=self.user_id.lang or "en_US")
+        values = {}
+        if manual:
+            values.update(sync_enabled=True, auth_failed=False, last_sync=fields.Datetime.now())
+        if token.next_sync:
+            # The request is served by this sync; one made while it runs
+            # sets the date again and is served by the next run.
+            values["next_sync"] = False
+        if values:
+            token.write(values)
+            # This user's own cursor: served and visible before the sync,
+            # which commits page by page anyway.
+            cr.commit()  # pylint: disable=invalid-commit
+        started = time.monotonic()
         try:
-            yield acquired
+            report = token._sync(deadline=deadline, manual=manual)
+        except Exception:
+            cr.rollback()
+            _logger.exception("Google sync of user %s failed", token.user_id.id)
+            token._set_error(
+                token.env._("The synchronisation failed unexpectedly. It will be retried.")
+            )
+            report = None
+        token.env["crm.google.sync.log"]._record(
+            token, report, time.monotonic() - started, "manual" if manual else "cron"
+        )
+        cr.commit()  # pylint: disable=invalid-commit
+        return report
+
+    @api.model
+    @contextmanager
+    def _user_lock(self, token_id):
+        """Session-level advisory lock on the user of connection ``token_id``:
+        survives the per-page commits of a sync and is released by PostgreSQL if
+        the process dies. Yields the connection, or nothing when another worker
+        holds its user or it is gone.
+
+        Keyed on the user: a reconnect makes a new connection row. The lock
+        outlives a failed transaction and the cursor (whose connection goes back
+        to Odoo's pool), so it is released here whatever happened, after rolling
+        back what the sync left uncommitted (an aborted transaction refuses it).
+        """
+        cr = self.env.cr
+        cr.execute(
+            "SELECT user_id, pg_try_advisory_lock(%s, user_id) FROM crm_google_token WHERE id = %s",
+            (ADVISORY_LOCK_CLASS, token_id),
+        )
+        row = cr.fetchone()
+        if not (row and row[1]):
+            yield self.browse()
+            return
+        try:
+            yield self.browse(token_id)
         finally:
-            if acquired:
-                cr.execute("SELECT pg_advisory_unlock(%s, %s)", (ADVISORY_LOCK_CLASS, self.id))
+            cr.rollback()
+            cr.execute("SELECT pg_advisory_unlock(%s, %s)", (ADVISORY_LOCK_CLASS, row[0]))
 
     @api.model
     def _sync_interval(self):
@@ -577,7 +682,7 @@ class CrmGoogleToken(models.Model):
         self.ensure_one()
         user = self.user_id
         try:
-            client = self._google_client()
+            client = self._google_client(deadline)
             params = self.env["ir.config_parameter"].sudo()
             user_rpm = _float_param(params, "user_requests_per_minute", USER_REQUESTS_PER_MINUTE)
             # One minute's worth of calls per cycle, with headroom for the user's
@@ -674,16 +779,57 @@ class CrmGoogleToken(models.Model):
 
     @api.model
     def _project_quota_window(self):
-        from ..sync.pacing import QuotaWindow
+        """Google's per-minute quota of the OAuth client, shared by every worker
+        of every server through the database."""
+        from ..sync.pacing import ProjectQuota
 
         params = self.env["ir.config_parameter"].sudo()
         per_minute = int(
             _float_param(params, "project_requests_per_minute", PROJECT_REQUESTS_PER_MINUTE)
         )
-        window = _PROJECT_WINDOWS.get(self.env.cr.dbname)
-        if window is None or window.per_minute != per_minute:
-            window = _PROJECT_WINDOWS[self.env.cr.dbname] = QuotaWindow(per_minute)
-        return window
+        return ProjectQuota(per_minute, self._book_project_calls)
+
+    @api.model
+    def _book_project_calls(self, count, rate, burst):
+        """ProjectQuota's shared step, in one statement: book ``count`` slots of
+        the virtual clock (``rate`` slots a second, at most ``burst`` ahead of
+        now) and return 0, or return the number of slots missing.
+
+        The position is a sequence on the database's clock: ``nextval`` is
+        atomic, writes no row and is not undone by a rollback (Google counted
+        the calls). A position outside the allowed span (idle since, or another
+        rate) starts again from now; two workers doing that at the same instant
+        may lose a few slots.
+        """
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH clock AS (
+                    SELECT last_value AS position,
+                           floor(extract(epoch FROM clock_timestamp()) * %(rate)s)::bigint AS now
+                      FROM %(sequence)s
+                ), booking AS (
+                    SELECT position,
+                           CASE WHEN position BETWEEN now AND now + %(burst)s THEN position
+                                ELSE now END AS first,
+                           now + %(burst)s AS horizon
+                      FROM clock
+                )
+                SELECT CASE
+                       WHEN first + %(count)s > horizon THEN first + %(count)s - horizon
+                       WHEN first <> position THEN 0 * setval(%(name)s, first + %(count)s)
+                       ELSE 0 * (SELECT max(nextval(%(name)s)) FROM generate_series(1, %(count)s))
+                       END
+                  FROM booking
+                """,
+                rate=rate,
+                burst=burst,
+                count=count,
+                name=QUOTA_SEQUENCE,
+                sequence=SQL.identifier(QUOTA_SEQUENCE),
+            )
+        )
+        return self.env.cr.fetchone()[0]
 
     def _store_refreshed_tokens(self, client):
         """Keep the access token that the client refreshed by itself (after a

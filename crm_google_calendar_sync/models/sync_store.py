@@ -624,7 +624,8 @@ class OdooSyncStore(engine.SyncStore):
         window_start = self.token._window_start()
         self.env.flush_all()
         self.env.cr.execute(
-            """
+            SQL(
+                """
             -- The user's meetings through indexes (attendee, declined, organiser),
             -- so that a cycle costs the user's events, not the whole table.
             WITH mine AS (
@@ -642,14 +643,19 @@ class OdooSyncStore(engine.SyncStore):
                    AND dr.base_event_id IS DISTINCT FROM d.id
                  UNION
                 SELECT id FROM calendar_event WHERE user_id = %(uid)s
-            )
+            ),
+            -- Links into a Google account connected before: never written through.
+            former AS (%(former)s)
             SELECT e.id, l.id, FALSE
               FROM mine
               JOIN calendar_event e ON e.id = mine.id
               LEFT JOIN calendar_recurrence r ON r.id = e.recurrence_id
-              LEFT JOIN crm_google_event_link l ON l.event_id = e.id AND l.user_id = %(uid)s
+              LEFT JOIN crm_google_event_link l
+                     ON l.event_id = e.id AND l.user_id = %(uid)s
+                    AND l.calendar_id NOT IN (SELECT id FROM former)
               LEFT JOIN crm_google_event_link bl
                      ON bl.event_id = r.base_event_id AND bl.user_id = %(uid)s
+                    AND bl.calendar_id NOT IN (SELECT id FROM former)
              WHERE e.active
                AND (e.recurrence_id IS NULL OR r.base_event_id = e.id OR l.id IS NOT NULL
                     -- an occurrence edited on its own since its series was pushed
@@ -663,8 +669,13 @@ class OdooSyncStore(engine.SyncStore):
               LEFT JOIN calendar_event e ON e.id = l.event_id
              WHERE l.user_id = %(uid)s
                AND (l.event_id IS NULL OR NOT e.active OR l.event_id NOT IN (SELECT id FROM mine))
+               AND l.calendar_id NOT IN (SELECT id FROM former)
             """,
-            {"uid": self.user.id, "partner": self.partner.id, "window_start": window_start},
+                uid=self.user.id,
+                partner=self.partner.id,
+                window_start=window_start,
+                former=self.Calendar._former_account_sql(self.user.id),
+            )
         )
         rows = self.env.cr.fetchall()
         if not rows:
@@ -726,7 +737,12 @@ class OdooSyncStore(engine.SyncStore):
     def _series_link(self, occurrence, calendars):
         base = occurrence.recurrence_id.base_event_id
         link = self.Link.search(
-            [("event_id", "=", base.id), ("user_id", "=", self.user.id)], limit=1
+            [
+                ("event_id", "=", base.id),
+                ("user_id", "=", self.user.id),
+                ("calendar_id", "not in", self.Calendar._former_account_ids(self.user)),
+            ],
+            limit=1,
         )
         if not link:
             return None, None

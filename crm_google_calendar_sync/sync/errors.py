@@ -64,6 +64,10 @@ def redact(text: str | None, limit: int = MAX_MESSAGE_LENGTH) -> str:
     if not text:
         return ""
     text = str(text)
+    if len(text) > 4 * limit:
+        # Cut before the patterns run. A word cut in two could be the start of
+        # a secret too short to be recognised: it goes too.
+        text = text[: 4 * limit].rsplit(None, 1)[0]
     for pattern in _SECRET_PATTERNS:
         text = pattern.sub("[redacted]", text)
     text = " ".join(text.split())

@@ -69,11 +69,10 @@ _logger = logging.getLogger(__name__)
 # The full ``calendar`` scope (manage all calendars, sharing, settings) is not
 # requested. ``include_granted_scopes`` is not sent: the token carries exactly
 # these scopes, not whatever else the user granted this client before.
-SCOPES: tuple[str, ...] = (
-    "https://www.googleapis.com/auth/calendar.calendarlist.readonly",
-    "https://www.googleapis.com/auth/calendar.events",
-    "https://www.googleapis.com/auth/calendar.app.created",
-)
+CALENDAR_LIST_SCOPE = "https://www.googleapis.com/auth/calendar.calendarlist.readonly"
+EVENTS_SCOPE = "https://www.googleapis.com/auth/calendar.events"
+APP_CALENDARS_SCOPE = "https://www.googleapis.com/auth/calendar.app.created"
+SCOPES: tuple[str, ...] = (CALENDAR_LIST_SCOPE, EVENTS_SCOPE, APP_CALENDARS_SCOPE)
 
 # Refresh an access token when less than this is left, so a token never
 # expires in the middle of a sync cycle.

@@ -8,69 +8,62 @@ provoking those errors:
 * per user and cycle: at most one minute's worth of calls
   (``user_requests_per_minute``); a larger first push is spread over the
   following cycles, and the user sees how much is still waiting;
-* per project: a sliding one-minute window shared by all users of a cron run
-  (``project_requests_per_minute``); when it is full the run waits for the
-  window to move, within its own deadline.
+* per project: Google's per-minute quota of the OAuth client, shared by every
+  worker of every server through a store the caller provides (the database);
+  when it is used up the run waits for it, within its own deadline.
 """
 
 from __future__ import annotations
 
-import collections
-import threading
 import time
 
+# The project's quota may be spent in bursts of this share of a minute's calls;
+# the rest of the minute is paced evenly.
+BURST_SHARE = 1 / 6
 
-class QuotaWindow:
-    """Sliding one-minute window of calls, shared by the users of one run."""
 
-    def __init__(self, per_minute: int, *, clock=time.monotonic, sleep=time.sleep):
+class ProjectQuota:
+    """Google's per-minute quota of the project, shared through ``take``.
+
+    A generic cell rate algorithm: every call books the next slot of a virtual
+    clock running at ``rate`` slots a second, and may book at most ``burst``
+    slots ahead of now, so any minute holds at most ``burst + 60 * rate`` =
+    ``per_minute`` calls. ``take(count, rate, burst)`` is the shared store's
+    atomic step: it books ``count`` slots and returns 0, or books nothing and
+    returns how many slots are missing.
+    """
+
+    def __init__(self, per_minute: int, take, *, clock=time.monotonic, sleep=time.sleep):
         self.per_minute = max(1, int(per_minute))
+        self.burst = max(1, int(self.per_minute * BURST_SHARE))
+        self.rate = max(1, self.per_minute - self.burst) / 60.0
         self.clock = clock
         self.sleep = sleep
-        self._calls: collections.deque = collections.deque()  # (time, count)
-        self._used = 0
-        self._lock = threading.Lock()
+        self._take = take
         self.waited = 0.0
 
-    def _expire(self, now: float) -> None:
-        while self._calls and self._calls[0][0] <= now - 60.0:
-            _stamp, count = self._calls.popleft()
-            self._used -= count
-
     def acquire(self, count: int, deadline: float | None = None) -> bool:
-        """Take ``count`` calls, waiting for the window if needed.
+        """Take ``count`` calls, waiting for the quota if needed.
 
         Returns False (taking nothing) when the wait would pass ``deadline``.
         """
-        count = max(0, int(count))
-        if count == 0:
-            return True
-        count = min(count, self.per_minute)
-        while True:
-            with self._lock:
-                now = self.clock()
-                self._expire(now)
-                if self._used + count <= self.per_minute:
-                    self._calls.append((now, count))
-                    self._used += count
-                    return True
-                wait = self._calls[0][0] + 60.0 - now
-            if deadline is not None and now + wait > deadline:
+        count = min(max(0, int(count)), self.burst)
+        while count:
+            missing = self._take(count, self.rate, self.burst)
+            if missing <= 0:
+                break
+            wait = missing / self.rate
+            if deadline is not None and self.clock() + wait > deadline:
                 return False
-            self.waited += max(wait, 0.0)
-            self.sleep(max(wait, 0.01))
-
-    @property
-    def used(self) -> int:
-        with self._lock:
-            self._expire(self.clock())
-            return self._used
+            self.waited += wait
+            self.sleep(wait)
+        return True
 
 
 class CallBudget:
     """One user's calls for one cycle, within the project's window."""
 
-    def __init__(self, user_per_cycle: int, project: QuotaWindow | None = None):
+    def __init__(self, user_per_cycle: int, project: ProjectQuota | None = None):
         self.remaining = max(0, int(user_per_cycle))
         self.project = project
         self.spent = 0

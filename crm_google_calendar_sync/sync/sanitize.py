@@ -35,7 +35,8 @@ MAX_LOCATION_CHARS = 1024
 # Large enough for any real meeting note, small enough for Google and for diffing.
 # Longer descriptions are truncated (the event is kept) and end with TRUNCATION_MARKER.
 MAX_DESCRIPTION_CHARS = 64 * 1024
-# Parsing cost stays bounded: input beyond this is cut before parsing.
+# Work stays bounded: input beyond this is cut before any regular expression or
+# parser sees it.
 _MAX_PARSE_CHARS = 4 * MAX_DESCRIPTION_CHARS
 TRUNCATION_MARKER = " [\u2026]"
 
@@ -120,14 +121,18 @@ SAFE_URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 # Tags a "plain" description may consist of (converted to text with newlines).
 _PLAIN_BLOCKS = frozenset({"p", "div"})
 
+# Every pattern runs in linear time: no nested or overlapping repetition, and a
+# tag never extends past the next "<" (on "<b <b <b ..." a "[^>]*>" would rescan
+# the rest of the text from every "<").
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _WS_RE = re.compile(r"[ \t\n\r\f\v]+")
+_SPACE_RE = re.compile(r"\s+")
 _NEWLINE_RE = re.compile(r"\r\n|\r|\n")
 _SCHEME_RE = re.compile(r"^([a-z][a-z0-9+.\-]*):")
 _LOOKS_HTML_RE = re.compile(
     r"</?(?:a|b|i|u|s|p|br|hr|div|span|ul|ol|li|strong|em|h[1-6]|blockquote|pre|code|"
     r"font|table|tr|td|th|tbody|thead|img|strike|sub|sup|del|html|body|script|style|iframe)"
-    r"\b[^>]*>"
+    r"\b[^<>]*>"
     r"|&(?:[a-z][a-z0-9]{1,31}|#[0-9]{1,7}|#x[0-9a-f]{1,6});",
     re.IGNORECASE,
 )
@@ -144,17 +149,19 @@ class SanitizedHtml(str):
 def clean_text(value, max_chars=None):
     """Make a string safe for PostgreSQL and bounded.
 
-    Returns ``(text, truncated)``. NUL and other control characters (except tab and
-    newlines) and lone surrogates are removed.
+    Returns ``(text, truncated)``. Text beyond ``_MAX_PARSE_CHARS`` is cut first.
+    NUL and other control characters (except tab and newlines) and lone surrogates
+    are removed.
     """
     if value is None or value is False:
         return "", False
     if not isinstance(value, str):
         value = str(value)
-    value = _CONTROL_RE.sub("", value)
+    cut = len(value) > _MAX_PARSE_CHARS
+    value = _CONTROL_RE.sub("", value[:_MAX_PARSE_CHARS])
     if max_chars is not None and len(value) > max_chars:
         return value[: max_chars - 1] + "\u2026", True
-    return value, False
+    return value, cut
 
 
 def looks_like_html(text):
@@ -164,7 +171,7 @@ def looks_like_html(text):
 
 def _safe_url(url):
     url = _CONTROL_RE.sub("", url or "").strip()
-    compact = re.sub(r"\s+", "", url).lower()
+    compact = _SPACE_RE.sub("", url).lower()
     match = _SCHEME_RE.match(compact)
     if not match or match.group(1) not in SAFE_URL_SCHEMES:
         return None
@@ -182,7 +189,12 @@ def _append_text(parent, last, text):
 
 
 def _last(el):
-    return el[-1] if len(el) else None
+    # Not len(el): lxml counts the children one by one, which made copying a
+    # tree of many siblings quadratic; el[-1] starts from the last child.
+    try:
+        return el[-1]
+    except IndexError:
+        return None
 
 
 def _copy_clean(src, dst):
@@ -240,17 +252,36 @@ def _sanitize_tree(value):
 
 
 _FALLBACK_DROP_RE = re.compile(
-    r"(?is)<(script|style|iframe|object|svg|math|template|noscript|textarea|title|head)\b"
-    r".*?</\1\s*>"
+    r"<(script|style|iframe|object|svg|math|template|noscript|textarea|title|head)\b",
+    re.IGNORECASE,
 )
+_FALLBACK_BREAK_RE = re.compile(r"(?i)<\s*br\s*/?\s*>|</\s*(?:p|div|li|h[1-6])\s*>")
+_FALLBACK_TAG_RE = re.compile(r"<[^<>]*>")
+
+
+def _drop_dangerous_elements(value):
+    """Without lxml: dangerous elements with their content removed, in one pass
+    (an element left open swallows the rest, as in a browser)."""
+    lowered = value.lower()
+    parts = []
+    position = 0
+    while match := _FALLBACK_DROP_RE.search(value, position):
+        parts.append(value[position : match.start()])
+        closing = lowered.find("</" + match.group(1).lower(), match.end())
+        end = value.find(">", closing) if closing >= 0 else -1
+        if end < 0:
+            return "".join(parts)
+        position = end + 1
+    parts.append(value[position:])
+    return "".join(parts)
 
 
 def _fallback_to_text(value):
     """Without lxml: dangerous elements and their content dropped, line breaks from
     br/p/div, all other tags stripped, entities decoded (the result is shown as text)."""
-    value = _FALLBACK_DROP_RE.sub("", value)
-    value = re.sub(r"(?i)<\s*br\s*/?\s*>|</\s*(?:p|div|li|h[1-6])\s*>", "\n", value)
-    value = re.sub(r"(?s)<[^>]*>", "", value)
+    value = _drop_dangerous_elements(value[:_MAX_PARSE_CHARS])
+    value = _FALLBACK_BREAK_RE.sub("\n", value)
+    value = _FALLBACK_TAG_RE.sub("", value)
     return html_lib.unescape(value).strip()
 
 
@@ -358,11 +389,12 @@ def _tree_to_plain(tree):
 
 def description_from_google(text):
     """Google description (plain text or HTML) -> Odoo HTML. Returns (html, truncated)."""
-    text, _truncated = clean_text(text)
+    text, cut = clean_text(text)
     if not text.strip():
         return "", False
     html = sanitize_html(text) if looks_like_html(text) else plain_to_html(text)
-    return bound_html(html)
+    html, truncated = bound_html(html)
+    return html, truncated or cut
 
 
 def bound_html(html):
@@ -375,7 +407,9 @@ def bound_html(html):
         result = plain_to_html(text[:limit].rstrip() + TRUNCATION_MARKER)
         if len(result) <= MAX_DESCRIPTION_CHARS:
             return result, True
-        limit -= max(len(result) - MAX_DESCRIPTION_CHARS, 16)
+        # Escaping ("<" -> "&lt;") can make the HTML several times the text:
+        # shrink the text in that proportion, not by the excess alone.
+        limit = min(limit - 16, limit * MAX_DESCRIPTION_CHARS // len(result))
 
 
 def html_to_text(html):

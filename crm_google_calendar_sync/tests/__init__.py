@@ -12,3 +12,6 @@ from . import test_sync_status
 from . import test_scheduling
 from . import test_shared_meetings
 from . import test_shared_chaos
+from . import test_robust_cron
+from . import test_robust_account
+from . import test_robust_neutralize

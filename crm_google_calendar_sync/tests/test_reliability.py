@@ -583,14 +583,14 @@ class TestReliability(ReliabilityCase):
         try:
             cr.execute(
                 "SELECT pg_try_advisory_lock(%s, %s)",
-                (crm_google_token.ADVISORY_LOCK_CLASS, token.id),
+                (crm_google_token.ADVISORY_LOCK_CLASS, token.user_id.id),
             )
             self.assertTrue(cr.fetchone()[0])
             yield cr
         finally:
             cr.execute(
                 "SELECT pg_advisory_unlock(%s, %s)",
-                (crm_google_token.ADVISORY_LOCK_CLASS, token.id),
+                (crm_google_token.ADVISORY_LOCK_CLASS, token.user_id.id),
             )
             cr.close()
 

@@ -88,9 +88,11 @@ class TestScheduling(SyncCase):
         written = {table: rows for table, rows in written.items() if rows}
         self.assertEqual(
             written,
+            # crm_google_sync_round: the round's position, moved (and committed)
+            # after each user, so that a killed run loses at most one user.
             # ir_cron_progress: the run's progress record, created and updated
             # as ir.cron itself does for every run.
-            {"crm_google_sync_round": 1, "ir_cron_progress": 2},
+            {"crm_google_sync_round": USERS, "ir_cron_progress": 2},
             "an idle cycle writes only the round's position",
         )
         # The preferences still show when the user was last synchronised.

@@ -1,6 +1,8 @@
 """Pacing under Google's per-minute quotas (plain Python, virtual clock)."""
 
-from crm_google_calendar_sync.sync.pacing import CallBudget, QuotaWindow
+import math
+
+from crm_google_calendar_sync.sync.pacing import CallBudget, ProjectQuota
 
 
 class FakeClock:
@@ -18,32 +20,69 @@ class FakeClock:
         self.now += seconds
 
 
-def test_window_never_exceeds_the_minute_limit():
+class SharedPosition:
+    """The store's contract in memory (the addon keeps it in a PostgreSQL
+    sequence): one position on a virtual clock, booked atomically."""
+
+    def __init__(self, clock):
+        self.clock = clock
+        self.position = 0
+        self.booked = []  # (time, count)
+
+    def take(self, count, rate, burst):
+        now = math.floor(self.clock() * rate)
+        start = self.position if now <= self.position <= now + burst else now
+        if start + count > now + burst:
+            return start + count - now - burst
+        self.position = start + count
+        self.booked.append((self.clock(), count))
+        return 0
+
+
+def quota(per_minute, clock, store=None):
+    store = store or SharedPosition(clock)
+    return ProjectQuota(per_minute, store.take, clock=clock, sleep=clock.sleep), store
+
+
+def test_quota_never_exceeds_the_minute_limit():
     clock = FakeClock()
-    window = QuotaWindow(100, clock=clock, sleep=clock.sleep)
-    stamps = []
-    for _ in range(25):
+    window, store = quota(120, clock)
+    for _ in range(60):
         assert window.acquire(10)
-        stamps.append((clock.now, 10))
-    # In any 60 s span no more than 100 calls were taken.
-    for start, _count in stamps:
-        in_span = sum(c for t, c in stamps if start <= t < start + 60)
-        assert in_span <= 100
-    assert clock.slept, "the window waited instead of going over"
+    # In any 60 s span no more than 120 calls were taken.
+    for start, _count in store.booked:
+        in_span = sum(c for t, c in store.booked if start <= t < start + 60)
+        assert in_span <= 120
+    assert clock.slept, "the quota waited instead of going over"
+    assert sum(c for _t, c in store.booked) == 600
 
 
-def test_window_gives_up_at_the_deadline_without_taking():
+def test_quota_is_shared_through_the_store():
+    """Two workers with their own ProjectQuota and one store: one minute holds
+    the limit for both together."""
     clock = FakeClock()
-    window = QuotaWindow(10, clock=clock, sleep=clock.sleep)
-    assert window.acquire(10)
-    assert not window.acquire(1, deadline=clock.now + 5)
-    assert window.used == 10
+    first, store = quota(60, clock)
+    second, _store = quota(60, clock, store)
+    taken = 0
+    while first.acquire(1, deadline=clock.now) or second.acquire(1, deadline=clock.now):
+        taken += 1
+    assert taken == first.burst
+    assert not second.acquire(1, deadline=clock.now)
+
+
+def test_quota_gives_up_at_the_deadline_without_taking():
+    clock = FakeClock()
+    window, store = quota(60, clock)
+    assert window.acquire(window.burst)
+    position = store.position
+    assert not window.acquire(1, deadline=clock.now + 0.1)
+    assert store.position == position
     assert window.acquire(1, deadline=clock.now + 61)
 
 
 def test_call_budget_stops_the_users_cycle_and_spends_the_project_window():
     clock = FakeClock()
-    project = QuotaWindow(1000, clock=clock, sleep=clock.sleep)
+    project, store = quota(1200, clock)
     budget = CallBudget(120, project)
     assert budget.take(50)
     assert budget.take(50)
@@ -51,4 +90,4 @@ def test_call_budget_stops_the_users_cycle_and_spends_the_project_window():
     assert not budget.take(50), "more than one minute's worth per cycle waits"
     assert budget.take(20)
     assert budget.spent == 120
-    assert project.used == 120
+    assert sum(count for _t, count in store.booked) == 120
