@@ -9,3 +9,5 @@ from . import test_reliability
 from . import test_bad_input
 from . import test_sync_status
 from . import test_scheduling
+from . import test_onboarding
+from . import test_onboarding_tour
