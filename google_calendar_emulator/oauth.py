@@ -232,9 +232,9 @@ class OAuth:
             self.client_id,
             request_id,
             request["scopes"],
-            list(self.backend.accounts),
-            request.get("login_hint"),
-            self._lang,
+            accounts=list(self.backend.accounts),
+            login_hint=request.get("login_hint"),
+            lang=self._lang,
         )
         return HttpReply(200, text, content_type="text/html; charset=utf-8")
 

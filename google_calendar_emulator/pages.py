@@ -18,8 +18,7 @@ SCOPE_TEXTS = {
     ),
     "calendar.readonly": (
         "See and download any calendar you can access using your Google Calendar",
-        "Alle Kalender, auf die Sie in Google Kalender zugreifen können, ansehen und "
-        "herunterladen",
+        "Alle Kalender, auf die Sie in Google Kalender zugreifen können, ansehen und herunterladen",
     ),
     "calendar.events": (
         "View and edit events on all your calendars",
@@ -39,8 +38,7 @@ SCOPE_TEXTS = {
     ),
     "calendar.app.created": (
         "Make secondary Google calendars, and see, create, change, and delete events on them",
-        "Weitere Google-Kalender anlegen und deren Termine ansehen, erstellen, ändern und "
-        "löschen",
+        "Weitere Google-Kalender anlegen und deren Termine ansehen, erstellen, ändern und löschen",
     ),
     "userinfo.email": (
         "See your primary Google Account email address",
@@ -157,14 +155,14 @@ def _page(title, body, lang, wide=False):
     )
 
 
-def consent_page(client_id, request_id, scopes, accounts, login_hint, lang):
+def consent_page(client_id, request_id, scopes, *, accounts, login_hint, lang):
     """The sign-in and consent form (``#email``, ``#approve``, ``#deny``)."""
     esc = html.escape
     t = TEXTS[lang]
     client = f"<b>{esc(client_id)}</b>"
     known = "".join(
         f'<li><button type="button" onclick="document.getElementById(\'email\').value='
-        f"this.dataset.email\" data-email=\"{esc(email)}\"><span class=\"avatar\">"
+        f'this.dataset.email" data-email="{esc(email)}"><span class="avatar">'
         f"{esc(email[:1].upper())}</span>{esc(email)}</button></li>"
         for email in accounts
     )

@@ -44,9 +44,7 @@ class CrmGoogleCalendar(models.Model):
     # The rules the sync token was taken under: when the user's rules widen
     # (private on, a longer window), the next sync lists the calendar afresh.
     sync_token_private = fields.Boolean(readonly=True, copy=False, groups="base.group_system")
-    sync_token_window_start = fields.Datetime(
-        readonly=True, copy=False, groups="base.group_system"
-    )
+    sync_token_window_start = fields.Datetime(readonly=True, copy=False, groups="base.group_system")
 
     _sql_constraints = [
         (

@@ -149,7 +149,7 @@ class CrmGoogleSyncLog(models.Model):
         compute="_compute_texts",
         help="The meetings this run created, updated or deleted (the first 50).",
     )
-    summary = fields.Char("Summary", compute="_compute_texts")
+    summary = fields.Char(compute="_compute_texts")
 
     @api.depends(
         "pulled_created",

@@ -238,7 +238,9 @@ class ResUsers(models.Model):
             token = user._google_token()
             if not token:
                 continue
-            enabled = bool(user.google_sync_target_calendar_id | user.google_sync_source_calendar_ids)
+            enabled = bool(
+                user.google_sync_target_calendar_id | user.google_sync_source_calendar_ids
+            )
             values = {"sync_enabled": enabled}
             if enabled:
                 values["next_sync"] = fields.Datetime.now()
@@ -293,8 +295,7 @@ class ResUsers(models.Model):
             )
         minutes = self.env["crm.google.token"]._sync_interval().total_seconds() / 60
         return self.env._(
-            "Your settings are saved. Odoo and Google are synchronised now and then "
-            "%(interval)s.",
+            "Your settings are saved. Odoo and Google are synchronised now and then %(interval)s.",
             interval=sync_texts.interval_text(self.env, minutes),
         )
 

@@ -98,7 +98,9 @@ class OdooSyncStore(engine.SyncStore):
         sources = sources if sources is not None else self.user.google_sync_source_calendar_ids
         target = target if target is not None else self.user.google_sync_target_calendar_id
         sync_token = calendar.sync_token or None
-        taken_under = SyncScope(calendar.sync_token_private, calendar.sync_token_window_start or None)
+        taken_under = SyncScope(
+            calendar.sync_token_private, calendar.sync_token_window_start or None
+        )
         if sync_token and not taken_under.covers(self.scope):
             sync_token = None  # the rules widened: list the calendar afresh
         return engine.CalendarState(

@@ -68,9 +68,7 @@ def error_text(env, code, args=None):
         "unreachable": lambda: env._(
             "Google could not be reached. The synchronisation will try again."
         ),
-        "unexpected": lambda: env._(
-            "The synchronisation failed unexpectedly. It will be retried."
-        ),
+        "unexpected": lambda: env._("The synchronisation failed unexpectedly. It will be retried."),
         "calendars_gone": lambda: env._(
             "Google no longer gives access to the calendar(s) “%(names)s” (deleted, "
             "unsubscribed or no longer shared). Nothing was deleted; please check your "
@@ -153,7 +151,7 @@ def summary_text(env, summary):
 
 
 def interval_text(env, minutes):
-    """"every 5 minutes" for the configured interval between two syncs of a user."""
+    """Words for the configured interval between two syncs of a user ("every 5 minutes")."""
     minutes = round(minutes, 1)
     if minutes == 1:
         return env._("every minute")

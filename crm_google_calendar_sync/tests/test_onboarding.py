@@ -143,7 +143,10 @@ class TestOnboarding(SyncCase):
         user = self.new_user()
         token = self.consent(user, self.email)
         user.with_user(user).write(
-            {"google_sync_source_calendar_ids": [(5, 0, 0)], "google_sync_target_calendar_id": False}
+            {
+                "google_sync_source_calendar_ids": [(5, 0, 0)],
+                "google_sync_target_calendar_id": False,
+            }
         )
         self.assertFalse(token.sync_enabled)
         self.assertFalse(user.google_sync_next_sync)
@@ -176,7 +179,9 @@ class TestOnboarding(SyncCase):
         params.set_param("crm_google_calendar_sync.sync_interval_minutes", "1")
         self.env.invalidate_all()
         self.assertIn("On: every minute,", user.google_sync_schedule)
-        self.assertIn("every minute", user.with_user(user).action_google_sync_save()["params"]["message"])
+        self.assertIn(
+            "every minute", user.with_user(user).action_google_sync_save()["params"]["message"]
+        )
         params.set_param("crm_google_calendar_sync.sync_interval_minutes", "15")
         params.set_param("crm_google_calendar_sync.window_days", "60")
         self.env.invalidate_all()
@@ -344,7 +349,9 @@ class TestOnboarding(SyncCase):
         log = self.env["crm.google.sync.log"].search([("user_id", "=", ben.id)], limit=1)
         self.assertIn("Created in Odoo: Angebot besprechen", log.with_user(self.admin).change_lines)
         # The same stored line, read by Ben.
-        self.assertIn("In Odoo angelegt: Angebot besprechen", log.with_context(lang="de_DE").change_lines)
+        self.assertIn(
+            "In Odoo angelegt: Angebot besprechen", log.with_context(lang="de_DE").change_lines
+        )
         # An error, stored as a code, is worded for each reader.
         self.emulator.revoke_all(self.email)
         token.write({"token_expiry": "2000-01-01 00:00:00"})

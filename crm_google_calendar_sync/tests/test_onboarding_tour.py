@@ -106,7 +106,9 @@ class TestOnboardingTours(EmulatorMixin, HttpCase):
         user, email = self.user("first", short_lang)
         self.google_event(email, email, f"Kundentermin {short_lang}", 2)
         self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)]).unlink()
-        self.start_tour("/odoo", f"crm_google_calendar_sync_first_sync_{short_lang}", login=user.login)
+        self.start_tour(
+            "/odoo", f"crm_google_calendar_sync_first_sync_{short_lang}", login=user.login
+        )
         token = self.env["crm.google.token"].search([("user_id", "=", user.id)])
         self.assertTrue(self.requested(token), "the cron was started, nobody clicked “Sync now”")
         self.cron_runs()
@@ -129,7 +131,9 @@ class TestOnboardingTours(EmulatorMixin, HttpCase):
         self.google_event(email, email, "Arzttermin aus Google", 3, visibility="private")
         self.cron_runs()
         self.assertNotIn("Arzttermin aus Google", self.names(user))
-        self.start_tour("/odoo", f"crm_google_calendar_sync_private_on_{short_lang}", login=user.login)
+        self.start_tour(
+            "/odoo", f"crm_google_calendar_sync_private_on_{short_lang}", login=user.login
+        )
         self.assertTrue(user.google_sync_private)
         self.assertTrue(self.requested(token))
         self.cron_runs()
@@ -159,7 +163,9 @@ class TestOnboardingTours(EmulatorMixin, HttpCase):
         self.cron_runs()
         self.assertEqual(user.google_sync_state, "error")
         self.google_event(email, team, f"Nach dem Wiederverbinden {short_lang}", 2)
-        self.start_tour("/odoo", f"crm_google_calendar_sync_reconnect_{short_lang}", login=user.login)
+        self.start_tour(
+            "/odoo", f"crm_google_calendar_sync_reconnect_{short_lang}", login=user.login
+        )
         self.assertEqual(user.google_sync_source_calendar_ids.mapped("google_id"), [email, team])
         self.assertTrue(self.requested(token))
         self.cron_runs()
@@ -201,4 +207,3 @@ class TestOnboardingTours(EmulatorMixin, HttpCase):
             "crm_google_calendar_sync_admin_reads_log",
             login="admin",
         )
-

@@ -215,12 +215,14 @@ tours.add("crm_google_calendar_sync_admin_reads_status", {
   steps: () => [
     {
       content: "Open the External services page of the user",
-      trigger: ".o_form_view .o_notebook a.nav-link[name=crm_google_sync_external_services]",
+      trigger:
+        ".o_form_view .o_notebook a.nav-link[name=crm_google_sync_external_services]",
       run: "click",
     },
     {
       content: "The last changes read in the administrator's language",
-      trigger: ".o_form_view .o_field_widget[name=google_sync_last_result]:contains(change(s) from Google)",
+      trigger:
+        ".o_form_view .o_field_widget[name=google_sync_last_result]:contains(change(s) from Google)",
     },
     {
       content: "So does the schedule",
@@ -229,7 +231,8 @@ tours.add("crm_google_calendar_sync_admin_reads_status", {
     },
     {
       content: "And the problem",
-      trigger: ".o_form_view .o_field_widget[name=google_sync_error]:contains(Please connect Google again)",
+      trigger:
+        ".o_form_view .o_field_widget[name=google_sync_error]:contains(Please connect Google again)",
     },
   ],
 });
@@ -237,8 +240,10 @@ tours.add("crm_google_calendar_sync_admin_reads_status", {
 tours.add("crm_google_calendar_sync_admin_reads_log", {
   steps: () => [
     {
-      content: "The log line of the German user's run reads in the administrator's language",
-      trigger: ".o_form_view .o_field_widget[name=summary]:contains(change(s) from Google)",
+      content:
+        "The log line of the German user's run reads in the administrator's language",
+      trigger:
+        ".o_form_view .o_field_widget[name=summary]:contains(change(s) from Google)",
     },
     {
       content: "It names the meetings the run changed",
