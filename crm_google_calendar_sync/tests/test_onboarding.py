@@ -3,23 +3,16 @@
 happens, wider settings bring in what they now cover, every error offers its
 fix, and stored results read in the reader's language."""
 
-from datetime import datetime, timedelta
-
 from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build
 
 from odoo.tests import new_test_user, tagged
 from odoo.tools.translate import code_translations
 
-from ..sync import oauth
 from .common import CLIENT_ID, CLIENT_SECRET, SyncCase
 
 MODULE = "crm_google_calendar_sync"
 CRON_XMLID = "crm_google_calendar_sync.ir_cron_google_calendar_sync"
-
-
-def google_time(moment):
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @tagged("post_install", "-at_install")
@@ -47,28 +40,6 @@ class TestOnboarding(SyncCase):
     # ------------------------------------------------------------------
     # Helpers
     # ------------------------------------------------------------------
-    def consent(self, user, email):
-        """What the OAuth callback does after Google's consent (tokens issued by
-        the emulator, the calendar list read with them, the defaults applied)."""
-        issued = self.emulator.issue_tokens(email)
-        token = self.env["crm.google.token"]._store_tokens(
-            user,
-            oauth.TokenSet(
-                access_token=issued["access_token"],
-                refresh_token=issued["refresh_token"],
-                expiry=datetime.utcnow() + timedelta(hours=1),
-                scopes=[],
-                token_type="Bearer",
-            ),
-            email,
-        )
-        calendars = self.env["crm.google.calendar"]._sync_calendar_list(
-            user, token._google_client().list_calendars()
-        )
-        user._google_sync_apply_default_choices(calendars)
-        self.env.invalidate_all()
-        return token
-
     def new_user(self, lang="en_US"):
         self.emulator.add_account(self.email, time_zone="Europe/Berlin")
         return new_test_user(
@@ -95,14 +66,7 @@ class TestOnboarding(SyncCase):
         )
 
     def google_event(self, calendar, summary, days, **extra):
-        start = datetime.utcnow().replace(microsecond=0, second=0) + timedelta(days=days)
-        body = {
-            "summary": summary,
-            "start": {"dateTime": google_time(start)},
-            "end": {"dateTime": google_time(start + timedelta(hours=1))},
-            **extra,
-        }
-        return self.emulator.add_event(self.email, calendar, body)
+        return self.seed_google_event(self.email, calendar, summary, days, **extra)
 
     def names(self, user):
         events = self.env["calendar.event"].search([("partner_ids", "in", user.partner_id.ids)])

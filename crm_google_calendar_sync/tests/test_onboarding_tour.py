@@ -4,22 +4,15 @@ connect, land on the editable sync page, save, and the cron syncs without a
 click; private appointments on; access withdrawn and reconnected from the
 error; the administrator reads another user's status in English."""
 
-from datetime import datetime, timedelta
-
 from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools.translate import code_translations
 
-from ..sync import oauth
 from .common import EmulatorMixin
 
 MODULE = "crm_google_calendar_sync"
 CRON_XMLID = "crm_google_calendar_sync.ir_cron_google_calendar_sync"
 LANGS = {"de": "de_DE", "en": "en_US"}
-
-
-def google_time(moment):
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @tagged("post_install", "-at_install")
@@ -53,39 +46,6 @@ class TestOnboardingTours(EmulatorMixin, HttpCase):
         )
         return user, email
 
-    def google_event(self, email, calendar, summary, days, **extra):
-        start = datetime.utcnow().replace(microsecond=0, second=0) + timedelta(days=days)
-        return self.emulator.add_event(
-            email,
-            calendar,
-            {
-                "summary": summary,
-                "start": {"dateTime": google_time(start)},
-                "end": {"dateTime": google_time(start + timedelta(hours=1))},
-                **extra,
-            },
-        )
-
-    def consent(self, user, email):
-        """What the OAuth callback stores (for the tours that start connected)."""
-        issued = self.emulator.issue_tokens(email)
-        token = self.env["crm.google.token"]._store_tokens(
-            user,
-            oauth.TokenSet(
-                access_token=issued["access_token"],
-                refresh_token=issued["refresh_token"],
-                expiry=datetime.utcnow() + timedelta(hours=1),
-                scopes=[],
-                token_type="Bearer",
-            ),
-            email,
-        )
-        calendars = self.env["crm.google.calendar"]._sync_calendar_list(
-            user, token._google_client().list_calendars()
-        )
-        user._google_sync_apply_default_choices(calendars)
-        return token
-
     def cron_runs(self):
         """The scheduled action runs, as Odoo's cron worker starts it."""
         self.env.flush_all()
@@ -104,7 +64,7 @@ class TestOnboardingTours(EmulatorMixin, HttpCase):
     # ------------------------------------------------------------------
     def _first_sync(self, short_lang):
         user, email = self.user("first", short_lang)
-        self.google_event(email, email, f"Kundentermin {short_lang}", 2)
+        self.seed_google_event(email, email, f"Kundentermin {short_lang}", 2)
         self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)]).unlink()
         self.start_tour(
             "/odoo", f"crm_google_calendar_sync_first_sync_{short_lang}", login=user.login
@@ -128,7 +88,7 @@ class TestOnboardingTours(EmulatorMixin, HttpCase):
     def _private_on(self, short_lang):
         user, email = self.user("private", short_lang)
         token = self.consent(user, email)
-        self.google_event(email, email, "Arzttermin aus Google", 3, visibility="private")
+        self.seed_google_event(email, email, "Arzttermin aus Google", 3, visibility="private")
         self.cron_runs()
         self.assertNotIn("Arzttermin aus Google", self.names(user))
         self.start_tour(
@@ -162,7 +122,7 @@ class TestOnboardingTours(EmulatorMixin, HttpCase):
         token.write({"token_expiry": "2000-01-01 00:00:00", "next_sync": fields.Datetime.now()})
         self.cron_runs()
         self.assertEqual(user.google_sync_state, "error")
-        self.google_event(email, team, f"Nach dem Wiederverbinden {short_lang}", 2)
+        self.seed_google_event(email, team, f"Nach dem Wiederverbinden {short_lang}", 2)
         self.start_tour(
             "/odoo", f"crm_google_calendar_sync_reconnect_{short_lang}", login=user.login
         )
@@ -181,7 +141,7 @@ class TestOnboardingTours(EmulatorMixin, HttpCase):
     def test_admin_reads_a_german_users_status_in_english(self):
         ben, email = self.user("ben", "de")
         token = self.consent(ben, email)
-        self.google_event(email, email, "Angebot für Ben", 2)
+        self.seed_google_event(email, email, "Angebot für Ben", 2)
         self.cron_runs()
         # Ben reads German …
         german = ben.with_user(ben).with_context(lang="de_DE")
