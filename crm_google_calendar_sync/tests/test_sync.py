@@ -939,7 +939,10 @@ class TestSync(SyncCase):
                 }
             )
             expected = reference.recurrence_id.calendar_event_ids
-            self.assertEqual(recurrence.rrule, reference.recurrence_id.rrule)
+            # Without DTSTART: Odoo stamps both with the second they were computed in.
+            self.assertEqual(
+                recurrence.rrule.split("\n")[1:], reference.recurrence_id.rrule.split("\n")[1:]
+            )
             self.assertEqual(
                 sorted(imported.mapped(lambda e: (e.start, e.stop))),
                 sorted(expected.mapped(lambda e: (e.start, e.stop))),
