@@ -118,7 +118,9 @@ class SyncReport:
 
     def note_change(self, side, action, title, private):
         if len(self.changes) < NAMED_CHANGES_KEPT:
-            self.changes.append((side, action, title or "", bool(private)))
+            # Google's data is untrusted: a title may be anything, of any size.
+            title = title[:200] if isinstance(title, str) else ""
+            self.changes.append((side, action, title, bool(private)))
 
     @property
     def pulled(self):

@@ -43,3 +43,11 @@ def test_report_names_a_bounded_number_of_changed_meetings():
     assert len(report.changes) == NAMED_CHANGES_KEPT
     assert report.changes[0] == ("odoo", "created", "Meeting 0", True)
     assert report.changes[1] == ("odoo", "created", "Meeting 1", False)
+
+
+def test_report_keeps_only_short_text_titles():
+    report = SyncReport()
+    report.note_change("odoo", "created", ["not", "a", "title"], private=False)
+    report.note_change("odoo", "created", "x" * 100_000, private=False)
+    assert report.changes[0][2] == ""
+    assert len(report.changes[1][2]) == 200
