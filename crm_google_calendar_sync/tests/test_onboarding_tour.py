@@ -63,6 +63,8 @@ class TestOnboardingTours(EmulatorMixin, HttpCase):
 
     # ------------------------------------------------------------------
     def _first_sync(self, short_lang):
+        """Connect and land (the consent alone starts the sync), keep the defaults
+        and save, then the cron syncs and the page shows it."""
         user, email = self.user("first", short_lang)
         self.seed_google_event(email, email, f"Kundentermin {short_lang}", 2)
         self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)]).unlink()
@@ -70,7 +72,12 @@ class TestOnboardingTours(EmulatorMixin, HttpCase):
             "/odoo", f"crm_google_calendar_sync_first_sync_{short_lang}", login=user.login
         )
         token = self.env["crm.google.token"].search([("user_id", "=", user.id)])
-        self.assertTrue(self.requested(token), "the cron was started, nobody clicked “Sync now”")
+        self.assertTrue(self.requested(token), "the consent alone started the cron")
+        self.start_tour(
+            "/odoo/google-calendar-sync",
+            f"crm_google_calendar_sync_save_{short_lang}",
+            login=user.login,
+        )
         self.cron_runs()
         self.assertIn(f"Kundentermin {short_lang}", self.names(user))
         self.start_tour(

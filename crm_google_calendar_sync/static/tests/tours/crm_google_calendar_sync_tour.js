@@ -175,6 +175,15 @@ function firstSyncSteps(t, email) {
       content: "… and runs within the next minute",
       trigger: `${PAGE} .o_field_widget[name=google_sync_next_sync]:contains(${t.soon})`,
     },
+  ];
+}
+
+function keepDefaultsAndSaveSteps(t, email) {
+  return [
+    {
+      content: "Back on the sync page later: the defaults are still chosen",
+      trigger: `${PAGE} div[name=google_sync_source_calendar_ids] .form-check:has(label:contains(${email})) input:checked`,
+    },
     {
       content: "Keep the defaults and save",
       trigger: `${PAGE} button.o_crm_google_sync_save:contains(${t.save})`,
@@ -265,6 +274,10 @@ for (const [lang, t] of Object.entries(TEXTS)) {
   tours.add(`crm_google_calendar_sync_first_sync_${lang}`, {
     url: "/odoo",
     steps: () => firstSyncSteps(t, `first-${lang}@example.com`),
+  });
+  tours.add(`crm_google_calendar_sync_save_${lang}`, {
+    url: "/odoo/google-calendar-sync",
+    steps: () => keepDefaultsAndSaveSteps(t, `first-${lang}@example.com`),
   });
   tours.add(`crm_google_calendar_sync_after_cron_${lang}`, {
     url: "/odoo/google-calendar-sync",
