@@ -25,6 +25,7 @@
         "views/calendar_event_views.xml",
     ],
     "assets": {
+        "web.assets_backend": ["crm_google_calendar_sync/static/src/scss/google_sync.scss"],
         "web.assets_tests": ["crm_google_calendar_sync/static/tests/tours/**/*"],
     },
     "installable": True,

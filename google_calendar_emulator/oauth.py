@@ -3,12 +3,12 @@
 import base64
 import dataclasses
 import hashlib
-import html
 import json
 import re
 import secrets
 import urllib.parse
 
+from . import pages
 from .errors import unauthorized
 from .state import EMAIL_SCOPES, FULL_SCOPE
 
@@ -105,6 +105,8 @@ class OAuth:
         self.codes = {}
         self.pending = {}
         self.last_authorization = None  # the last validated authorize request (for tests)
+        # Language of the page being answered; requests run under the server's lock.
+        self._lang = "en"
 
     # ------------------------------------------------------------------ tokens
     def _new_access(self, grant, scopes):
@@ -153,14 +155,11 @@ class OAuth:
 
     # ------------------------------------------------------------------ authorize
     def _error_page(self, status, error, detail):
-        text = (
-            f"<!DOCTYPE html><html><head><title>Error {status}: {html.escape(error)}"
-            f'</title></head><body><h1>Access blocked</h1><p id="error">Error {status}: '
-            f"{html.escape(error)}</p><p>{html.escape(detail)}</p></body></html>"
-        )
+        text = pages.error_page(status, error, detail, self._lang)
         return HttpReply(status, text, content_type="text/html; charset=utf-8")
 
-    def authorize_get(self, query):
+    def authorize_get(self, query, headers=None):
+        self._lang = pages.language(headers)
         params = {key: values[-1] for key, values in query.items()}
         if params.get("client_id") != self.client_id:
             return self._error_page(401, "invalid_client", "The OAuth client was not found.")
@@ -229,35 +228,18 @@ class OAuth:
         return self._consent_page(request_id, request)
 
     def _consent_page(self, request_id, request):
-        options = "".join(
-            f'<option value="{html.escape(email)}">' for email in self.backend.accounts
+        text = pages.consent_page(
+            self.client_id,
+            request_id,
+            request["scopes"],
+            accounts=list(self.backend.accounts),
+            login_hint=request.get("login_hint"),
+            lang=self._lang,
         )
-        # Google lets the user untick scopes (granular consent).
-        scopes = "".join(
-            f'<li><label><input type="checkbox" name="grant_{index}" '
-            f'value="{html.escape(scope)}" checked> {html.escape(scope)}</label></li>'
-            for index, scope in enumerate(request["scopes"])
-        )
-        hint = html.escape(request.get("login_hint") or "")
-        text = f"""<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>Sign in - Google Calendar Emulator</title></head>
-<body>
-<h1>Google Calendar Emulator</h1>
-<p>The application <b>{html.escape(self.client_id)}</b> wants to access your Google account:</p>
-<form method="post" action="/o/oauth2/auth" id="consent">
-  <ul id="scopes">{scopes}</ul>
-  <input type="hidden" name="request_id" value="{html.escape(request_id)}">
-  <input type="hidden" name="granular" value="1">
-  <label for="email">Account e-mail</label>
-  <input type="email" id="email" name="email" list="accounts" value="{hint}" required>
-  <datalist id="accounts">{options}</datalist>
-  <button type="submit" id="approve" name="action" value="approve">Approve</button>
-  <button type="submit" id="deny" name="action" value="deny" formnovalidate>Deny</button>
-</form>
-</body></html>"""
         return HttpReply(200, text, content_type="text/html; charset=utf-8")
 
-    def authorize_post(self, form):
+    def authorize_post(self, form, headers=None):
+        self._lang = pages.language(headers)
         params = {key: values[-1] for key, values in form.items()}
         request = self.pending.pop(params.get("request_id", ""), None)
         if request is None or request["expires_at"] < self.clock.time():

@@ -15,6 +15,7 @@ import urllib.parse
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from . import pages
 from .clock import Clock
 from .discovery import Discovery, apply_fields, parse_fields
 from .errors import ApiError, bad_request, not_found, rate_limited, server_error, unauthorized
@@ -453,9 +454,11 @@ class EmulatorServer:
             try:
                 if name == "oauth.authorize":
                     if method == "POST":
-                        reply = self.oauth.authorize_post({k: [v] for k, v in form.items()})
+                        reply = self.oauth.authorize_post(
+                            {k: [v] for k, v in form.items()}, headers
+                        )
                     else:
-                        reply = self.oauth.authorize_get(query)
+                        reply = self.oauth.authorize_get(query, headers)
                 elif name == "oauth.token":
                     reply = self.oauth.token(form, headers)
                 elif name == "oauth.revoke":
@@ -744,12 +747,23 @@ def _safe_headers(headers):
 
 
 def _index_page(emulator):
-    import html
-
-    accounts = "".join(f"<li>{html.escape(email)}</li>" for email in emulator.backend.accounts)
-    return (
-        f"<!DOCTYPE html><html><head><title>Google Calendar Emulator</title></head><body>"
-        f"<h1>Google Calendar Emulator</h1><p>API root: {html.escape(emulator.base_url)}"
-        f"</p><p>Client id: {html.escape(emulator.client_id)}</p>"
-        f"<ul>{accounts}</ul></body></html>"
-    )
+    """Every account's calendars and their stored events, for people to look at."""
+    with emulator.lock:
+        backend = emulator.backend
+        accounts = []
+        for address, account in backend.accounts.items():
+            calendars = []
+            for calendar_id in account.calendar_list:
+                calendar = backend.calendars.get(calendar_id)
+                if calendar is None:
+                    continue
+                info = {
+                    "id": calendar.id,
+                    "summary": calendar.summary,
+                    "role": calendar.acl.get(address, "none"),
+                    "owner": calendar.owner,
+                }
+                events = [copy.deepcopy(stored.body) for stored in calendar.events.values()]
+                calendars.append((info, events))
+            accounts.append((address, calendars))
+    return pages.index_page(emulator.base_url, emulator.client_id, accounts)

@@ -1203,7 +1203,8 @@ class Backend:
         if calendar.primary_of == account.email:
             out["primary"] = True
             out["defaultReminders"] = [{"method": "popup", "minutes": 10}]
-        if role == "owner":
+        if not calendar.primary_of:
+            # Google names the owner of secondary calendars, also to those it is shared with.
             out["dataOwner"] = calendar.owner
         if entry.get("hidden"):
             out["hidden"] = True

@@ -275,7 +275,7 @@ class CalendarEvent(models.Model):
             errors = [link for link in event_links if link.state == "error"]
             if token.auth_failed:
                 event.google_sync_status = "error"
-                event.google_sync_status_reason = token.error_message
+                event.google_sync_status_reason = token.with_env(self.env)._error_text()
             elif errors:
                 event.google_sync_status = "error"
                 event.google_sync_status_reason = Log._reason_text(errors[0].error_message) or (

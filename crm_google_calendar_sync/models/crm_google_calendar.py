@@ -33,6 +33,9 @@ class CrmGoogleCalendar(models.Model):
         readonly=True,
     )
     is_primary = fields.Boolean("Primary", readonly=True)
+    owner_email = fields.Char(
+        "Owner", readonly=True, help="Google account that owns the calendar (secondary calendars)."
+    )
     is_writable = fields.Boolean(compute="_compute_is_writable", store=True)
     time_zone = fields.Char(readonly=True)
     color = fields.Char(readonly=True)
@@ -50,6 +53,10 @@ class CrmGoogleCalendar(models.Model):
     )
     # Sync bookkeeping, written only by the sync itself.
     sync_token = fields.Char(readonly=True, copy=False, groups="base.group_system")
+    # The rules the sync token was taken under: when the user's rules widen
+    # (private on, a longer window), the next sync lists the calendar afresh.
+    sync_token_private = fields.Boolean(readonly=True, copy=False, groups="base.group_system")
+    sync_token_window_start = fields.Datetime(readonly=True, copy=False, groups="base.group_system")
 
     _sql_constraints = [
         (
@@ -64,16 +71,34 @@ class CrmGoogleCalendar(models.Model):
         for calendar in self:
             calendar.is_writable = calendar.access_role in WRITABLE_ROLES
 
-    @api.depends("name", "access_role")
+    @api.depends_context("lang")
+    @api.depends("name", "access_role", "is_primary", "owner_email", "user_id")
     def _compute_display_name(self):
         # Calendars shared with the user may carry the same name as their own
-        # ("Team"): the access role tells them apart.
-        roles = dict(self._fields["access_role"]._description_selection(self.env))
+        # ("Team"): whose it is and what the user may do tell them apart.
+        tokens = self.env["crm.google.token"].sudo().search([("user_id", "in", self.user_id.ids)])
+        accounts = {token.user_id.id: token.google_email for token in tokens}
         for calendar in self:
-            if calendar.access_role in (False, "owner"):
-                calendar.display_name = calendar.name
-            else:
-                calendar.display_name = f"{calendar.name} ({roles[calendar.access_role]})"
+            whose = calendar._whose_text(accounts.get(calendar.user_id.id))
+            calendar.display_name = f"{calendar.name} ({whose})"
+
+    def _whose_text(self, account):
+        """Whose calendar it is and what the user may do in it, in plain words
+        (``account``: the user's own Google account)."""
+        env = self.env
+        owner = self.owner_email
+        if self.is_primary:
+            return env._("your main calendar")
+        if self.access_role == "owner" and owner in (False, account):
+            return env._("your calendar")
+        rights = {
+            "owner": env._("you may edit it"),
+            "writer": env._("you may edit it"),
+            "freeBusyReader": env._("free/busy only"),
+        }.get(self.access_role, env._("read only"))
+        if owner:
+            return env._("shared by %(owner)s, %(rights)s", owner=owner, rights=rights)
+        return env._("shared with you, %(rights)s", rights=rights)
 
     @api.model
     def _sync_calendar_list(self, user, google_calendars):
@@ -100,6 +125,7 @@ class CrmGoogleCalendar(models.Model):
                 if item.get("accessRole") in dict(self._fields["access_role"].selection)
                 else "reader",
                 "is_primary": bool(item.get("primary")),
+                "owner_email": (item.get("dataOwner") or "")[:256] or False,
                 "time_zone": item.get("timeZone") or False,
                 "color": item.get("backgroundColor") or False,
                 "active": True,

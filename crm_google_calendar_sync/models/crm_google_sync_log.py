@@ -1,15 +1,20 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""One line per synchronisation run of one user that changed something or failed.
+"""One line per synchronisation run of one user that changed something, failed,
+was started by hand, or was the first run without changes after one with.
 
-Idle runs (nothing to do, no error) write nothing, so that thousands of users
-synchronised every five minutes do not fill the table. Lines older than the
-retention period are removed by the daily autovacuum.
+Further idle scheduled runs write nothing, so that thousands of users
+synchronised every few minutes do not fill the table (the user's "last
+synchronisation" still shows them). Lines keep counts and codes and are worded
+in the reader's language; lines older than the retention period are removed by
+the daily autovacuum.
 """
 
 from collections import Counter
 from datetime import timedelta
 
 from odoo import api, fields, models
+
+from . import sync_texts
 
 DEFAULT_RETENTION_DAYS = 30
 # Google reasons that mean "try again later"; their text says so.
@@ -127,14 +132,24 @@ class CrmGoogleSyncLog(models.Model):
         "was noted on the meeting.",
     )
     skipped_count = fields.Integer("Skipped", readonly=True)
-    skipped_reasons = fields.Text("Skipped Events", readonly=True)
+    skipped_codes = fields.Json(readonly=True)  # {reason code: count}
+    skipped_reasons = fields.Text("Skipped Events", compute="_compute_texts")
     incomplete = fields.Boolean(
-        "Continues Later",
+        "Unfinished, Continued in the Next Run",
         readonly=True,
         help="The run stopped before everything was done (time or Google's request limit); "
-        "the next runs continue.",
+        "the next runs continue where it stopped.",
     )
-    error_message = fields.Text("Errors", readonly=True)
+    # [["reason", code, count] | ["error", code, args] | ["text", text]]
+    problems = fields.Json(readonly=True)
+    error_message = fields.Text("Errors", compute="_compute_texts")
+    changes = fields.Json(readonly=True)  # sync_texts.change_entries
+    change_lines = fields.Text(
+        "Changed Meetings",
+        compute="_compute_texts",
+        help="The meetings this run created, updated or deleted (the first 50).",
+    )
+    summary = fields.Char(compute="_compute_texts")
 
     @api.depends(
         "pulled_created",
@@ -149,76 +164,123 @@ class CrmGoogleSyncLog(models.Model):
             log.pulled_total = log.pulled_created + log.pulled_updated + log.pulled_deleted
             log.pushed_total = log.pushed_inserted + log.pushed_updated + log.pushed_deleted
 
+    @api.depends_context("lang")
+    @api.depends("skipped_codes", "problems", "changes")
+    def _compute_texts(self):
+        """Word the stored codes and titles in the reader's language."""
+        env = self.env
+        for log in self:
+            skipped = log.skipped_codes or {}
+            log.skipped_reasons = "\n".join(self._count_lines(env, Counter(skipped))) or False
+            log.error_message = "\n".join(log._problem_lines()) or False
+            log.change_lines = sync_texts.changes_text(env, log.changes) or False
+            log.summary = sync_texts.summary_text(
+                env,
+                {
+                    "pulled": log.pulled_total,
+                    "pushed": log.pushed_total,
+                    "conflicts": log.conflicts,
+                    "skipped": skipped,
+                    "incomplete": log.incomplete,
+                },
+            )
+
+    def _problem_lines(self):
+        env = self.env
+        lines = []
+        for kind, value, *rest in self.problems or []:
+            if kind == "reason":
+                lines.extend(self._count_lines(env, Counter({value: rest[0] if rest else 1})))
+            elif kind == "error":
+                lines.append(sync_texts.error_text(env, value, rest[0] if rest else None))
+            else:
+                lines.append(value)
+        return lines
+
     # ------------------------------------------------------------------
     # Recording
     # ------------------------------------------------------------------
     @api.model
     def _record(self, token, report, duration, trigger, error_message=None):
-        """Log one run of ``token``'s user; called at the end of every sync.
+        """Record the outcome of one run of ``token``'s user; called after every sync.
+
+        Keeps the user's last result (counts and codes, written only when it
+        differs from the one before) and writes a log line for a run that
+        changed something, failed, was started by hand, or is the first without
+        changes after one with. So a scheduled idle run writes nothing.
 
         ``report``: the engine's ``SyncReport``, or None when Google could not be
-        used (the reason is ``error_message``, else the token's own message).
-        Writes nothing for an idle run, so idle cycles stay write-free.
+        used (the reason is ``error_message``, else the token's error state).
         Returns the new log line or an empty recordset.
         """
         token = token.sudo()
-        if report is not None and not report.changed_anything and not error_message:
+        summary = sync_texts.summary_of(report) if report is not None else token.last_summary
+        changed_result = summary != token.last_summary
+        if report is not None and (report.changed_anything or changed_result):
+            token.write({"last_summary": summary, "last_sync": fields.Datetime.now()})
+        worth_a_line = (
+            report is None
+            or report.changed_anything
+            or error_message
+            or changed_result
+            or trigger == "manual"
+        )
+        if not worth_a_line:
             return self.browse()
-        env = self.with_context(lang=token.user_id.lang or "en_US").env
-        errors = []
-        if report is None:
-            state = "failed"
-            errors.append(
-                error_message
-                or token.error_message
-                or env._("The synchronisation failed. It will be retried.")
-            )
-        else:
-            problems = report.errors or report.skipped or report.unavailable_calendars
-            state = "partial" if problems or error_message else "success"
-            if error_message:
-                errors.append(error_message)
-            errors.extend(self._count_lines(env, report.errors))
-            if report.unavailable_calendars:
-                errors.append(
-                    env._(
-                        "%(count)s chosen Google calendar(s) could not be read (deleted, "
-                        "unsubscribed or no longer shared). Check your calendar choices.",
-                        count=len(report.unavailable_calendars),
-                    )
-                )
         duration = max(float(duration or 0.0), 0.0)
         values = {
             "user_id": token.user_id.id,
             "date_start": fields.Datetime.now() - timedelta(seconds=duration),
             "duration": duration,
             "trigger": "manual" if trigger == "manual" else "cron",
-            "state": state,
-            "error_message": "\n".join(errors) or False,
         }
-        if report is not None:
-            values.update(
-                pulled_created=report.pulled_created,
-                pulled_updated=report.pulled_updated,
-                pulled_deleted=report.pulled_deleted,
-                pushed_inserted=report.pushed_inserted,
-                pushed_updated=report.pushed_updated,
-                pushed_deleted=report.pushed_deleted,
-                conflicts=report.conflicts,
-                skipped_count=len(report.skipped),
-                skipped_reasons="\n".join(
-                    self._count_lines(env, [reason for _key, reason in report.skipped])
-                )
-                or False,
-                incomplete=report.incomplete,
-            )
+        values.update(self._outcome_values(token, report, error_message))
         return self.sudo().create(values)
 
     @api.model
-    def _count_lines(self, env, codes):
-        """One plain-language line per distinct code, with how often it occurred."""
+    def _outcome_values(self, token, report, error_message):
+        """Counts, codes and changed meetings of a run, as stored on its line."""
+        problems = [["text", error_message]] if error_message else []
+        if report is None:
+            if not error_message:
+                problems.append(
+                    ["error", token.error_code, token.error_args]
+                    if token.error_code
+                    else ["text", token.error_message]
+                    if token.error_message
+                    else ["error", "unexpected", None]
+                )
+            return {"state": "failed", "problems": problems}
+        problems += [["reason", code, count] for code, count in Counter(report.errors).items()]
+        if report.unavailable_calendars:
+            problems.append(
+                ["error", "calendars_unreadable", {"count": len(report.unavailable_calendars)}]
+            )
+        partial = problems or report.skipped
+        return {
+            "state": "partial" if partial else "success",
+            "problems": problems or False,
+            "pulled_created": report.pulled_created,
+            "pulled_updated": report.pulled_updated,
+            "pulled_deleted": report.pulled_deleted,
+            "pushed_inserted": report.pushed_inserted,
+            "pushed_updated": report.pushed_updated,
+            "pushed_deleted": report.pushed_deleted,
+            "conflicts": report.conflicts,
+            "skipped_count": len(report.skipped),
+            "skipped_codes": sync_texts.summary_of(report)["skipped"] or False,
+            "incomplete": report.incomplete,
+            "changes": sync_texts.change_entries(report) or False,
+        }
+
+    @api.model
+    def _count_lines(self, env, counts):
+        """One plain-language line per reason code of ``counts`` (a Counter),
+        with how often it occurred."""
         lines = []
-        for code, count in Counter(code for code in codes if code).most_common():
+        for code, count in counts.most_common():
+            if not code:
+                continue
             text = self._reason_text(code, env)
             if count > 1:
                 text = env._("%(text)s (%(count)s times)", text=text, count=count)

@@ -17,6 +17,7 @@ from odoo.tools import SQL, config
 from odoo.tools.misc import hmac
 
 from ..sync import errors, oauth
+from . import sync_texts
 
 _logger = logging.getLogger(__name__)
 
@@ -86,7 +87,15 @@ class CrmGoogleToken(models.Model):
         required=True,
         readonly=True,
     )
-    error_message = fields.Char(readonly=True)
+    error_message = fields.Char(
+        readonly=True, help="A problem worded when it happened (no code for it)."
+    )
+    error_code = fields.Char(
+        readonly=True,
+        help="The problem of an error state, worded in the reader's language when shown "
+        "(see sync_texts.ERROR_FIXES).",
+    )
+    error_args = fields.Json(readonly=True)
     calendar_problem = fields.Boolean(
         readonly=True, help="A chosen calendar vanished; cleared when the user saves choices."
     )
@@ -101,8 +110,10 @@ class CrmGoogleToken(models.Model):
     initial_sync_done = fields.Boolean(
         readonly=True, help="The first complete synchronisation of this user has finished."
     )
-    last_result = fields.Char(
-        "Last Changes", readonly=True, help="What the last synchronisation with changes did."
+    last_summary = fields.Json(
+        readonly=True,
+        help="Counts and reason codes of the last run, worded when shown; written only "
+        "when it differs from the run before, so idle runs write nothing.",
     )
     sync_enabled = fields.Boolean(
         readonly=True,
@@ -229,22 +240,14 @@ class CrmGoogleToken(models.Model):
         if expiry and expiry - REFRESH_MARGIN > fields.Datetime.now() and token_set.access_token:
             return token_set
         if not token.refresh_token:
-            token._set_error(
-                self.env._("Google did not grant offline access. Please connect again.")
-            )
+            token._set_error_code("no_offline_access")
             raise errors.InvalidGrant(400, "invalid_grant", "no refresh token")
         try:
             fresh = oauth.refresh(
                 self._get_client_config(), token.refresh_token, timeout=HTTP_TIMEOUT
             )
         except errors.InvalidGrant:
-            token._set_error(
-                self.env._(
-                    "Google no longer accepts the authorisation (access was revoked "
-                    "or has expired). Please connect Google again."
-                ),
-                auth_failed=True,
-            )
+            token._set_error_code("auth_revoked", auth_failed=True)
             raise
         token.write(
             {
@@ -284,26 +287,62 @@ class CrmGoogleToken(models.Model):
         )
 
     def _set_error(self, message, auth_failed=False):
+        """Error state with a text worded now; prefer :meth:`_set_error_code`."""
+        self._write_error({"error_message": message, "error_code": False}, auth_failed)
+
+    def _set_error_code(self, code, auth_failed=False, **args):
+        """Error state ``code`` (see sync_texts), worded in the reader's language."""
+        self._write_error(
+            {"error_code": code, "error_args": args or False, "error_message": False},
+            auth_failed,
+        )
+
+    def _write_error(self, values, auth_failed):
+        values = dict(values, state="error")
+        if auth_failed:
+            values["auth_failed"] = True
         for token in self.sudo():
-            values = {"state": "error", "error_message": message}
-            if auth_failed:
-                values["auth_failed"] = True
             if any(token[name] != value for name, value in values.items()):
                 token.write(values)
+
+    def _error_text(self):
+        """The problem of the error state, in the language of ``self.env``."""
+        self.ensure_one()
+        token = self.sudo()
+        if token.state != "error":
+            return False
+        if token.error_code:
+            return sync_texts.error_text(self.env, token.error_code, token.error_args)
+        return token.error_message or sync_texts.error_text(self.env, "unexpected")
+
+    def _error_fix(self):
+        """The action that ends the error state: reconnect, save choices or retry."""
+        self.ensure_one()
+        token = self.sudo()
+        if token.state != "error":
+            return False
+        if token.auth_failed:
+            return sync_texts.FIX_RECONNECT
+        if token.calendar_problem:
+            return sync_texts.FIX_SAVE
+        return sync_texts.ERROR_FIXES.get(token.error_code, sync_texts.FIX_RETRY)
 
     def _revoke(self):
         """Revoke at Google (best effort) and forget the tokens locally.
 
         Local removal never depends on Google: an unreachable endpoint or an
         already invalid token must not leave the user stuck "connected".
+        Returns False when Google could not confirm the revocation.
         """
         config = self._get_client_config()
+        revoked = True
         for token in self.sudo():
             secret = token.refresh_token or token.access_token
             if secret:
                 try:
                     oauth.revoke(config, secret, timeout=HTTP_TIMEOUT)
                 except errors.GoogleSyncError as exc:
+                    revoked = False
                     _logger.warning(
                         "Revoking the Google token of user %s failed (%s); "
                         "removing the local copy anyway.",
@@ -311,6 +350,7 @@ class CrmGoogleToken(models.Model):
                         type(exc).__name__,
                     )
             token.unlink()
+        return revoked
 
     # ------------------------------------------------------------------
     # Scheduling
@@ -560,10 +600,10 @@ class CrmGoogleToken(models.Model):
 
         Returns ``(ran, report)``: ``ran`` is False when another worker holds
         the user (or the token is gone); ``report`` is the engine's report or
-        None when Google could not be used (the reason is then in the token's
-        ``error_message``) or the database failed. ``manual``: started by the
-        user ("Sync now"), which also (re)starts the scheduled sync and records
-        the visit. Never raises for this user's failure: the cron goes on.
+        None when Google could not be used (the token is then in its error
+        state) or the database failed. ``manual``: started by the user ("Sync
+        now"), which also (re)starts the scheduled sync and records the visit.
+        Never raises for this user's failure: the cron goes on.
 
         Callers must not hold row locks on the token (no writes to it in their
         own transaction before), or this cursor would wait for them.
@@ -615,9 +655,7 @@ class CrmGoogleToken(models.Model):
         except Exception:
             cr.rollback()
             _logger.exception("Google sync of user %s failed", token.user_id.id)
-            token._set_error(
-                token.env._("The synchronisation failed unexpectedly. It will be retried.")
-            )
+            token._set_error_code("unexpected")
             report = None
         token.env["crm.google.sync.log"]._record(
             token, report, time.monotonic() - started, "manual" if manual else "cron"
@@ -661,13 +699,35 @@ class CrmGoogleToken(models.Model):
         return timedelta(minutes=_float_param(params, "sync_interval_minutes", 5))
 
     @api.model
+    def _window_days(self):
+        """How many days back the sync reaches (``crm_google_calendar_sync.window_days``)."""
+        params = self.env["ir.config_parameter"].sudo()
+        return int(_float_param(params, "window_days", DEFAULT_WINDOW_DAYS))
+
+    @api.model
     def _window_start(self):
-        days = int(
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("crm_google_calendar_sync.window_days", DEFAULT_WINDOW_DAYS)
-        )
-        return fields.Datetime.now() - timedelta(days=days)
+        return fields.Datetime.now() - timedelta(days=self._window_days())
+
+    @api.model
+    def _next_visits(self, tokens, last_visits):
+        """When the cron will next synchronise each of ``tokens`` (None: not scheduled)."""
+        interval = self._sync_interval()
+        shards = self._cron_job_count()
+        now = fields.Datetime.now()
+        visits = {}
+        for token in tokens.sudo():
+            if not token.sync_enabled or token.auth_failed:
+                visits[token.id] = None
+                continue
+            if token.next_sync:
+                # Requested: the cron job was triggered to run right away.
+                visits[token.id] = max(token.next_sync, now)
+                continue
+            last = last_visits.get(token.id)
+            due = last + interval if last else now
+            cron = self._cron_job(token.id % shards).sudo()
+            visits[token.id] = max(due, cron.nextcall or now, now)
+        return visits
 
     def _sync(self, deadline=None, manual=False):
         """One sync cycle of this user (called with the user lock held).
@@ -709,18 +769,13 @@ class CrmGoogleToken(models.Model):
             self._store_refreshed_tokens(client)
         except errors.InvalidGrant:
             self.env.cr.rollback()
-            self._set_error(
-                self.env._(
-                    "Google no longer accepts the authorisation (access was revoked "
-                    "or has expired). Please connect Google again."
-                ),
-                auth_failed=True,
-            )
+            self._set_error_code("auth_revoked", auth_failed=True)
             return None
         except errors.GoogleSyncError as exc:
             self.env.cr.rollback()
             _logger.info("Google sync of user %s stopped: %s", user.id, type(exc).__name__)
-            self._set_error(user._google_sync_error_text(exc))
+            code, args = sync_texts.error_code_for(exc)
+            self._set_error_code(code, **args)
             return None
         # Nothing is written for an idle cycle: the cron's round records where
         # it stands once per run (see _cron_sync).
@@ -737,20 +792,9 @@ class CrmGoogleToken(models.Model):
                 self.env["crm.google.calendar"].browse(report.unavailable_calendars)
             )
         elif target and not target.is_writable:
-            self._report_calendar_problem(
-                target,
-                self.env._(
-                    "Odoo can no longer write into the Google calendar “%(name)s” (you may "
-                    "only read it now). Nothing was deleted; please choose another calendar "
-                    "for your Odoo meetings in your preferences.",
-                    name=target.name,
-                ),
-                sticky=False,
-            )
-        elif (self.state != "connected" or self.error_message) and not self.calendar_problem:
-            values.update(state="connected", error_message=False)
-        if report.changed_anything:
-            values["last_result"] = self.user_id._google_sync_report_text(report)
+            self._report_calendar_problem(target, "target_readonly", sticky=False, name=target.name)
+        elif self.state != "connected" and not self.calendar_problem:
+            values.update(state="connected", error_message=False, error_code=False)
         if not report.incomplete and not self.initial_sync_done:
             values["initial_sync_done"] = True
         if values:
@@ -758,24 +802,21 @@ class CrmGoogleToken(models.Model):
             self.sudo().write(values)
         return report
 
-    def _report_calendar_problem(self, calendars, message=None, sticky=True):
+    def _report_calendar_problem(self, calendars, code="calendars_gone", sticky=True, **args):
         """Tell the user that chosen calendars are gone or read-only. A ``sticky``
-        message stays until they save their calendar choices again; otherwise it
+        problem stays until they save their calendar choices again; otherwise it
         goes away by itself once Google gives access again."""
-        for token in self.sudo():
-            token.write(
-                {
-                    "state": "error",
-                    "calendar_problem": sticky,
-                    "error_message": message
-                    or token.env._(
-                        "Google no longer gives access to the calendar(s) “%(names)s” (deleted, "
-                        "unsubscribed or no longer shared). Nothing was deleted; please check "
-                        "your calendar choices in your preferences and save them.",
-                        names=", ".join(calendars.mapped("name")),
-                    ),
-                }
-            )
+        if code == "calendars_gone":
+            args.setdefault("names", ", ".join(calendars.mapped("name")))
+        self._write_error(
+            {
+                "error_code": code,
+                "error_args": args,
+                "error_message": False,
+                "calendar_problem": sticky,
+            },
+            auth_failed=False,
+        )
 
     @api.model
     def _project_quota_window(self):

@@ -6,6 +6,7 @@ from odoo.exceptions import UserError
 from odoo.tools import format_datetime
 
 from ..sync import oauth
+from . import sync_texts
 from .crm_google_token import MAX_CRON_JOBS
 
 GOOGLE_DEFAULT_ENDPOINTS = {
@@ -77,6 +78,24 @@ class ResConfigSettings(models.TransientModel):
         "connected users: a round close to the sync interval means more parallel jobs "
         "are needed.",
     )
+
+    # A default, not a compute (see crm_google_redirect_uri).
+    crm_google_sync_schedule = fields.Char(
+        "Schedule",
+        readonly=True,
+        default=lambda self: self._crm_google_sync_schedule_text(),
+    )
+
+    @api.model
+    def _crm_google_sync_schedule_text(self):
+        tokens = self.env["crm.google.token"]
+        minutes = tokens._sync_interval().total_seconds() / 60
+        return self.env._(
+            "Each connected user is synchronised %(interval)s: meetings of the last "
+            "%(days)s days and all future ones.",
+            interval=sync_texts.interval_text(self.env, minutes),
+            days=tokens._window_days(),
+        )
 
     @api.model
     def _crm_google_sync_rounds_text(self):

@@ -2,6 +2,7 @@
 """Google sync settings and status of a user, shown under "External services"."""
 
 import logging
+import math
 import time
 
 from odoo import api, fields, models
@@ -9,6 +10,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 
 from ..sync import errors
+from . import sync_texts
 from .calendar_event import SYNC_MARK_CONTEXT, is_sync_write
 
 _logger = logging.getLogger(__name__)
@@ -31,6 +33,10 @@ GOOGLE_SYNC_STATUS_FIELDS = [
     "google_sync_last_sync",
     "google_sync_state",
     "google_sync_error",
+    "google_sync_fix",
+    "google_sync_enabled",
+    "google_sync_schedule",
+    "google_sync_next_sync",
     "google_sync_calendar_ids",
     "google_sync_configured",
 ]
@@ -50,6 +56,9 @@ PRIVATE_PREFETCH = "crm_google_sync_private"
 
 def _is_private_google_field(name):
     return name.startswith("google_sync_") and name not in GOOGLE_SYNC_PUBLIC_FIELDS
+# Buttons inside the preferences dialog pass this: their result then opens the
+# full synchronisation page instead of reloading the page behind the dialog.
+FROM_DIALOG = "crm_google_sync_from_preferences"
 
 
 class ResUsers(models.Model):
@@ -68,9 +77,25 @@ class ResUsers(models.Model):
         string="Google Sync Status",
         compute="_compute_google_sync_status",
     )
-    google_sync_error = fields.Char(compute="_compute_google_sync_status")
+    google_sync_error = fields.Char("Problem", compute="_compute_google_sync_status")
+    google_sync_fix = fields.Selection(
+        [
+            (sync_texts.FIX_RECONNECT, "Connect Google again"),
+            (sync_texts.FIX_SAVE, "Save the calendar choices"),
+            (sync_texts.FIX_RETRY, "Try again now"),
+        ],
+        string="What Fixes It",
+        compute="_compute_google_sync_status",
+    )
+    google_sync_enabled = fields.Boolean(
+        "Synchronisation On", compute="_compute_google_sync_status"
+    )
+    google_sync_schedule = fields.Char("Synchronisation", compute="_compute_google_sync_status")
     google_sync_last_sync = fields.Datetime(
         "Last Synchronisation", compute="_compute_google_sync_status"
+    )
+    google_sync_next_sync = fields.Char(
+        "Next Synchronisation", compute="_compute_google_sync_status"
     )
     google_sync_last_result = fields.Char("Last Changes", compute="_compute_google_sync_status")
     google_sync_event_count = fields.Integer(
@@ -164,8 +189,10 @@ class ResUsers(models.Model):
         self.ensure_one()
         return self.env["crm.google.token"].sudo().search([("user_id", "=", self.id)], limit=1)
 
-    @api.depends_context("uid")
+    @api.depends_context("uid", "lang", "tz")
     def _compute_google_sync_status(self):
+        """The connection and what the sync does, worded in the reader's language;
+        of another user, a colleague sees only whether Google is connected."""
         readable = self.filtered(lambda user: user._google_sync_owner_or_admin())
         if self - readable:
             (self - readable)._compute_google_sync_connected_only()
@@ -177,14 +204,13 @@ class ResUsers(models.Model):
         tokens = self.env["crm.google.token"].sudo().search([("user_id", "in", self.ids)])
         connected = set(tokens.user_id.ids)
         for user in self:
+            user._google_sync_set_disconnected()
+            user.google_sync_state = False
             user.google_sync_connected = user.id in connected
-            user.google_sync_email = user.google_sync_state = user.google_sync_error = False
-            user.google_sync_last_sync = user.google_sync_last_result = False
-            user.google_sync_event_count = 0
-            user.google_sync_progress = False
 
     def _compute_google_sync_details(self):
-        tokens = self.env["crm.google.token"].sudo().search([("user_id", "in", self.ids)])
+        Token = self.env["crm.google.token"]
+        tokens = Token.sudo().search([("user_id", "in", self.ids)])
         token_by_user = {token.user_id.id: token for token in tokens}
         counts = dict(
             self.env["crm.google.event.link"]
@@ -195,25 +221,65 @@ class ResUsers(models.Model):
                 ["__count"],
             )
         )
-        last_visits = self.env["crm.google.token"]._last_visits(tokens)
+        last_visits = Token._last_visits(tokens)
+        next_visits = Token._next_visits(tokens, last_visits)
         for user in self:
             token = token_by_user.get(user.id)
-            user.google_sync_connected = bool(token)
-            user.google_sync_email = token.google_email if token else False
-            user.google_sync_state = token.state if token else "not_connected"
-            user.google_sync_error = token.error_message if token else False
-            user.google_sync_last_sync = last_visits[token.id] if token else False
-            user.google_sync_last_result = token.last_result if token else False
-            user.google_sync_event_count = counts.get(user, 0)
+            if not token:
+                user._google_sync_set_disconnected()
+                continue
+            count = counts.get(user, 0)
+            user.google_sync_connected = True
+            user.google_sync_email = token.google_email
+            user.google_sync_state = token.state
+            user.google_sync_error = token.with_env(self.env)._error_text()
+            user.google_sync_fix = token._error_fix()
+            user.google_sync_enabled = token.sync_enabled and not token.auth_failed
+            user.google_sync_schedule = user._google_sync_schedule_text(token)
+            user.google_sync_last_sync = last_visits[token.id]
+            user.google_sync_next_sync = user._google_sync_next_text(next_visits[token.id])
+            user.google_sync_last_result = sync_texts.summary_text(self.env, token.last_summary)
+            user.google_sync_event_count = count
             user.google_sync_progress = (
                 self.env._(
                     "First synchronisation in progress: %(count)s events so far. You can "
                     "keep working; reload this page to see how far it got.",
-                    count=counts.get(user, 0),
+                    count=count,
                 )
-                if token and token.sync_enabled and not token.initial_sync_done
+                if token.sync_enabled and not token.initial_sync_done and not token.auth_failed
                 else False
             )
+
+    def _google_sync_set_disconnected(self):
+        for field_name in GOOGLE_SYNC_STATUS_FIELDS:
+            field = self._fields[field_name]
+            if field.compute == "_compute_google_sync_status":
+                self[field_name] = False
+        self.google_sync_state = "not_connected"
+        self.google_sync_event_count = 0
+
+    def _google_sync_schedule_text(self, token):
+        """Whether the sync is on, in plain words."""
+        Token = self.env["crm.google.token"]
+        if token.auth_failed:
+            return self.env._("Paused until Google is connected again.")
+        if not token.sync_enabled:
+            return self.env._("Off: choose at least one calendar and save.")
+        return self.env._(
+            "On: %(interval)s, meetings of the last %(days)s days and all future ones.",
+            interval=sync_texts.interval_text(
+                self.env, Token._sync_interval().total_seconds() / 60
+            ),
+            days=Token._window_days(),
+        )
+
+    def _google_sync_next_text(self, when):
+        if not when:
+            return False
+        minutes = math.ceil((when - fields.Datetime.now()).total_seconds() / 60)
+        if minutes <= 1:
+            return self.env._("Within the next minute")
+        return self.env._("In about %(minutes)s minutes", minutes=minutes)
 
     def _compute_google_sync_configured(self):
         configured = self.env["crm.google.token"]._is_configured()
@@ -283,28 +349,41 @@ class ResUsers(models.Model):
         self._check_google_sync_choices(vals)
         res = super().write(vals)
         if not is_sync_write(self.env) and any(name in vals for name in GOOGLE_SYNC_USER_FIELDS):
-            # Saving the settings starts (or resumes) the sync right away.
-            for user in self:
-                token = user._google_token()
-                if (
-                    token
-                    and user.google_sync_target_calendar_id | user.google_sync_source_calendar_ids
-                ):
-                    values = {"sync_enabled": True, "next_sync": fields.Datetime.now()}
-                    if token.calendar_problem:
-                        values.update(
-                            calendar_problem=False, state="connected", error_message=False
-                        )
-                    token.write(values)
-                    # Start now in the background instead of within five minutes.
-                    token._trigger_sync()
+            self._google_sync_request()
         return res
 
+    def _google_sync_request(self, confirm_choices=True):
+        """Switch the sync on when a calendar is chosen (off when none is) and
+        start it right away in the background instead of within minutes.
+
+        ``confirm_choices``: the user saved their choices, which ends a problem
+        with a calendar that vanished (they saw it and chose again).
+        """
+        for user in self:
+            token = user._google_token()
+            if not token:
+                continue
+            enabled = bool(
+                user.google_sync_target_calendar_id | user.google_sync_source_calendar_ids
+            )
+            values = {"sync_enabled": enabled}
+            if enabled:
+                values["next_sync"] = fields.Datetime.now()
+            if confirm_choices and token.calendar_problem:
+                values["calendar_problem"] = False
+                if not token.auth_failed:
+                    values.update(state="connected", error_code=False, error_message=False)
+            token.write(values)
+            if enabled:
+                token._trigger_sync()
+
     def _google_sync_apply_default_choices(self, calendars):
-        """Preselect the primary calendar after the first consent.
+        """After Google's consent: preselect the primary calendar where nothing is
+        chosen yet, then start the sync at once (no click needed).
 
         The primary calendar is the natural source and target; the settings page
         that follows lets the user pick others or create a dedicated calendar.
+        Choices made before (a reconnect) are kept.
         """
         self.ensure_one()
         primary = calendars.filtered("is_primary")[:1]
@@ -313,9 +392,37 @@ class ResUsers(models.Model):
             values["google_sync_source_calendar_ids"] = [(6, 0, primary.ids)]
         if not self.google_sync_target_calendar_id and primary.is_writable:
             values["google_sync_target_calendar_id"] = primary.id
+        user = self.sudo().with_context(**SYNC_MARK_CONTEXT)
         if values:
-            # The sync starts only when the user saves the settings page.
-            self.sudo().with_context(**SYNC_MARK_CONTEXT).write(values)
+            user.write(values)
+        user._google_sync_request(confirm_choices=False)
+
+    def preference_save(self):
+        """Saving the preferences confirms the Google choices and says what follows."""
+        action = super().preference_save()
+        language_changed = self.env.context.get("lang", self.lang) != self.lang or (
+            self.env.context.get("tz", self.tz) != self.tz
+        )
+        if language_changed or self.share or not self._google_token():
+            # The interface reloads in the new language or time zone.
+            return action
+        self._google_sync_request()
+        return self._google_sync_notify(
+            self._google_sync_saved_text(), "success", {"type": "ir.actions.act_window_close"}
+        )
+
+    def _google_sync_saved_text(self):
+        self.ensure_one()
+        if not (self.google_sync_target_calendar_id | self.google_sync_source_calendar_ids):
+            return self.env._(
+                "Your settings are saved. The Google synchronisation is off until you choose "
+                "at least one calendar."
+            )
+        minutes = self.env["crm.google.token"]._sync_interval().total_seconds() / 60
+        return self.env._(
+            "Your settings are saved. Odoo and Google are synchronised now and then %(interval)s.",
+            interval=sync_texts.interval_text(self.env, minutes),
+        )
 
     # ------------------------------------------------------------------
     # Buttons
@@ -326,6 +433,7 @@ class ResUsers(models.Model):
             raise UserError(self.env._("You can only manage your own Google connection."))
 
     def action_google_sync_connect(self):
+        """Connect, or connect again after an error: the calendar choices stay."""
         self._check_google_sync_self()
         if self != self.env.user:
             raise UserError(self.env._("Each user connects their own Google account."))
@@ -342,20 +450,38 @@ class ResUsers(models.Model):
             "target": "self",
         }
 
+    def action_google_sync_save(self):
+        """The Save button of the sync page (the form saved the record before)."""
+        self._check_google_sync_self()
+        self._google_sync_request()
+        return self._google_sync_notify(self._google_sync_saved_text(), "success")
+
     def action_google_sync_revoke(self):
+        """Disconnect: revoke the access at Google and forget the connection."""
         self._check_google_sync_self()
         token = self._google_token()
-        if token:
-            token._revoke()
+        revoked = token._revoke() if token else True
         # The calendar choices go with the connection; events and links stay, so
         # nothing is deleted on either side (links are reused on reconnect).
-        self.sudo().write(
+        self.sudo().with_context(**SYNC_MARK_CONTEXT).write(
             {
                 "google_sync_source_calendar_ids": [(5, 0, 0)],
                 "google_sync_target_calendar_id": False,
             }
         )
-        return self._google_sync_reload()
+        if not revoked:
+            return self._google_sync_notify(
+                self.env._(
+                    "Disconnected in Odoo, but Google could not confirm that it withdrew "
+                    "Odoo's access. To be sure, remove Odoo under “Third-party apps & "
+                    "services” in your Google account's security settings."
+                ),
+                "warning",
+            )
+        return self._google_sync_notify(
+            self.env._("Google is disconnected. Your events stay in Odoo and in Google."),
+            "success",
+        )
 
     def action_google_sync_refresh_calendars(self):
         self._check_google_sync_self()
@@ -366,8 +492,14 @@ class ResUsers(models.Model):
             google_calendars = token._google_client().list_calendars()
         except errors.GoogleSyncError as exc:
             raise UserError(self._google_sync_error_text(exc)) from None
-        self.env["crm.google.calendar"]._sync_calendar_list(self, google_calendars)
-        return self._google_sync_reload()
+        calendars = self.env["crm.google.calendar"]._sync_calendar_list(self, google_calendars)
+        return self._google_sync_notify(
+            self.env._(
+                "The calendar list is up to date: %(count)s Google calendar(s).",
+                count=len(calendars),
+            ),
+            "success",
+        )
 
     def action_google_sync_now(self):
         """Synchronise right away, within a bounded time, and say what happened."""
@@ -388,41 +520,18 @@ class ResUsers(models.Model):
         if report is None:
             # The sync's own cursor committed the reason; read it fresh.
             with self.env.registry.cursor() as cr:
-                error = self.env(cr=cr)["crm.google.token"].sudo().browse(token.id).error_message
+                token = token.with_env(self.env(cr=cr))
+                error = token._error_text()
             return self._google_sync_notify(
                 error or self.env._("The synchronisation failed."), "danger"
             )
         return self._google_sync_notify(self._google_sync_report_text(report), "success")
 
     def _google_sync_report_text(self, report):
-        text = self.env._(
-            "%(pulled)s change(s) from Google, %(pushed)s change(s) sent to Google.",
-            pulled=report.pulled,
-            pushed=report.pushed,
-        )
-        if report.conflicts:
-            text += " " + self.env._(
-                "%(count)s conflict(s) resolved (see the meetings' notes).", count=report.conflicts
-            )
-        if report.skipped:
-            log = self.env["crm.google.sync.log"]
-            reasons = sorted({log._reason_text(reason) for _key, reason in report.skipped})
-            text += " " + self.env._(
-                "%(count)s event(s) skipped: %(reasons)s",
-                count=len(report.skipped),
-                reasons=" ".join(reasons),
-            )
-        if report.waiting_outgoing:
-            text += " " + self.env._(
-                "%(count)s change(s) still to send: they follow in the next synchronisations "
-                "(Google limits the requests per minute).",
-                count=report.waiting_outgoing,
-            )
-        elif report.incomplete:
-            text += " " + self.env._("The rest follows within the next minutes.")
-        return text
+        return sync_texts.summary_text(self.env, sync_texts.summary_of(report))
 
-    def _google_sync_notify(self, message, kind):
+    def _google_sync_notify(self, message, kind, next_action=None):
+        """A notification, then the sync page shown again with what changed."""
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -431,7 +540,7 @@ class ResUsers(models.Model):
                 "message": message,
                 "type": kind,
                 "sticky": kind != "success",
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+                "next": next_action or self._google_sync_reload(),
             },
         }
 
@@ -453,27 +562,13 @@ class ResUsers(models.Model):
         }
 
     def _google_sync_reload(self):
+        """Show the page again: a button in the preferences dialog opens the full
+        sync page (reloading would only close the dialog)."""
+        if self.env.context.get(FROM_DIALOG) and self == self.env.user:
+            return self.action_google_sync_open_settings()
         return {"type": "ir.actions.client", "tag": "soft_reload"}
 
     @api.model
     def _google_sync_error_text(self, exc):
         """A plain-language message for a sync exception, without secrets."""
-        if isinstance(exc, errors.RetryBudgetExhausted) and exc.last_error:
-            exc = exc.last_error
-        if isinstance(exc, errors.InvalidGrant):
-            return self.env._(
-                "Google no longer accepts the authorisation (access was revoked or has "
-                "expired). Please connect Google again."
-            )
-        if isinstance(exc, errors.RateLimitError):
-            return self.env._("Google asks us to slow down. The synchronisation continues shortly.")
-        if isinstance(exc, errors.TransientError):
-            return self.env._("Google could not be reached. The synchronisation will try again.")
-        if isinstance(exc, errors.Forbidden):
-            return self.env._(
-                "Google refused the request: %(reason)s", reason=exc.reason or exc.status
-            )
-        return self.env._(
-            "Google answered with an error: %(reason)s",
-            reason=getattr(exc, "reason", "") or type(exc).__name__,
-        )
+        return sync_texts.error_text(self.env, *sync_texts.error_code_for(exc))

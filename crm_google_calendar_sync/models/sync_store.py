@@ -17,6 +17,7 @@ from odoo.tools import SQL, split_every
 
 from ..sync import engine, errors, mapping, recurrence
 from ..sync.planner import Action, LinkState
+from ..sync.scope import SyncScope
 from .calendar_event import EVENT_MAPPED_FIELDS, RECURRENCE_RULE_FIELDS, SYNC_MARK_CONTEXT
 
 _logger = logging.getLogger(__name__)
@@ -81,6 +82,8 @@ class OdooSyncStore(engine.SyncStore):
         self.default_title = self.env._("(No title)")
         self.revisions = {}  # event id -> google_sync_revision as last read
         self.pulled_revision = None  # one new revision for the changes of a page
+        # The rules of this cycle, remembered with each sync token it saves.
+        self.scope = SyncScope(bool(self.user.google_sync_private), token._window_start())
 
     # ------------------------------------------------------------------
     # Calendars
@@ -96,18 +99,30 @@ class OdooSyncStore(engine.SyncStore):
     def _calendar_state(self, calendar, sources=None, target=None):
         sources = sources if sources is not None else self.user.google_sync_source_calendar_ids
         target = target if target is not None else self.user.google_sync_target_calendar_id
+        sync_token = calendar.sync_token or None
+        taken_under = SyncScope(
+            calendar.sync_token_private, calendar.sync_token_window_start or None
+        )
+        if sync_token and not taken_under.covers(self.scope):
+            sync_token = None  # the rules widened: list the calendar afresh
         return engine.CalendarState(
             key=calendar.id,
             google_id=calendar.google_id,
             access_role=calendar.access_role,
             time_zone=calendar.time_zone or None,
-            sync_token=calendar.sync_token or None,
+            sync_token=sync_token,
             is_source=calendar in sources,
             is_target=calendar == target,
         )
 
     def save_sync_token(self, calendar, token):
-        self.Calendar.browse(calendar.key).sync_token = token or False
+        values = {"sync_token": token or False}
+        if token:
+            values.update(
+                sync_token_private=self.scope.include_private,
+                sync_token_window_start=self.scope.window_start,
+            )
+        self.Calendar.browse(calendar.key).write(values)
 
     def isolate(self):
         return self.env.cr.savepoint()

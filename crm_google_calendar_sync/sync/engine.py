@@ -48,6 +48,10 @@ from .planner import (
 _logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 50
+# Changed meetings a report names (the counts cover all): a first import of
+# thousands of events must not carry thousands of titles around.
+NAMED_CHANGES_KEPT = 50
+PRIVATE_VISIBILITIES = ("private", "confidential")
 
 
 @dataclass
@@ -109,6 +113,15 @@ class SyncReport:
     waiting_outgoing: int = 0  # Odoo changes left for later cycles by the call budget
     unavailable_calendars: list = field(default_factory=list)  # CalendarState keys
     full_resyncs: int = 0
+    # (side changed: "odoo"/"google", "created"/"updated"/"deleted"/"conflict",
+    # title, private), at most NAMED_CHANGES_KEPT
+    changes: list = field(default_factory=list)
+
+    def note_change(self, side, action, title, private):
+        if len(self.changes) < NAMED_CHANGES_KEPT:
+            # Google's data is untrusted: a title may be anything, of any size.
+            title = title[:200] if isinstance(title, str) else ""
+            self.changes.append((side, action, title, bool(private)))
 
     @property
     def pulled(self):
@@ -310,6 +323,8 @@ class UserSync:
                 with self.store.isolate():
                     self.store.create_many(calendar, [(item, dec) for item, _l, dec in simple])
                 self.report.pulled_created += len(simple)
+                for item, _linked, _decision in simple:
+                    self._note_pulled("created", item, None)
                 done = {id(entry) for entry in simple}
                 planned = [entry for entry in planned if id(entry) not in done]
             except errors.GoogleSyncError:
@@ -362,14 +377,26 @@ class UserSync:
             return  # e.g. the echo of a deletion we sent ourselves
         if decision.action == Action.CREATE:
             self.report.pulled_created += 1
+            self._note_pulled("created", item, linked.odoo)
         elif decision.action == Action.UPDATE:
             self.report.pulled_updated += 1
+            self._note_pulled("updated", item, linked.odoo)
         elif decision.action == Action.DELETE:
             self.report.pulled_deleted += 1
+            self._note_pulled("deleted", item, linked.odoo)
         elif decision.action == Action.CONFLICT:
             self.report.conflicts += 1
+            self._note_pulled("conflict", item, linked.odoo)
             if decision.conflict and decision.conflict.winner == "google":
                 self.report.pulled_updated += 1
+
+    def _note_pulled(self, action, item, odoo) -> None:
+        """Name the meeting a pulled change touched (a deletion has only Odoo's title)."""
+        title = item.get("summary") or getattr(odoo, "name", "")
+        private = item.get("visibility") in PRIVATE_VISIBILITIES or (
+            getattr(odoo, "privacy", None) in PRIVATE_VISIBILITIES
+        )
+        self.report.note_change("odoo", action, title, private)
 
     # ------------------------------------------------------------------
     # Push
@@ -473,6 +500,16 @@ class UserSync:
                 self.report.pushed_updated += 1
             else:
                 self.report.pushed_deleted += 1
+            action = {Action.INSERT: "created", Action.PATCH: "updated"}.get(
+                decision.action, "deleted"
+            )
+            odoo = item.odoo
+            self.report.note_change(
+                "google",
+                action,
+                getattr(odoo, "name", ""),
+                getattr(odoo, "privacy", None) in PRIVATE_VISIBILITIES,
+            )
         else:
             reason = push_failure_reason(result)
             self.report.errors.append(reason)

@@ -78,7 +78,7 @@ EVENT_FIELDS = (
 DEFAULT_EVENT_FIELDS = f"nextPageToken,nextSyncToken,timeZone,accessRole,items({EVENT_FIELDS})"
 CALENDAR_FIELDS = (
     "id,summary,summaryOverride,description,timeZone,accessRole,primary,hidden,selected,"
-    "deleted,backgroundColor,foregroundColor"
+    "deleted,backgroundColor,foregroundColor,dataOwner"
 )
 
 _WRITE_KINDS = ("insert", "patch", "update", "delete")

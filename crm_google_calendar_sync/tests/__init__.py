@@ -15,3 +15,5 @@ from . import test_shared_chaos
 from . import test_robust_cron
 from . import test_robust_account
 from . import test_robust_neutralize
+from . import test_onboarding
+from . import test_onboarding_tour

@@ -2,7 +2,7 @@
 """Test base: a real Google Calendar emulator on 127.0.0.1 per test class."""
 
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -12,6 +12,8 @@ from googleapiclient.discovery import build
 from odoo import fields
 from odoo.tests import TransactionCase, new_test_user
 
+from ..sync import oauth
+
 try:
     from google_calendar_emulator import EmulatorServer
 except ImportError:  # running from a checkout: the emulator sits beside the addon
@@ -20,6 +22,7 @@ except ImportError:  # running from a checkout: the emulator sits beside the add
 
 CLIENT_ID = "odoo-test-client-id"
 CLIENT_SECRET = "odoo-test-client-secret"
+GOOGLE_TIME = "%Y-%m-%dT%H:%M:%SZ"
 
 
 class EmulatorMixin:
@@ -83,6 +86,45 @@ class EmulatorMixin:
         )
         return user, token
 
+    @classmethod
+    def consent(cls, user, email):
+        """What the OAuth callback does after Google's consent: store the tokens
+        the emulator issues for ``email``, read the calendar list with them and
+        apply the default choices (which starts the first sync)."""
+        issued = cls.emulator.issue_tokens(email)
+        token = cls.env["crm.google.token"]._store_tokens(
+            user,
+            oauth.TokenSet(
+                access_token=issued["access_token"],
+                refresh_token=issued["refresh_token"],
+                expiry=datetime.utcnow() + timedelta(hours=1),
+                scopes=[],
+                token_type="Bearer",
+            ),
+            email,
+        )
+        calendars = cls.env["crm.google.calendar"]._sync_calendar_list(
+            user, token._google_client().list_calendars()
+        )
+        user._google_sync_apply_default_choices(calendars)
+        cls.env.invalidate_all()
+        return token
+
+    @classmethod
+    def seed_google_event(cls, email, calendar, summary, days, **extra):
+        """A one-hour event ``days`` from now in ``email``'s ``calendar`` (seeding API)."""
+        start = datetime.utcnow().replace(microsecond=0, second=0) + timedelta(days=days)
+        return cls.emulator.add_event(
+            email,
+            calendar,
+            {
+                "summary": summary,
+                "start": {"dateTime": start.strftime(GOOGLE_TIME)},
+                "end": {"dateTime": (start + timedelta(hours=1)).strftime(GOOGLE_TIME)},
+                **extra,
+            },
+        )
+
 
 class SyncCase(EmulatorMixin, TransactionCase):
     """Syncs users through the cron's entry point inside the test transaction."""
@@ -120,7 +162,8 @@ class SyncCase(EmulatorMixin, TransactionCase):
 
     def sync(self, token, expect_ran=True):
         """One sync cycle of ``token``'s user; returns the engine's report."""
-        token.next_sync = False
+        if token.next_sync:
+            token.next_sync = False
         # The sync's cursor must see what this test wrote.
         self.env.flush_all()
         ran, report = self.env["crm.google.token"]._sync_token_isolated(token.id)

@@ -515,7 +515,7 @@ class TestOAuthFlow(EmulatorMixin, HttpCase):
     # Revoke and reconnect
     # ------------------------------------------------------------------
     def _revoke_as(self, user):
-        """The "Revoke token" button, through the web client's RPC."""
+        """The "Disconnect" button, through the web client's RPC."""
         self._login(user)
         return self.make_jsonrpc_request(
             "/web/dataset/call_button/res.users/action_google_sync_revoke",
@@ -557,7 +557,11 @@ class TestOAuthFlow(EmulatorMixin, HttpCase):
         self.emulator.reset_requests()
 
         result = self._revoke_as(self.alice)
-        self.assertEqual(result.get("tag"), "soft_reload")
+        # The user is told, in their language, and the page shows the new state.
+        self.assertEqual(result.get("tag"), "display_notification")
+        self.assertEqual(result["params"]["type"], "success")
+        self.assertIn("Google is disconnected", result["params"]["message"])
+        self.assertEqual(result["params"]["next"]["tag"], "soft_reload")
 
         revokes = [r for r in self.emulator.requests if r.api_call == "oauth.revoke"]
         self.assertEqual([r.status for r in revokes], [200])
@@ -590,8 +594,12 @@ class TestOAuthFlow(EmulatorMixin, HttpCase):
             "crm_google_calendar_sync.revoke_uri", f"http://127.0.0.1:{closed_port}/revoke"
         )
         with self.assertLogs(TOKEN_LOGGER, "WARNING") as logs:
-            self.alice.with_user(self.alice).action_google_sync_revoke()
+            result = self.alice.with_user(self.alice).action_google_sync_revoke()
         self.assertEqual(len(logs.records), 1)
+        # The user learns that Google did not confirm, and where to finish it.
+        self.assertEqual(result["params"]["type"], "warning")
+        self.assertIn("Google could not confirm", result["params"]["message"])
+        self.assertIn("Third-party apps", result["params"]["message"])
         message = logs.output[0]
         self.assertIn("removing the local copy anyway", message)
         for secret in secrets_:

@@ -215,14 +215,18 @@ class TestSync(SyncCase):
         self.sync()
         self.assertFalse(self.events_of(self.alice).filtered(lambda e: e.name == "Arzttermin"))
         self.assertFalse(private_odoo.google_link_ids)
-        # Turning the checkbox on brings them in, both ways.
-        self.alice.google_sync_private = True
-        self.env["crm.google.calendar"].search([("user_id", "=", self.alice.id)]).sync_token = False
-        self.sync()
-        self.assertTrue(self.events_of(self.alice).filtered(lambda e: e.name == "Arzttermin"))
+        # Turning the checkbox on (as Alice does in her preferences) brings them
+        # in at the next sync, both ways, without importing the others again.
+        before = self.events_of(self.alice)
+        self.alice.with_user(self.alice).write({"google_sync_private": True})
+        report = self.sync()
+        arrived = self.events_of(self.alice) - before
+        self.assertIn("Arzttermin", arrived.mapped("name"))
+        self.assertLessEqual(set(arrived.mapped("privacy")), {"private", "confidential"})
+        self.assertEqual(report.pulled_updated, 0, "known events are not imported again")
         self.assertTrue(private_odoo.google_link_ids)
         # Turning it off stops syncing them but deletes nothing.
-        self.alice.google_sync_private = False
+        self.alice.with_user(self.alice).write({"google_sync_private": False})
         private_odoo.with_user(self.alice).write({"name": "Privat, geändert"})
         self.sync()
         google = self.emulator.get_event_raw(
@@ -538,7 +542,14 @@ class TestSync(SyncCase):
         self.assertEqual(erin.google_sync_state, "connected")
         erin_names = [e["summary"] for e in self.emulator.list_events_raw("erin@example.com")]
         self.assertIn("Erin trifft", erin_names)
-        # An idle visit writes nothing for the user; the round shows it.
+        # The first visit without changes says so, once.
+        rounds = self.env["crm.google.sync.round"].search([])
+        rounds.write({"started": "2000-01-01 00:00:00", "finished": "2000-01-01 00:05:00"})
+        self.env.flush_all()
+        self.assertEqual(self.env["crm.google.token"]._cron_sync(), 1)
+        self.env.invalidate_all()
+        self.assertIn("No changes", erin.google_sync_last_result)
+        # Any further idle visit writes nothing for the user; the round shows it.
         erin_token.write({"next_sync": False, "last_sync": "2000-01-01 00:00:00"})
         self.env["crm.google.sync.round"].search([]).write(
             {"started": "2000-01-01 00:00:00", "finished": "2000-01-01 00:05:00"}
@@ -688,7 +699,7 @@ class TestSync(SyncCase):
         self.assertGreater(report.waiting_outgoing, 0)
         # Whole batches only: 53 calls left after the list -> one batch of 50.
         self.assertEqual(report.pushed_inserted, 50)
-        self.assertIn("still to send", gina_token.last_result)
+        self.assertIn("still to send", gina.google_sync_last_result)
         # The next cycle (a minute later for Google) sends the rest.
         self.emulator.clock.advance(61)
         report = self.sync(gina_token)

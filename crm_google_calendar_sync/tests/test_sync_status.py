@@ -207,16 +207,35 @@ class TestSyncStatus(SyncCase):
         self.assertEqual((logs.state, logs.trigger), ("success", "cron"))
         self.assertGreaterEqual(logs.duration, 0.0)
 
+        # It names the meetings it changed.
+        self.assertEqual(
+            logs.change_lines.splitlines(), ["Created in Odoo: Import", "Created in Google: Export"]
+        )
+
+        # The first scheduled run without changes after it is recorded, once.
         self.sync()
-        self.assertEqual(self.logs(self.alice), logs, "an idle run writes no log line")
+        quiet = self.logs(self.alice) - logs
+        self.assertEqual(len(quiet), 1)
+        self.assertEqual((quiet.pulled_total, quiet.pushed_total, quiet.trigger), (0, 0, "cron"))
+        self.assertIn("No changes", quiet.summary)
+        self.sync()
+        self.assertEqual(self.logs(self.alice), logs | quiet, "an idle run writes no log line")
 
         self.meeting(self.alice, "Per Knopf")
         self.env.flush_all()
         self.alice.with_user(self.alice).action_google_sync_now()
         self.env.invalidate_all()
-        manual = self.logs(self.alice) - logs
+        manual = self.logs(self.alice) - logs - quiet
         self.assertEqual(len(manual), 1)
         self.assertEqual((manual.trigger, manual.pushed_inserted), ("manual", 1))
+        # "Sync now" is recorded even when it finds nothing to do.
+        self.sync()  # reads the echo of the insert
+        before = self.logs(self.alice)
+        self.alice.with_user(self.alice).action_google_sync_now()
+        self.env.invalidate_all()
+        idle_manual = self.logs(self.alice) - before
+        self.assertEqual(len(idle_manual), 1)
+        self.assertEqual((idle_manual.trigger, idle_manual.pulled_total), ("manual", 0))
 
     def test_failing_sync_writes_a_failed_log(self):
         self.revoke(self.email, self.alice_token)

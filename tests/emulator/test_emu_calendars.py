@@ -121,3 +121,13 @@ def test_reader_calendar_is_read_only_and_private_events_are_busy(emulator, alic
         with pytest.raises(HttpError) as info:
             call().execute()
         assert info.value.resp.status == 403 and reason_of(info) == "requiredAccessLevel"
+
+
+def test_calendar_list_names_the_owner_of_secondary_calendars(emulator, alice):
+    own = emulator.add_calendar(ALICE, summary="Mine")
+    shared = emulator.add_calendar(BOB, summary="Bob's team")
+    emulator.share_calendar(shared, ALICE, "writer")
+    items = {item["id"]: item for item in alice.calendarList().list().execute()["items"]}
+    assert "dataOwner" not in items[ALICE], "not set for the primary calendar"
+    assert items[own]["dataOwner"] == ALICE
+    assert items[shared]["dataOwner"] == BOB, "also for calendars shared with the account"

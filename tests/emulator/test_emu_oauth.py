@@ -80,7 +80,7 @@ def test_consent_page_lists_known_accounts_and_creates_new(emulator):
     flow = make_flow(emulator)
     auth_url, _ = flow.authorization_url(access_type="offline")
     page = requests.get(auth_url, timeout=5).text
-    assert 'value="known@example.com"' in page and "Approve" in page and "Deny" in page
+    assert 'value="known@example.com"' in page and "Allow" in page and "Cancel" in page
     location = consent(emulator, auth_url, email="fresh@example.com")
     flow.fetch_token(authorization_response=location)
     assert "fresh@example.com" in emulator.backend.accounts
