@@ -173,7 +173,7 @@ class TestRobustCron(ReliabilityCase):
             ),
             self.database_fault(
                 "crm_google_token",
-                f"OLD.id = {final.id} AND NEW.last_result IS DISTINCT FROM OLD.last_result",
+                f"OLD.id = {final.id} AND NEW.last_summary IS DISTINCT FROM OLD.last_summary",
             ),
             self.assertLogs(level="ERROR") as logs,
         ):
