@@ -89,26 +89,51 @@ class CalendarEvent(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if not self.env.context.get("crm_google_sync") and GOOGLE_MAPPED_FIELDS & set(vals):
+        from_sync = self.env.context.get("crm_google_sync")
+        if not from_sync and GOOGLE_MAPPED_FIELDS & set(vals):
             self._check_google_readonly()
             vals = dict(vals, google_sync_revision=self._next_google_revision())
+        if not from_sync and vals.get("active") is False:
+            # The calendar's "Delete" archives: one occurrence of a synced series
+            # is cancelled in Google, like a deleted one.
+            self.filtered("active")._google_tombstones_for_occurrences()
+        whole_series = vals.get("recurrence_update") in ("all_events", "future_events")
         result = super().write(vals)
         if vals.get("recurrence_id"):
             # The base event joins its series: remember where the rule put it.
             for event in self.filtered(lambda e: not e.google_original_start):
                 event.with_context(crm_google_sync=True).google_original_start = event.start
+        if whole_series and not from_sync and GOOGLE_MAPPED_FIELDS & set(vals):
+            # After the events' own revisions: the series is the newer change.
+            self.recurrence_id._bump_google_revision()
         return result
 
     def unlink(self):
         if not self.env.context.get("crm_google_sync"):
             self._google_tombstones_for_occurrences()
+        self._google_hand_over_series_links()
         return super().unlink()
 
+    def _google_hand_over_series_links(self):
+        """A base event deleted from a series that goes on: its series' links must
+        not be left without event (that would delete the series in Google). They
+        wait on an occurrence that stays until Odoo picks the next base, which
+        then takes them (see calendar.recurrence.write)."""
+        Link = self.env["crm.google.event.link"].sudo()
+        for event in self.filtered("recurrence_id"):
+            recurrence = event.recurrence_id
+            rest = recurrence.calendar_event_ids - self
+            if recurrence.base_event_id == event and rest:
+                Link.search(
+                    [("event_id", "=", event.id), ("recurring_event_id", "=", False)]
+                ).write({"event_id": rest.sorted("start")[0].id})
+
     def _google_tombstones_for_occurrences(self):
-        """Deleting one occurrence of a synced series must cancel that instance
-        in Google: leave a link without event, which the next push deletes."""
+        """Deleting single occurrences of a synced series must cancel those instances
+        in Google: leave a link without event, which the next push deletes. Not when
+        the whole series goes: then its own link deletes it."""
         occurrences = self.filtered(
-            lambda e: e.recurrence_id and e.recurrence_id.base_event_id not in self
+            lambda e: e.recurrence_id and e.recurrence_id.calendar_event_ids - self
         )
         if not occurrences:
             return
@@ -116,26 +141,32 @@ class CalendarEvent(models.Model):
         series_links = Link.search(
             [
                 ("event_id", "in", occurrences.recurrence_id.base_event_id.ids),
+                ("recurring_event_id", "=", False),
                 ("readonly", "=", False),
             ]
         )
-        own_links = Link.search([("event_id", "in", occurrences.ids)])
+        own_links = Link.search(
+            [("event_id", "in", occurrences.ids), ("recurring_event_id", "!=", False)]
+        )
         values = []
         for occurrence in occurrences:
-            if own_links.filtered(lambda link, o=occurrence: link.event_id == o):
-                continue  # its own link (a modified instance) carries the deletion
             original = occurrence.google_original_start or occurrence.start
             for series in series_links.filtered(
                 lambda link, o=occurrence: link.event_id == o.recurrence_id.base_event_id
             ):
-                google_id = recurrence.instance_id(
-                    series.google_event_id, original, occurrence.allday
-                )
+                if own_links.filtered(
+                    lambda link, o=occurrence, s=series: link.event_id == o
+                    and link.calendar_id == s.calendar_id
+                ):
+                    continue  # its own link (a modified instance) carries the deletion
                 values.append(
                     {
                         "user_id": series.user_id.id,
                         "calendar_id": series.calendar_id.id,
-                        "google_event_id": google_id,
+                        "google_event_id": recurrence.instance_id(
+                            series.google_event_id, original, occurrence.allday
+                        ),
+                        "recurring_event_id": series.google_event_id,
                         "state": "pending",
                     }
                 )
@@ -213,7 +244,7 @@ class CalendarEvent(models.Model):
             .sudo()
             .search_fetch(
                 [("event_id", "in", list(wanted)), ("user_id", "=", user.id)],
-                ["event_id", "state", "error_message", "odoo_revision"],
+                ["event_id", "state", "error_message", "odoo_revision", "recurring_event_id"],
             )
         )
         links_by_event = {}
@@ -221,7 +252,9 @@ class CalendarEvent(models.Model):
             links_by_event.setdefault(link.event_id.id, []).append(link)
         Log = self.env["crm.google.sync.log"]
         for event in records:
-            own = links_by_event.get(event._origin.id)
+            own = links_by_event.get(event._origin.id) or []
+            # An occurrence Google keeps on its own is told by its instance link.
+            own = [link for link in own if link.recurring_event_id] or own
             event_links = own or links_by_event.get(base_of.get(event._origin.id), [])
             if not event_links:
                 continue
@@ -267,11 +300,17 @@ class CalendarEvent(models.Model):
         own_links = Link.search([("event_id", "in", self.ids), ("user_id", "=", self.env.uid)])
         # An occurrence that follows its series goes out with the series.
         targets = events.browse()
+        series = self.env["calendar.recurrence"]
         for event in events:
             base = event.recurrence_id.base_event_id
             linked = own_links.filtered(lambda link, e=event: link.event_id == e)
-            targets |= base if base and event.follow_recurrence and not linked else event
+            if base and event.follow_recurrence and not linked.recurring_event_id:
+                series |= event.recurrence_id
+                targets |= base
+            else:
+                targets |= event
         targets.write({"google_sync_revision": self._next_google_revision()})
+        series._bump_google_revision()
         Link.search(
             [
                 ("event_id", "in", targets.ids),

@@ -1,5 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import api, models
+from itertools import islice
+
+from odoo import api, fields, models
+from odoo.addons.calendar.models.calendar_recurrence import MAX_RECURRENT_EVENT
 
 from .calendar_event import RECURRENCE_RULE_FIELDS, REVISION_SEQUENCE
 
@@ -12,12 +15,30 @@ SYNCED_KEY = "crm_google_calendar_sync.recurrences_from_google"
 class CalendarRecurrence(models.Model):
     _inherit = "calendar.recurrence"
 
+    google_sync_revision = fields.Integer(
+        copy=False,
+        readonly=True,
+        help="Bumped on every change a user makes to the whole series (its rule, or "
+        "all its events at once); the sync sends the series to Google when it is "
+        "newer than the one last sent. Changes of single occurrences bump theirs.",
+    )
+    google_dtstart = fields.Datetime(
+        copy=False,
+        readonly=True,
+        help="The first start of the series' rule as Google knows it. It stays when "
+        "Odoo makes another occurrence the series' base (e.g. the first one was "
+        "deleted), so the rule Google has does not move.",
+    )
+
     def _written_by_sync(self):
         """Ids the sync wrote in this transaction (cleared at commit/rollback)."""
         return self.env.cr.precommit.data.setdefault(SYNCED_KEY, set())
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.context.get("crm_google_sync"):
+            revision = self.env["calendar.event"]._next_google_revision()
+            vals_list = [dict(vals, google_sync_revision=revision) for vals in vals_list]
         recurrences = super().create(vals_list)
         if self.env.context.get("crm_google_sync"):
             recurrences._written_by_sync().update(recurrences.ids)
@@ -27,19 +48,45 @@ class CalendarRecurrence(models.Model):
         from_sync = self.env.context.get("crm_google_sync")
         if from_sync:
             self._written_by_sync().update(self.ids)
+        old_bases = {rec: rec.base_event_id for rec in self} if "base_event_id" in vals else {}
         result = super().write(vals)
         if not from_sync and RULE_FIELDS & set(vals):
             # Odoo changes a rule on the recurrence alone (e.g. "this and following"
-            # ends the old series): the series' base event must be pushed again.
-            # Not when Odoo only recomputes the rule text of a series the sync has
-            # just written (recomputation runs without the sync's context).
+            # ends the old series): the series must be sent again. Not when Odoo
+            # only recomputes the rule text of a series the sync has just written
+            # (recomputation runs without the sync's context).
             synced = self._written_by_sync()
-            bases = self.filtered(lambda rec: rec.id not in synced).base_event_id
-            if bases:
-                bases.flush_recordset()
-                self.env.cr.execute(
-                    "UPDATE calendar_event SET google_sync_revision = nextval(%s) WHERE id IN %s",
-                    [REVISION_SEQUENCE, tuple(bases.ids)],
-                )
-                bases.invalidate_recordset(["google_sync_revision"])
+            self.filtered(lambda rec: rec.id not in synced)._bump_google_revision()
+        for rec, old_base in old_bases.items():
+            if rec.base_event_id and rec.base_event_id != old_base:
+                rec._google_rebase_series_links(old_base)
         return result
+
+    def _google_rebase_series_links(self, old_base):
+        """The series' links (not the instance links) live on its base event: move
+        them there from the former base or any other event of the series."""
+        self.ensure_one()
+        events = (old_base | self.with_context(active_test=False).calendar_event_ids).exists()
+        self.env["crm.google.event.link"].sudo().search(
+            [
+                ("event_id", "in", (events - self.base_event_id).ids),
+                ("recurring_event_id", "=", False),
+            ]
+        ).write({"event_id": self.base_event_id.id})
+
+    def _bump_google_revision(self):
+        """Mark the series as changed by a user as a whole."""
+        if not self:
+            return
+        self.flush_recordset(["google_sync_revision"])
+        self.env.cr.execute(
+            "UPDATE calendar_recurrence SET google_sync_revision = nextval(%s) WHERE id IN %s",
+            [REVISION_SEQUENCE, tuple(self.ids)],
+        )
+        self.invalidate_recordset(["google_sync_revision"])
+
+    def _get_occurrences(self, dtstart):
+        # Odoo caps a count or an endless rule at MAX_RECURRENT_EVENT occurrences but
+        # not an end date: a Google series "until 9999-12-31" would expand until the
+        # memory runs out. Every rule stops at the same cap.
+        return islice(super()._get_occurrences(dtstart), MAX_RECURRENT_EVENT)

@@ -38,6 +38,12 @@ class CrmGoogleCalendar(models.Model):
     )
     # Sync bookkeeping, written only by the sync itself.
     sync_token = fields.Char(readonly=True, copy=False, groups="base.group_system")
+    failed_events = fields.Json(
+        readonly=True,
+        copy=False,
+        groups="base.group_system",
+        help="Google events that failed unexpectedly: their etag and how often.",
+    )
 
     _sql_constraints = [
         (

@@ -15,9 +15,10 @@ from markupsafe import Markup, escape
 from odoo import fields
 from odoo.tools import SQL, split_every
 
-from ..sync import engine, mapping, recurrence
+from ..sync import engine, mapping
 from ..sync.planner import Action, LinkState
 from .calendar_event import EVENT_MAPPED_FIELDS, RECURRENCE_RULE_FIELDS
+from .series_store import SeriesStore
 
 _logger = logging.getLogger(__name__)
 
@@ -66,7 +67,9 @@ def _link_state(link, odoo=None, revision=0):
     )
 
 
-class OdooSyncStore(engine.SyncStore):
+class OdooSyncStore(SeriesStore, engine.SyncStore):
+    _link_state = staticmethod(_link_state)
+
     def __init__(self, token, commit=True):
         self.token = token
         self.env = token.env
@@ -79,6 +82,7 @@ class OdooSyncStore(engine.SyncStore):
         self.db_uuid = self.env["ir.config_parameter"].get_param("database.uuid")
         self.default_title = self.env._("(No title)")
         self.revisions = {}  # event id -> google_sync_revision as last read
+        self.series_revisions = {}  # base event id -> its series' revision as last read
 
     # ------------------------------------------------------------------
     # Calendars
@@ -102,10 +106,14 @@ class OdooSyncStore(engine.SyncStore):
             sync_token=calendar.sync_token or None,
             is_source=calendar in sources,
             is_target=calendar == target,
+            failures=dict(calendar.failed_events or {}),
         )
 
     def save_sync_token(self, calendar, token):
         self.Calendar.browse(calendar.key).sync_token = token or False
+
+    def save_failures(self, calendar):
+        self.Calendar.browse(calendar.key).failed_events = calendar.failures or False
 
     def isolate(self):
         return self.env.cr.savepoint()
@@ -122,12 +130,13 @@ class OdooSyncStore(engine.SyncStore):
     # ------------------------------------------------------------------
     # Snapshots
     # ------------------------------------------------------------------
-    def _snapshots(self, events):
-        """OdooEvent snapshots of ``events`` keyed by id (one read for all)."""
+    def _snapshots(self, events, occurrence=False):
+        """OdooEvent snapshots of ``events`` keyed by id (one read for all);
+        ``occurrence``: each as one date of its series, even the base event."""
         if not events:
             return {}
         events = events.with_context(active_test=False)
-        base_ids = set(events.recurrence_id.base_event_id.ids)
+        base_ids = set() if occurrence else set(events.recurrence_id.base_event_id.ids)
         snapshots = {}
         for values in events.read(SNAPSHOT_FIELDS, load=None):
             event_id = values["id"]
@@ -152,13 +161,31 @@ class OdooSyncStore(engine.SyncStore):
         links = self.Link.search(
             [("calendar_id", "=", calendar.key), ("google_event_id", "in", google_ids)]
         )
-        snapshots = self._snapshots(links.event_id)
-        result = {}
-        for link in links:
-            odoo = snapshots.get(link.event_id.id)
-            state = _link_state(link, odoo, self.revisions.get(link.event_id.id, 0))
+        by_google_id = {link.google_event_id: link for link in links}
+        instances = [item for item in google_events if item.get("recurringEventId")]
+        result = self._load_instances(calendar, instances, by_google_id) if instances else {}
+        tops = links.filtered(lambda link: link.google_event_id not in result)
+        bases = tops.filtered(
+            lambda link: not link.recurring_event_id
+            and link.event_id.recurrence_id.base_event_id == link.event_id
+        ).event_id
+        snapshots = self._snapshots(tops.event_id - bases)
+        snapshots.update(self._series_snapshots(bases))
+        for link in tops:
+            event_id = link.event_id.id
+            odoo = snapshots.get(event_id)
+            revisions = self.series_revisions if event_id in bases.ids else self.revisions
+            state = _link_state(link, odoo, revisions.get(event_id, 0))
             result[link.google_event_id] = engine.Linked(state, odoo, link)
-        missing = [item for item in google_events if item["id"] not in result]
+        # A cancellation counts only through this calendar's own link: it never
+        # reaches a meeting that moved on (to another calendar, say).
+        missing = [
+            item
+            for item in google_events
+            if item["id"] not in result
+            and not item.get("recurringEventId")
+            and item.get("status") != "cancelled"
+        ]
         if missing:
             result.update(self._find_unlinked(missing))
         return result
@@ -172,11 +199,6 @@ class OdooSyncStore(engine.SyncStore):
         All end up as one Odoo event, never a duplicate.
         """
         event_by_google_id = {}
-        instances = [item for item in google_events if item.get("recurringEventId")]
-        for item in instances:
-            occurrence = self._find_occurrence_for(item)
-            if occurrence:
-                event_by_google_id[item["id"]] = occurrence.id
         singles = [item for item in google_events if not item.get("recurringEventId")]
         for item in singles:
             odoo_id = engine.odoo_id_from_google_id(self.db_uuid, item["id"])
@@ -197,33 +219,6 @@ class OdooSyncStore(engine.SyncStore):
             if event_id in snapshots
         }
 
-    def _find_occurrence_for(self, google_event):
-        """The Odoo occurrence a Google instance (exception) stands for."""
-        try:
-            original = recurrence.parse_original_start(google_event.get("originalStartTime"))
-        except mapping.MappingError:
-            return self.Event
-        series = self.Link.search(
-            [
-                ("user_id", "=", self.user.id),
-                ("google_event_id", "=", google_event["recurringEventId"]),
-            ],
-            limit=1,
-        )
-        return self._occurrence_at(series.event_id.recurrence_id, original)
-
-    def _occurrence_at(self, odoo_recurrence, original):
-        if not odoo_recurrence:
-            return self.Event
-        for occurrence in odoo_recurrence.calendar_event_ids:
-            start = occurrence.google_original_start or occurrence.start
-            if isinstance(original, datetime):
-                if start == original:
-                    return occurrence
-            elif start and start.date() == original:
-                return occurrence
-        return self.Event
-
     def apply_incoming(self, calendar, google_event, decision, linked):
         link = linked.ref if linked.link is not None else self.Link
         event = self.Event.browse(linked.odoo.id) if linked.odoo is not None else self.Event
@@ -236,19 +231,28 @@ class OdooSyncStore(engine.SyncStore):
                 # answer): the pending deletion must carry the new etag.
                 self._write_changed(link, {"etag": decision.etag})
             return
-        if action == Action.DELETE:
+        is_series = bool(link) and self._is_series_link(link, event)
+        if decision.recurring_event_id:
+            event = self._apply_instance(calendar, google_event, decision, link, event)
+            if action == Action.DELETE:
+                return event
+        elif action == Action.DELETE:
+            if is_series:
+                return self._delete_series(calendar, decision, link, event)
             return self._apply_deletion(calendar, decision, link, event)
-        if action == Action.CREATE:
+        elif action == Action.CREATE:
             event = self._create_event(decision, google_event)
+            if decision.recurrence:
+                self._series_created(calendar, [(event, decision)])
         elif action == Action.UPDATE or (
             action == Action.CONFLICT and decision.conflict.winner == "google"
         ):
-            values = self._event_values(decision, update=True)
-            if values and event.recurrence_id and not decision.recurrence:
-                # An exception of a series in Google: change this occurrence only.
-                values["recurrence_update"] = "self_only"
-            if values:
-                event.write(values)
+            if is_series or decision.recurrence:
+                self._update_series(calendar, event, decision)
+            else:
+                values = self._event_values(decision, update=True)
+                if values:
+                    event.write(values)
         if action == Action.CONFLICT:
             self._note_conflict(event, decision)
         # Odoo's side counts as synced only when it now equals Google's version.
@@ -261,6 +265,15 @@ class OdooSyncStore(engine.SyncStore):
         ) or decision.reason == "same_on_both_sides"
         self._upsert_link(
             calendar, google_event, decision, link, event, keep_fingerprint=not odoo_in_sync
+        )
+
+    @staticmethod
+    def _is_series_link(link, event):
+        """Is ``link`` the link of a series' master (on the series' base event)?"""
+        return (
+            not link.recurring_event_id
+            and bool(event.recurrence_id)
+            and event.recurrence_id.base_event_id == event
         )
 
     def _event_values(self, decision, update=False):
@@ -291,14 +304,12 @@ class OdooSyncStore(engine.SyncStore):
         return values
 
     def _create_event(self, decision, google_event):
-        return (
-            self.Event.with_user(self.user)
-            .sudo()
-            .create(self._create_values(decision, google_event))
-        )
+        return self._create_events([(google_event, decision)])[0]
 
-    def create_many(self, calendar, entries):
-        """One ``create`` for many new events and series, one for their links."""
+    def _create_events(self, entries):
+        """Create the events of ``[(google_event, decision)]`` in one ``create``,
+        the series expanded together; returns, in the entries' order, the event
+        each one's link belongs to (for a series: its base event)."""
         values = [self._create_values(decision, item) for item, decision in entries]
         # calendar.event.create returns the single events first, then the series
         # (each in the given order): order the entries the same way.
@@ -316,16 +327,40 @@ class OdooSyncStore(engine.SyncStore):
         ]
         Event = self.Event.with_user(self.user).sudo()
         events = Event.create(values)
+        bases = {}
         if rules:
-            self._expand_series(Event, events[len(events) - len(rules) :], rules)
+            firsts = events[len(events) - len(rules) :]
+            recurrences = self._expand_series(Event, firsts, rules)
+            # A first start off the rule is not an occurrence (Odoo archives it):
+            # the series' base is then the first occurrence.
+            bases = {
+                first.id: recurrence.base_event_id or first
+                for first, recurrence in zip(firsts, recurrences, strict=True)
+            }
+        linked = [None] * len(entries)
+        for event, index in zip(events, order, strict=True):
+            linked[index] = bases.get(event.id, event)
+        return linked
+
+    def create_many(self, calendar, entries):
+        """One ``create`` for many new events and series, one for their links."""
+        events = self._create_events(entries)
         self._insert_links(
             [
-                self._new_link_values(calendar, *entries[index], event)
-                for event, index in zip(events, order, strict=True)
+                self._new_link_values(calendar, item, decision, event)
+                for (item, decision), event in zip(entries, events, strict=True)
             ]
         )
-        events.invalidate_recordset(
+        self.Event.browse([event.id for event in events]).invalidate_recordset(
             ["google_link_ids", "google_sync_status", "google_sync_status_reason"]
+        )
+        self._series_created(
+            calendar,
+            [
+                (event, decision)
+                for (_item, decision), event in zip(entries, events, strict=True)
+                if decision.recurrence
+            ],
         )
 
     # Columns of a new link; the others keep their database default (NULL).
@@ -367,7 +402,12 @@ class OdooSyncStore(engine.SyncStore):
         Event = Event.with_context(is_calendar_event_new=True)
         recurrences = Event.env["calendar.recurrence"].create(
             [
-                dict(rule, base_event_id=base.id, calendar_event_ids=[(4, base.id)])
+                dict(
+                    rule,
+                    base_event_id=base.id,
+                    calendar_event_ids=[(4, base.id)],
+                    google_dtstart=base.start,
+                )
                 for base, rule in zip(bases, rules, strict=True)
             ]
         )
@@ -379,17 +419,15 @@ class OdooSyncStore(engine.SyncStore):
         recurrences.mapped("dtstart")
         # No alarm set-up: imported meetings have no alarms, and Odoo's create
         # skips it in the sync's context (dont_notify) for the single events too.
+        return recurrences
 
     def _apply_deletion(self, calendar, decision, link, event):
-        if decision.recurring_event_id and decision.original_start is not None:
-            occurrence = self._find_occurrence(calendar, decision)
-            if occurrence:
-                occurrence.with_context(**SYNC_CONTEXT).unlink()
-            if link:
-                link.unlink()
-            return bool(occurrence)
         if not event and not link:
             return False
+        if event and self._linked_elsewhere(calendar, event):
+            # Moved to another of the user's calendars: only this copy is gone.
+            link.unlink()
+            return True
         if event:
             other_links = self.Link.search_count(
                 [("event_id", "=", event.id), ("user_id", "!=", self.user.id)]
@@ -405,15 +443,18 @@ class OdooSyncStore(engine.SyncStore):
             link.unlink()
         return True
 
-    def _find_occurrence(self, calendar, decision):
-        series = self.Link.search(
-            [
-                ("calendar_id", "=", calendar.key),
-                ("google_event_id", "=", decision.recurring_event_id),
-            ],
-            limit=1,
+    def _linked_elsewhere(self, calendar, event):
+        return bool(
+            self.Link.search_count(
+                [
+                    ("event_id", "=", event.id),
+                    ("user_id", "=", self.user.id),
+                    ("calendar_id", "!=", calendar.key),
+                    ("recurring_event_id", "=", False),
+                ],
+                limit=1,
+            )
         )
-        return self._occurrence_at(series.event_id.recurrence_id, decision.original_start)
 
     def _upsert_link(
         self, calendar, google_event, decision, link, event, *, keep_fingerprint=False
@@ -436,11 +477,15 @@ class OdooSyncStore(engine.SyncStore):
 
     @staticmethod
     def _odoo_sync_values(decision, event):
-        """What the link remembers of both sides being equal right now."""
+        """What the link remembers of both sides being equal right now (a series'
+        link counts the revisions of the whole series, see calendar.recurrence)."""
+        revision = event.google_sync_revision if event else 0
+        if event and not decision.recurring_event_id and event.recurrence_id:
+            revision = event.recurrence_id.google_sync_revision
         return {
             "fingerprint": decision.fingerprint or False,
             "odoo_synced_at": event.write_date if event else False,
-            "odoo_revision": event.google_sync_revision if event else 0,
+            "odoo_revision": revision or 0,
         }
 
     def _new_link_values(self, calendar, google_event, decision, event):
@@ -450,6 +495,7 @@ class OdooSyncStore(engine.SyncStore):
             "calendar_id": calendar.key,
             "google_event_id": google_event["id"],
             "ical_uid": google_event.get("iCalUID") or False,
+            "recurring_event_id": google_event.get("recurringEventId") or False,
             "etag": decision.etag or False,
             "google_updated": decision.google_updated or False,
             "readonly": decision.readonly,
@@ -491,94 +537,120 @@ class OdooSyncStore(engine.SyncStore):
     # ------------------------------------------------------------------
     # Outgoing
     # ------------------------------------------------------------------
+    # Single events and series (on their base event) changed since they were sent,
+    # occurrences changed on their own since their series was sent, and links whose
+    # event was deleted or archived.
+    OUTGOING_SQL = """
+        -- The user's meetings through two indexes (attendee, organiser), so
+        -- that a cycle costs the user's events, not the whole table.
+        WITH mine AS (
+            SELECT calendar_event_id AS id
+              FROM calendar_event_res_partner_rel
+             WHERE res_partner_id = %(partner)s
+             UNION
+            SELECT id FROM calendar_event WHERE user_id = %(uid)s
+        ), ev AS (
+            SELECT e.id, e.active, e.stop, e.recurrency, e.follow_recurrence,
+                   e.recurrence_id, r.base_event_id,
+                   COALESCE(e.google_sync_revision, 0) AS rev,
+                   COALESCE(r.google_sync_revision, 0) AS series_rev
+              FROM mine
+              JOIN calendar_event e ON e.id = mine.id
+              LEFT JOIN calendar_recurrence r ON r.id = e.recurrence_id
+        )
+        SELECT ev.id, l.id,
+               CASE WHEN ev.base_event_id = ev.id THEN 'series' ELSE 'event' END, NULL
+          FROM ev
+          LEFT JOIN crm_google_event_link l
+                 ON l.event_id = ev.id AND l.user_id = %(uid)s AND l.recurring_event_id IS NULL
+         WHERE ev.active
+           AND (ev.recurrence_id IS NULL OR ev.base_event_id = ev.id)
+           AND (ev.stop >= %(window_start)s OR ev.recurrency)
+           AND (l.id IS NULL OR COALESCE(l.odoo_revision, 0) <
+                CASE WHEN ev.base_event_id = ev.id THEN ev.series_rev ELSE ev.rev END)
+        UNION ALL
+        SELECT ev.id, il.id, 'occurrence', sl.id
+          FROM ev
+          JOIN crm_google_event_link sl
+            ON sl.event_id = ev.base_event_id AND sl.user_id = %(uid)s
+           AND sl.recurring_event_id IS NULL
+          LEFT JOIN crm_google_event_link il
+            ON il.event_id = ev.id AND il.user_id = %(uid)s AND il.calendar_id = sl.calendar_id
+           AND il.recurring_event_id = sl.google_event_id
+         WHERE ev.active AND ev.recurrence_id IS NOT NULL AND ev.stop >= %(window_start)s
+           AND (ev.rev > ev.series_rev OR NOT ev.follow_recurrence OR il.id IS NOT NULL)
+           AND ev.rev > COALESCE(il.odoo_revision, sl.odoo_revision, 0)
+        UNION ALL
+        SELECT l.event_id, l.id, 'delete', NULL
+          FROM crm_google_event_link l
+          LEFT JOIN calendar_event e ON e.id = l.event_id
+         WHERE l.user_id = %(uid)s AND (l.event_id IS NULL OR NOT e.active)
+    """
+
     def outgoing(self, target):
         window_start = self.token._window_start()
         self.env.flush_all()
         self.env.cr.execute(
-            """
-            -- The user's meetings through two indexes (attendee, organiser), so
-            -- that a cycle costs the user's events, not the whole table.
-            WITH mine AS (
-                SELECT calendar_event_id AS id
-                  FROM calendar_event_res_partner_rel
-                 WHERE res_partner_id = %(partner)s
-                 UNION
-                SELECT id FROM calendar_event WHERE user_id = %(uid)s
-            )
-            SELECT e.id, l.id
-              FROM mine
-              JOIN calendar_event e ON e.id = mine.id
-              LEFT JOIN calendar_recurrence r ON r.id = e.recurrence_id
-              LEFT JOIN crm_google_event_link l ON l.event_id = e.id AND l.user_id = %(uid)s
-              LEFT JOIN crm_google_event_link bl
-                     ON bl.event_id = r.base_event_id AND bl.user_id = %(uid)s
-             WHERE e.active
-               AND (e.recurrence_id IS NULL OR r.base_event_id = e.id OR l.id IS NOT NULL
-                    -- an occurrence edited on its own since its series was pushed
-                    OR e.google_sync_revision > COALESCE(bl.odoo_revision, 0))
-               AND (e.stop >= %(window_start)s OR e.recurrency)
-               AND (l.id IS NULL OR e.google_sync_revision > COALESCE(l.odoo_revision, 0))
-            UNION ALL
-            SELECT l.event_id, l.id
-              FROM crm_google_event_link l
-              LEFT JOIN calendar_event e ON e.id = l.event_id
-             WHERE l.user_id = %(uid)s AND (l.event_id IS NULL OR NOT e.active)
-            """,
+            self.OUTGOING_SQL,
             {"uid": self.user.id, "partner": self.partner.id, "window_start": window_start},
         )
         rows = self.env.cr.fetchall()
         if not rows:
             return []
-        events = self.Event.browse({event_id for event_id, _link in rows if event_id})
-        links = self.Link.browse({link_id for _event, link_id in rows if link_id})
-        snapshots = self._snapshots(events)
+        events = self.Event.browse({row[0] for row in rows if row[0]})
+        links = self.Link.browse({link_id for row in rows for link_id in (row[1], row[3]) if link_id})
+        snapshots = self._outgoing_snapshots(events, rows)
         calendars = {}
         items = []
-        for event_id, link_id in rows:
+        for event_id, link_id, kind, series_link_id in rows:
             link = links.browse(link_id) if link_id else self.Link
-            calendar = None
-            if link:
-                calendar = calendars.get(link.calendar_id.id)
-                if calendar is None:
-                    calendar = calendars[link.calendar_id.id] = self._calendar_state(
-                        link.calendar_id
-                    )
-            odoo = snapshots.get(event_id)
-            revision = self.revisions.get(event_id, 0)
-            series_link = None
-            if odoo is not None and odoo.is_occurrence and not link:
+            series_link = links.browse(series_link_id) if series_link_id else self.Link
+            odoo = snapshots[kind].get(event_id)
+            revisions = self.series_revisions if kind == "series" else self.revisions
+            revision = revisions.get(event_id, 0)
+            if kind == "occurrence":
                 # Edited on its own (Odoo keeps follow_recurrence for edits that
                 # do not move it): patched as an instance of its series.
                 odoo = dataclasses.replace(odoo, follow_recurrence=False)
-                series_link, calendar = self._series_link(events.browse(event_id), calendars)
+            calendar = self._calendar_for(link or series_link, calendars)
             items.append(
                 engine.OutgoingItem(
-                    key=(event_id, link_id),
+                    key=(event_id, link_id, kind, series_link.google_event_id or None),
                     link=_link_state(link, odoo, revision) if link else None,
                     odoo=odoo,
                     calendar=calendar,
-                    series_link=series_link,
+                    series_link=_link_state(series_link) if series_link else None,
                 )
             )
         return items
 
-    def _series_link(self, occurrence, calendars):
-        base = occurrence.recurrence_id.base_event_id
-        link = self.Link.search(
-            [("event_id", "=", base.id), ("user_id", "=", self.user.id)], limit=1
-        )
+    def _outgoing_snapshots(self, events, rows):
+        ids = {kind: set() for kind in ("event", "series", "occurrence", "delete")}
+        for event_id, _link, kind, _series in rows:
+            if event_id:
+                ids[kind].add(event_id)
+        plain = self._snapshots(events.browse(ids["event"] | ids["delete"]))
+        return {
+            "event": plain,
+            "delete": plain,
+            "series": self._series_snapshots(events.browse(ids["series"])),
+            "occurrence": self._snapshots(events.browse(ids["occurrence"]), occurrence=True),
+        }
+
+    def _calendar_for(self, link, calendars):
         if not link:
-            return None, None
+            return None
         calendar = calendars.get(link.calendar_id.id)
         if calendar is None:
             calendar = calendars[link.calendar_id.id] = self._calendar_state(link.calendar_id)
-        return _link_state(link), calendar
+        return calendar
 
     def apply_outgoing(self, item, decision, result):
-        event_id, link_id = item.key
+        event_id, link_id, kind, series_id = item.key
         link = self.Link.browse(link_id) if link_id else self.Link
         event = self.Event.browse(event_id) if event_id else self.Event
-        revision = self.revisions.get(event_id, 0)
+        revisions = self.series_revisions if kind == "series" else self.revisions
+        revision = revisions.get(event_id, 0)
         if decision.action == Action.NOOP:
             if link and event and decision.fingerprint:
                 # Changed in Odoo but not in a mapped field: remember that.
@@ -594,6 +666,14 @@ class OdooSyncStore(engine.SyncStore):
             return
         if decision.action == Action.DELETE:
             if result.succeeded or result.not_found:
+                if not link.recurring_event_id:
+                    # Google cancels a deleted series' instances itself.
+                    self.Link.search(
+                        [
+                            ("calendar_id", "=", link.calendar_id.id),
+                            ("recurring_event_id", "=", link.google_event_id),
+                        ]
+                    ).unlink()
                 link.unlink()
             else:
                 self._push_failed(link, result)
@@ -617,29 +697,37 @@ class OdooSyncStore(engine.SyncStore):
             "state": "synced",
             "error_message": False,
         }
+        if kind == "series" and item.odoo is not None:
+            # Where the rule Google got starts, whichever occurrence Odoo's base is.
+            recurrence = event.recurrence_id
+            if recurrence.google_dtstart != item.odoo.start:
+                recurrence.google_dtstart = item.odoo.start
         if link:
             self._write_changed(link, values)
+            return
+        calendar = self.Calendar.search(
+            [("user_id", "=", self.user.id), ("google_id", "=", decision.calendar_id)],
+            limit=1,
+        )
+        if kind == "occurrence":
+            self._drop_instance_links(calendar.id, event)
+            values["recurring_event_id"] = series_id
+        existing = self.Link.search(
+            [("calendar_id", "=", calendar.id), ("google_event_id", "=", decision.google_id)]
+        )
+        if existing:
+            self._write_changed(existing, dict(values, event_id=event.id))
         else:
-            calendar = self.Calendar.search(
-                [("user_id", "=", self.user.id), ("google_id", "=", decision.calendar_id)],
-                limit=1,
-            )
-            existing = self.Link.search(
-                [("calendar_id", "=", calendar.id), ("google_event_id", "=", decision.google_id)]
-            )
-            if existing:
-                self._write_changed(existing, dict(values, event_id=event.id))
-            else:
-                self.Link.create(
-                    dict(
-                        values,
-                        event_id=event.id,
-                        user_id=self.user.id,
-                        calendar_id=calendar.id,
-                        google_event_id=decision.google_id,
-                        ical_uid=body.get("iCalUID") or False,
-                    )
+            self.Link.create(
+                dict(
+                    values,
+                    event_id=event.id,
+                    user_id=self.user.id,
+                    calendar_id=calendar.id,
+                    google_event_id=decision.google_id,
+                    ical_uid=body.get("iCalUID") or False,
                 )
+            )
 
     def _push_failed(self, link, result):
         reason = engine.push_failure_reason(result)

@@ -136,8 +136,7 @@ class Recurrence:
                 parts.append(f"UNTIL={format_date_compact(self.until)}")
             else:
                 # RFC 5545: with a zoned DTSTART, UNTIL is UTC. The whole last day counts.
-                last = local_to_utc(datetime.combine(self.until, time(23, 59, 59)), tz)
-                parts.append(f"UNTIL={format_utc_compact(last)}")
+                parts.append(f"UNTIL={format_utc_compact(_utc_end_of_day(self.until, tz))}")
         return ";".join(parts)
 
     def odoo_rrule(self):
@@ -160,6 +159,15 @@ class Recurrence:
             "exdates": [_stamp(x) for x in self.exdates],
         }
         return data
+
+
+def _utc_end_of_day(day, tz):
+    """The last second of ``day`` in ``tz`` as naive UTC; the end of year 9999 (an
+    "endless" UNTIL some calendars write) where UTC would leave the calendar."""
+    try:
+        return local_to_utc(datetime.combine(day, time(23, 59, 59)), tz)
+    except OverflowError:
+        return datetime.max.replace(microsecond=0)
 
 
 def _stamp(value):
@@ -266,15 +274,24 @@ def _until_to_odoo(value, start_local, allday, tz):
         raise _invalid(f"invalid UNTIL {value!r:.30}") from exc
     if clock is None or allday:
         if allday and clock is not None and match.group(3) and tz:
-            return utc_to_local(datetime.combine(day, clock), tz).date()
+            return _local_or_same(datetime.combine(day, clock), tz).date()
         return day
     local = datetime.combine(day, clock)
     if match.group(3) and tz:
-        local = utc_to_local(local, tz)
+        local = _local_or_same(local, tz)
     # An occurrence on the UNTIL day is included only when it starts at or before UNTIL.
     if local.time() < start_local.time():
         return local.date() - timedelta(days=1)
     return local.date()
+
+
+def _local_or_same(utc_naive, tz):
+    """Wall-clock time of a UTC UNTIL; the UTC value itself at the end of year 9999,
+    where the zone's offset would leave the calendar."""
+    try:
+        return utc_to_local(utc_naive, tz)
+    except OverflowError:
+        return utc_naive
 
 
 def from_google(lines, *, start_local, allday, tz):
@@ -521,33 +538,25 @@ def occurrences(rec, *, start_local, allday, tz, include_excluded=False, limit=M
             yield value
 
 
-def series_last_end(rec, *, start_local, duration, allday, tz):
-    """End of the last occurrence (naive UTC; all-day: midnight after the last day).
-
-    None for series without end (and for series longer than MAX_EXPANSION occurrences).
-    """
-    if rec.end_type == "forever" or (rec.end_type == "count" and rec.count > MAX_EXPANSION):
-        return None
-    rule = _du_rule(rec, start_local)
-    last = None
-    if rec.end_type == "end_date":
-        last = rule.before(datetime.combine(rec.until, time.max), inc=True)
-    else:
-        for last in rule:  # noqa: B007 - the last value is what we want
-            pass
-    if last is None:
-        return _as_datetime(start_local) + duration
-    if allday:
-        return datetime.combine(last.date(), time()) + duration
-    return (local_to_utc(last, tz) if tz else last) + duration
-
-
 def series_in_window(rec, *, start_local, duration, allday, tz, window_start):
-    """True when any occurrence ends at or after ``window_start`` (naive UTC)."""
-    last_end = series_last_end(
-        rec, start_local=start_local, duration=duration, allday=allday, tz=tz
-    )
-    return last_end is None or last_end >= window_start
+    """True when any occurrence ends at or after ``window_start`` (naive UTC).
+
+    Looks at no more than MAX_EXPANSION occurrences: a series that is still going
+    after them counts as reaching the window (a daily rule until the year 9999 costs
+    one step, not three million).
+    """
+    if rec.end_type == "forever":
+        return True
+    for index, local in enumerate(_du_rule(rec, start_local)):
+        if index >= MAX_EXPANSION:
+            return True
+        if allday:
+            start = datetime.combine(local.date(), time())
+        else:
+            start = local_to_utc(local, tz) if tz else local
+        if start + duration >= window_start:
+            return True
+    return False
 
 
 # --- instance ids --------------------------------------------------------------------

@@ -9,3 +9,4 @@ from . import test_reliability
 from . import test_bad_input
 from . import test_sync_status
 from . import test_scheduling
+from . import test_recurring_series
