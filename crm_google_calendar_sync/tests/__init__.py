@@ -10,3 +10,5 @@ from . import test_bad_input
 from . import test_sync_status
 from . import test_scheduling
 from . import test_recurring_series
+from . import test_conformance_google2odoo
+from . import test_conformance_odoo2google

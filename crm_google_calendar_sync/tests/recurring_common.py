@@ -67,13 +67,18 @@ def odoo_start(event):
 
 
 class SeriesCase(SyncCase):
-    """A user with a Google account in the emulator; both sides as the user sees them."""
+    """Each test: a user with a Google account of their own in the class's emulator
+    (whose data outlives the tests); both sides as the user sees them."""
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.email = "serien@example.com"
-        cls.user, cls.token = cls.connect_user("gcal_serien", cls.email, tz=TZ)
+    accounts = 0
+
+    def setUp(self):
+        super().setUp()
+        SeriesCase.accounts += 1
+        self.email = f"serien{SeriesCase.accounts}@example.com"
+        self.user, self.token = self.connect_user(
+            f"gcal_serien{SeriesCase.accounts}", self.email, tz=TZ
+        )
 
     def sync(self, token=None, expect_ran=True):
         return super().sync(token or self.token, expect_ran)
@@ -177,6 +182,13 @@ class SeriesCase(SyncCase):
         self.assertFalse(report.pulled or report.pushed or report.errors, report)
         return report
 
+    def assertRule(self, recurrence, rule):
+        """Odoo's rule text of ``recurrence`` says ``rule`` (Odoo writes its own text,
+        with DTSTART and the week start of the user's language)."""
+        text = recurrence.rrule.split("RRULE:")[-1]
+        parts = {part for part in text.split(";") if not part.startswith("WKST=")}
+        self.assertEqual(parts, set(rule.split(";")), recurrence.rrule)
+
     def calendar_of(self, user=None, google_id=None):
         user = user or self.user
         return (
@@ -200,4 +212,7 @@ class SeriesCase(SyncCase):
             "interval": 1,
             **rule,
         }
+        if values.get("allday"):
+            # The form sends the days of an all-day meeting.
+            values.update(start_date=start.date(), stop_date=start.date())
         return self.env["calendar.event"].with_user(user).create(values)
