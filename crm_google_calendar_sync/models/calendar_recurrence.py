@@ -16,6 +16,7 @@ class CalendarRecurrence(models.Model):
     _inherit = "calendar.recurrence"
 
     google_sync_revision = fields.Integer(
+        "Google Sync Revision",
         copy=False,
         readonly=True,
         help="Bumped on every change a user makes to the whole series (its rule, or "
@@ -23,6 +24,7 @@ class CalendarRecurrence(models.Model):
         "newer than the one last sent. Changes of single occurrences bump theirs.",
     )
     google_dtstart = fields.Datetime(
+        "First Start in Google",
         copy=False,
         readonly=True,
         help="The first start of the series' rule as Google knows it. It stays when "
