@@ -28,6 +28,8 @@ GOOGLE_MAPPED_FIELDS = frozenset(
     }
 )
 REVISION_SEQUENCE = "crm_google_calendar_sync_revision_seq"
+# Context key while Odoo writes the events of a whole-series change.
+SERIES_WRITE = "crm_google_series_write"
 
 
 class CalendarEvent(models.Model):
@@ -90,23 +92,55 @@ class CalendarEvent(models.Model):
 
     def write(self, vals):
         from_sync = self.env.context.get("crm_google_sync")
+        # "All events" / "this and following": a change of the series, counted on
+        # the recurrence (below), not on each event Odoo writes for it.
+        whole_series = (
+            vals.get("recurrence_update") in ("all_events", "future_events")
+            and len(self) == 1
+            and bool(self.recurrence_id)
+        )
+        of_series = whole_series or self.env.context.get(SERIES_WRITE)
         if not from_sync and GOOGLE_MAPPED_FIELDS & set(vals):
             self._check_google_readonly()
-            vals = dict(vals, google_sync_revision=self._next_google_revision())
+            if not of_series:
+                vals = dict(vals, google_sync_revision=self._next_google_revision())
         if not from_sync and vals.get("active") is False:
             # The calendar's "Delete" archives: one occurrence of a synced series
             # is cancelled in Google, like a deleted one.
             self.filtered("active")._google_tombstones_for_occurrences()
-        whole_series = vals.get("recurrence_update") in ("all_events", "future_events")
-        result = super().write(vals)
-        if vals.get("recurrence_id"):
-            # The base event joins its series: remember where the rule put it.
-            for event in self.filtered(lambda e: not e.google_original_start):
-                event.with_context(crm_google_sync=True).google_original_start = event.start
-        if whole_series and not from_sync and GOOGLE_MAPPED_FIELDS & set(vals):
-            # After the events' own revisions: the series is the newer change.
-            self.recurrence_id._bump_google_revision()
+        series_before = {e.id: e.recurrence_id for e in self} if "recurrence_id" in vals else {}
+        events = self.with_context(**{SERIES_WRITE: True}) if whole_series else self
+        result = super(CalendarEvent, events).write(vals)
+        if series_before:
+            # An event joins a series (the base of a new one, or detached and joined
+            # again): where the rule puts it is where it is now.
+            self.filtered(
+                lambda e: e.recurrence_id != series_before[e.id] or not e.google_original_start
+            ).with_context(crm_google_sync=True)._google_set_original_start()
+        if not from_sync and GOOGLE_MAPPED_FIELDS & set(vals):
+            if whole_series:
+                self.recurrence_id._bump_google_revision()
+            elif of_series:
+                # Odoo changes its occurrences that Google keeps on their own as
+                # well: those go out as changed instances.
+                self._google_bump_instances()
         return result
+
+    def _google_bump_instances(self):
+        """Mark those of these events that have an instance link as changed."""
+        links = (
+            self.env["crm.google.event.link"]
+            .sudo()
+            .search([("event_id", "in", self.ids), ("recurring_event_id", "!=", False)])
+        )
+        if links:
+            links.event_id.with_context(crm_google_sync=True).write(
+                {"google_sync_revision": self._next_google_revision()}
+            )
+
+    def _google_set_original_start(self):
+        for event in self:
+            event.google_original_start = event.start if event.recurrence_id else False
 
     def unlink(self):
         if not self.env.context.get("crm_google_sync"):
@@ -298,19 +332,19 @@ class CalendarEvent(models.Model):
         events = self.sudo().with_context(crm_google_sync=True, active_test=False)
         Link = self.env["crm.google.event.link"].sudo()
         own_links = Link.search([("event_id", "in", self.ids), ("user_id", "=", self.env.uid)])
-        # An occurrence that follows its series goes out with the series.
+        # An occurrence that Google keeps as its series shows it goes out with the
+        # series; one kept on its own (its own link), or a single event, goes itself.
         targets = events.browse()
         series = self.env["calendar.recurrence"]
         for event in events:
-            base = event.recurrence_id.base_event_id
             linked = own_links.filtered(lambda link, e=event: link.event_id == e)
-            if base and event.follow_recurrence and not linked.recurring_event_id:
+            if event.recurrence_id and not linked.filtered("recurring_event_id"):
                 series |= event.recurrence_id
-                targets |= base
             else:
                 targets |= event
         targets.write({"google_sync_revision": self._next_google_revision()})
         series._bump_google_revision()
+        targets |= series.base_event_id
         Link.search(
             [
                 ("event_id", "in", targets.ids),

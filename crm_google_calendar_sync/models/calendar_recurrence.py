@@ -23,6 +23,14 @@ class CalendarRecurrence(models.Model):
         "all its events at once); the sync sends the series to Google when it is "
         "newer than the one last sent. Changes of single occurrences bump theirs.",
     )
+    google_start_revision = fields.Integer(
+        "Google Sync Revision at Creation",
+        copy=False,
+        readonly=True,
+        help="The revision the series was made with in Odoo (0: it came from Google). "
+        "Its occurrences changed on their own after that are sent to Google as "
+        "changed instances.",
+    )
     google_dtstart = fields.Datetime(
         "First Start in Google",
         copy=False,
@@ -30,6 +38,16 @@ class CalendarRecurrence(models.Model):
         help="The first start of the series' rule as Google knows it. It stays when "
         "Odoo makes another occurrence the series' base (e.g. the first one was "
         "deleted), so the rule Google has does not move.",
+    )
+
+    google_week_start = fields.Char(
+        "Week Start in Google",
+        size=2,
+        copy=False,
+        readonly=True,
+        help="First day of the week (MO..SU) of a series' rule in Google: it decides "
+        "which weeks a rule 'every few weeks' takes. Empty for series made in Odoo, "
+        "which use the week of the user's language.",
     )
 
     def _written_by_sync(self):
@@ -40,7 +58,10 @@ class CalendarRecurrence(models.Model):
     def create(self, vals_list):
         if not self.env.context.get("crm_google_sync"):
             revision = self.env["calendar.event"]._next_google_revision()
-            vals_list = [dict(vals, google_sync_revision=revision) for vals in vals_list]
+            vals_list = [
+                dict(vals, google_sync_revision=revision, google_start_revision=revision)
+                for vals in vals_list
+            ]
         recurrences = super().create(vals_list)
         if self.env.context.get("crm_google_sync"):
             recurrences._written_by_sync().update(recurrences.ids)

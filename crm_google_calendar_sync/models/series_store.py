@@ -9,10 +9,11 @@ occurrence by occurrence: unchanged occurrences keep their records, and those
 Google keeps on their own keep their values.
 """
 
-from datetime import datetime, timedelta
+import dataclasses
+from datetime import datetime
 
 from ..sync import engine, recurrence, series
-from ..sync.mapping import ALLDAY_START, ALLDAY_STOP, MappingError
+from ..sync.mapping import MappingError
 from ..sync.planner import Action
 
 # Master values that every occurrence following the series takes.
@@ -26,7 +27,8 @@ class SeriesStore:
     # Reading
     # ------------------------------------------------------------------
     def _series_links(self, calendar, series_ids):
-        """``{series google id: link}`` of this calendar's series in Odoo."""
+        """``{series google id: link}`` of this calendar's series in Odoo, also of
+        those that have no occurrence left (their instances have no place to go)."""
         if not series_ids:
             return {}
         links = self.Link.search(
@@ -34,6 +36,8 @@ class SeriesStore:
                 ("calendar_id", "=", calendar.key),
                 ("google_event_id", "in", list(series_ids)),
                 ("recurring_event_id", "=", False),
+                "|",
+                ("event_id", "=", False),
                 ("event_id.recurrence_id", "!=", False),
             ]
         )
@@ -124,10 +128,11 @@ class SeriesStore:
         for base in bases:
             rec = base.recurrence_id
             own = occurrences.filtered(lambda event, rec=rec: event.recurrence_id == rec)
+            # Not changed on its own since the series was made.
             following = own.filtered(
                 lambda event, rec=rec: event.follow_recurrence
                 and event.id not in on_their_own
-                and self.revisions.get(event.id, 0) <= (rec.google_sync_revision or 0)
+                and self.revisions.get(event.id, 0) <= rec.google_start_revision
             )
             rep = following[:1] or base
             self.series_revisions[base.id] = rec.google_sync_revision or 0
@@ -148,8 +153,11 @@ class SeriesStore:
     # Instances
     # ------------------------------------------------------------------
     def _apply_instance(self, calendar, google_event, decision, link, event):
-        """An instance Google keeps on its own: its occurrence follows it."""
+        """An instance Google keeps on its own: its occurrence follows it. Returns
+        the occurrence, or False when there was nothing to do."""
         action = decision.action
+        if action == Action.NOOP and not link:
+            return False  # as the master shows it: no link of its own needed
         if action == Action.DELETE:
             return self._cancel_instance(link, event)
         if action == Action.CREATE:
@@ -174,13 +182,23 @@ class SeriesStore:
         if not event or not event.active:
             return bool(link)
         if event.recurrence_id:
-            self._remove_occurrence(event)
+            self._discard(event)
         else:
             event.write({"active": False})  # an instance standing on its own
         return True
 
-    def _remove_occurrence(self, event):
-        event.unlink()
+    def _discard(self, events):
+        """Occurrences Google no longer shows go. The last one of a series is only
+        archived: it keeps the series and its link, so that a later change of the
+        rule in Google finds them (the sync's archiving is no deletion to send)."""
+        keep = self.Event
+        for recurrence in events.recurrence_id:
+            if not recurrence.calendar_event_ids - events:
+                doomed = events.filtered(lambda e, r=recurrence: e.recurrence_id == r)
+                keep |= (doomed & recurrence.base_event_id) or doomed[:1]
+        if keep:
+            keep.write({"active": False})
+        (events - keep).unlink()
 
     def _drop_instance_links(self, calendar_id, events):
         """A calendar's instance links of ``events`` (their Google instance is gone
@@ -197,21 +215,32 @@ class SeriesStore:
     # Series
     # ------------------------------------------------------------------
     def _series_created(self, calendar, pairs):
-        """After new series ``[(base event, decision)]`` were created: remove the
-        occurrences Google excludes, and take in instances that came before their
-        series and stand on their own."""
-        excluded = []
+        """After new series ``[(base event, decision)]`` were created (by Odoo's own
+        expansion): their occurrences become exactly Google's instances (EXDATEs,
+        week starts), and instances that came before their series join it."""
         for base, decision in pairs:
-            exdates = set(decision.recurrence.exdates) if decision.recurrence else set()
-            if exdates and base.recurrence_id:
-                excluded += [
-                    event
-                    for event in base.recurrence_id.calendar_event_ids
-                    if self._key(event) in exdates
-                ]
-        if excluded:
-            self.Event.browse([event.id for event in excluded]).unlink()
+            recurrence = base.recurrence_id
+            if not recurrence or not decision.recurrence:
+                continue
+            keys = self._google_keys(decision)
+            occurrences = recurrence.calendar_event_ids
+            if {self._key(event) for event in occurrences} != set(keys):
+                changes = series.reconcile(
+                    [series.Occurrence(self._key(e), e.id, e == base) for e in occurrences],
+                    old_keys=(),
+                    new_keys=keys,
+                )
+                self._apply_series_changes(calendar, base, changes, decision)
         self._adopt_instances(calendar, [base for base, _decision in pairs])
+
+    def _google_keys(self, decision):
+        """The original starts of the instances a Google master gives."""
+        rule, mapped = decision.recurrence, decision.mapped
+        keys = series.rule_keys(
+            rule, anchor=mapped["start"], allday=mapped["allday"], tz=rule.event_tz
+        )
+        excluded = set(rule.exdates)
+        return [key for key in keys if key not in excluded]
 
     def _adopt_instances(self, calendar, bases):
         """Instances imported on their own before Odoo had their series join it."""
@@ -254,7 +283,8 @@ class SeriesStore:
         return ["allday", "start", "stop"]
 
     def _update_series(self, calendar, event, decision):
-        """A master changed in Google (or a single event became one)."""
+        """A master changed in Google (or a single event became one); returns the
+        event its link belongs to now (none when no occurrence is left)."""
         rule = decision.recurrence
         if not event.recurrence_id:
             self._plain_write(event, decision)
@@ -264,16 +294,21 @@ class SeriesStore:
                 if key != "recurrency"
             }
             event._apply_recurrence_values(values).active = False
-            event.recurrence_id.google_dtstart = decision.mapped["start"]
+            recurrence = event.recurrence_id
+            recurrence.write(
+                {"google_dtstart": decision.mapped["start"], "google_week_start": rule.wkst or "MO"}
+            )
             self._series_created(calendar, [(event, decision)])
-            return
+            return recurrence.base_event_id or event.exists()
         if rule is None:
             # The series became a single event in Google.
             self._drop_instance_links(calendar.key, event.recurrence_id.calendar_event_ids)
             event.write({"recurrency": False, "recurrence_update": "all_events"})
             self._plain_write(event, decision)
-            return
+            return event
+        recurrence = event.recurrence_id
         self._reconcile_series(calendar, event, decision)
+        return recurrence.base_event_id or event.exists()
 
     def _plain_write(self, event, decision):
         values = {
@@ -287,25 +322,32 @@ class SeriesStore:
     def _reconcile_series(self, calendar, base, decision):
         rec = base.recurrence_id
         rule, mapped = decision.recurrence, decision.mapped
-        old = self._snapshots(base)[base.id].recurrence(user_tz=self.user.tz or "UTC")
+        # The base may be the archived last occurrence of an emptied series.
+        old_master = dataclasses.replace(self._snapshots(base)[base.id], recurrence_base=True)
+        old = old_master.recurrence(user_tz=self.user.tz or "UTC")
         old_keys = series.rule_keys(
             old, anchor=self._anchor(rec, base), allday=base.allday, tz=old.event_tz
         )
-        new_keys = series.rule_keys(
-            rule, anchor=mapped["start"], allday=mapped["allday"], tz=rule.event_tz
-        )
-        occurrences = rec.calendar_event_ids
         changes = series.reconcile(
-            [series.Occurrence(self._key(e), e.id, e == base) for e in occurrences],
+            [series.Occurrence(self._key(e), e.id, e == base) for e in rec.calendar_event_ids],
             old_keys=old_keys,
-            new_keys=new_keys,
-            excluded=rule.exdates,
+            new_keys=self._google_keys(decision),
         )
         rule_values = {k: v for k, v in rule.odoo_values().items() if k != "recurrency"}
-        rec.write(dict(rule_values, google_dtstart=mapped["start"]))
+        rec.write(
+            dict(rule_values, google_dtstart=mapped["start"], google_week_start=rule.wkst or "MO")
+        )
+        following = self._apply_series_changes(calendar, base, changes, decision)
+        self._write_series_values(following, decision, mapped)
+
+    def _apply_series_changes(self, calendar, base, changes, decision):
+        """Delete, move and create occurrences as ``changes`` says; returns the
+        occurrences that follow the series (not kept by Google on their own)."""
+        rec, mapped = base.recurrence_id, decision.mapped
+        occurrences = rec.calendar_event_ids
         doomed = self.Event.browse([occ.ref for occ in changes.delete])
         self._drop_instance_links(calendar.key, doomed)
-        doomed.unlink()
+        self._discard(doomed)
         on_their_own = self.Link.search(
             [
                 ("calendar_id", "=", calendar.key),
@@ -313,13 +355,22 @@ class SeriesStore:
                 ("recurring_event_id", "!=", False),
             ]
         ).event_id
+        values = {
+            key: value or (self.default_title if key == "name" else value)
+            for key, value in mapped.items()
+            if key in SERIES_VALUE_FIELDS
+        }
         if changes.retime_base:
+            # The base takes the first new start, as a plain occurrence of the master.
             self._drop_instance_links(calendar.key, base)
             on_their_own -= base
-            base.write(self._times_at(changes.retime_base, mapped))
+            base.write(dict(self._times_at(changes.retime_base, mapped), **values))
         following = (rec.calendar_event_ids - on_their_own).sorted("start")
-        self._write_series_values(following, decision, mapped)
-        self._create_occurrences(rec, following[:1] or base, changes.create, mapped)
+        self._create_occurrences(rec, following[:1] or base, changes.create, mapped, values)
+        if not rec.base_event_id.active:
+            # The series had no occurrence left; the rule now gives new ones.
+            rec._select_new_base_event()
+        return following
 
     def _write_series_values(self, events, decision, mapped):
         """The master's changed values on every occurrence that follows it."""
@@ -338,40 +389,23 @@ class SeriesStore:
     @staticmethod
     def _times_at(key, mapped):
         """Time values of an occurrence at ``key`` with the master's length."""
-        if mapped["allday"]:
-            day = key.date() if isinstance(key, datetime) else key
-            last = day + (mapped["stop_date"] - mapped["start_date"])
-            return {
-                "allday": True,
-                "start": datetime.combine(day, ALLDAY_START),
-                "stop": datetime.combine(last, ALLDAY_STOP),
-                "start_date": day,
-                "stop_date": last,
-                "google_original_start": datetime.combine(day, ALLDAY_START),
-                "follow_recurrence": True,
-            }
-        length = max(mapped["stop"] - mapped["start"], timedelta(0))
-        return {
-            "allday": False,
-            "start": key,
-            "stop": key + length,
-            "google_original_start": key,
-            "follow_recurrence": True,
-        }
+        times = series.occurrence_times(key, mapped)
+        times["google_original_start"] = times.pop("original_start")
+        return dict(times, follow_recurrence=True)
 
-    def _create_occurrences(self, rec, model, keys, mapped):
-        """New occurrences at ``keys``, copies of ``model`` as Odoo's own expansion
-        makes them."""
+    def _create_occurrences(self, rec, model, keys, mapped, values):  # noqa: PLR0917
+        """New occurrences at ``keys`` with the master's ``values``, copies of
+        ``model`` as Odoo's own expansion makes them."""
         if not keys:
             return
-        base_values = model.copy_data()[0]
-        values = []
+        base_values = dict(model.copy_data()[0], **values, active=True)
+        vals_list = []
         for key in keys:
             times = self._times_at(key, mapped)
             times.pop("start_date", None)
             times.pop("stop_date", None)
-            values.append(dict(base_values, **times, recurrence_id=rec.id))
-        self.Event.with_user(self.user).sudo().create(values)
+            vals_list.append(dict(base_values, **times, recurrence_id=rec.id))
+        self.Event.with_user(self.user).sudo().create(vals_list)
 
     def _delete_series(self, calendar, decision, link, base):
         """The master was deleted in Google: the whole series goes."""

@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 from odoo import fields
 from odoo.tools import SQL, split_every
 
-from ..sync import engine, mapping
+from ..sync import engine, mapping, recurrence
 from ..sync.planner import Action, LinkState
 from .calendar_event import EVENT_MAPPED_FIELDS, RECURRENCE_RULE_FIELDS
 from .series_store import SeriesStore
@@ -83,6 +83,9 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
         self.default_title = self.env._("(No title)")
         self.revisions = {}  # event id -> google_sync_revision as last read
         self.series_revisions = {}  # base event id -> its series' revision as last read
+        # Odoo expands the weeks of a series made in Odoo from the user's language.
+        week_start = self.env["res.lang"]._get_data(code=self.user.lang or "en_US").week_start
+        self.week_start = recurrence.ICAL_DAYS[int(week_start or 1) - 1]
 
     # ------------------------------------------------------------------
     # Calendars
@@ -137,9 +140,11 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
             return {}
         events = events.with_context(active_test=False)
         base_ids = set() if occurrence else set(events.recurrence_id.base_event_id.ids)
+        rules = self._rules(events.recurrence_id)
         snapshots = {}
         for values in events.read(SNAPSHOT_FIELDS, load=None):
             event_id = values["id"]
+            values.update(rules.get(values["recurrence_id"], {}))
             self.revisions[event_id] = values.pop("google_sync_revision") or 0
             original_start = values.pop("google_original_start") or None
             if original_start and values.get("allday"):
@@ -153,6 +158,16 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
             )
         return snapshots
 
+    def _rules(self, recurrences):
+        """The rule values of ``recurrences`` by id, from the recurrences themselves:
+        an event shows its own weekday among them once it was moved."""
+        rules = {}
+        for values in recurrences.read(list(RECURRENCE_RULE_FIELDS) + ["google_week_start"]):
+            rule_id = values.pop("id")
+            values["wkst"] = values.pop("google_week_start") or self.week_start
+            rules[rule_id] = values
+        return rules
+
     # ------------------------------------------------------------------
     # Incoming
     # ------------------------------------------------------------------
@@ -164,10 +179,12 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
         by_google_id = {link.google_event_id: link for link in links}
         instances = [item for item in google_events if item.get("recurringEventId")]
         result = self._load_instances(calendar, instances, by_google_id) if instances else {}
-        tops = links.filtered(lambda link: link.google_event_id not in result)
+        instance_ids = {item["id"] for item in instances}
+        tops = self.Link.browse(
+            [link.id for google_id, link in by_google_id.items() if google_id not in instance_ids]
+        )
         bases = tops.filtered(
-            lambda link: not link.recurring_event_id
-            and link.event_id.recurrence_id.base_event_id == link.event_id
+            lambda link: self._is_series_link(link, link.event_id)
         ).event_id
         snapshots = self._snapshots(tops.event_id - bases)
         snapshots.update(self._series_snapshots(bases))
@@ -234,7 +251,7 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
         is_series = bool(link) and self._is_series_link(link, event)
         if decision.recurring_event_id:
             event = self._apply_instance(calendar, google_event, decision, link, event)
-            if action == Action.DELETE:
+            if action == Action.DELETE or event is False:
                 return event
         elif action == Action.DELETE:
             if is_series:
@@ -248,7 +265,7 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
             action == Action.CONFLICT and decision.conflict.winner == "google"
         ):
             if is_series or decision.recurrence:
-                self._update_series(calendar, event, decision)
+                event = self._update_series(calendar, event, decision)
             else:
                 values = self._event_values(decision, update=True)
                 if values:
@@ -269,12 +286,9 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
 
     @staticmethod
     def _is_series_link(link, event):
-        """Is ``link`` the link of a series' master (on the series' base event)?"""
-        return (
-            not link.recurring_event_id
-            and bool(event.recurrence_id)
-            and event.recurrence_id.base_event_id == event
-        )
+        """Is ``link`` the link of a series' master? (It lives on the series' base
+        event, or on its last occurrence when Google shows none any more.)"""
+        return not link.recurring_event_id and bool(event.recurrence_id)
 
     def _event_values(self, decision, update=False):
         values = dict(decision.values or {})
@@ -321,8 +335,11 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
         # in one create of all their occurrences.
         rule_fields = self.Event._get_recurrent_fields()
         rules = [
-            {name: vals.pop(name) for name in rule_fields if name in vals}
-            for vals in values
+            dict(
+                {name: vals.pop(name) for name in rule_fields if name in vals},
+                google_week_start=entries[index][1].recurrence.wkst or "MO",
+            )
+            for index, vals in zip(order, values, strict=True)
             if vals.get("recurrency")
         ]
         Event = self.Event.with_user(self.user).sudo()
@@ -550,10 +567,10 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
              UNION
             SELECT id FROM calendar_event WHERE user_id = %(uid)s
         ), ev AS (
-            SELECT e.id, e.active, e.stop, e.recurrency, e.follow_recurrence,
-                   e.recurrence_id, r.base_event_id,
+            SELECT e.id, e.active, e.stop, e.recurrency, e.recurrence_id, r.base_event_id,
                    COALESCE(e.google_sync_revision, 0) AS rev,
-                   COALESCE(r.google_sync_revision, 0) AS series_rev
+                   COALESCE(r.google_sync_revision, 0) AS series_rev,
+                   COALESCE(r.google_start_revision, 0) AS series_start
               FROM mine
               JOIN calendar_event e ON e.id = mine.id
               LEFT JOIN calendar_recurrence r ON r.id = e.recurrence_id
@@ -578,13 +595,15 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
             ON il.event_id = ev.id AND il.user_id = %(uid)s AND il.calendar_id = sl.calendar_id
            AND il.recurring_event_id = sl.google_event_id
          WHERE ev.active AND ev.recurrence_id IS NOT NULL AND ev.stop >= %(window_start)s
-           AND (ev.rev > ev.series_rev OR NOT ev.follow_recurrence OR il.id IS NOT NULL)
-           AND ev.rev > COALESCE(il.odoo_revision, sl.odoo_revision, 0)
+           AND ev.rev > COALESCE(il.odoo_revision, ev.series_start)
         UNION ALL
         SELECT l.event_id, l.id, 'delete', NULL
           FROM crm_google_event_link l
           LEFT JOIN calendar_event e ON e.id = l.event_id
-         WHERE l.user_id = %(uid)s AND (l.event_id IS NULL OR NOT e.active)
+         WHERE l.user_id = %(uid)s
+           -- archived by a user (a revision newer than the link's), not by the sync
+           AND (l.event_id IS NULL
+                OR (NOT e.active AND e.google_sync_revision > COALESCE(l.odoo_revision, 0)))
     """
 
     def outgoing(self, target):
@@ -647,7 +666,11 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
 
     def apply_outgoing(self, item, decision, result):
         event_id, link_id, kind, series_id = item.key
-        link = self.Link.browse(link_id) if link_id else self.Link
+        # exists(): the deletion of a series in this batch may have taken the
+        # links of its instances with it.
+        link = self.Link.browse(link_id).exists() if link_id else self.Link
+        if link_id and not link:
+            return
         event = self.Event.browse(event_id) if event_id else self.Event
         revisions = self.series_revisions if kind == "series" else self.revisions
         revision = revisions.get(event_id, 0)

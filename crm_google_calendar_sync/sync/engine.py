@@ -37,7 +37,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from . import errors
+from . import errors, series
 from .google_client import BatchOperation, BatchResult, GoogleCalendarClient
 from .pacing import CallBudget
 from .planner import (
@@ -215,6 +215,9 @@ class UserSync:
         self.settings = settings
         self.report = SyncReport()
         self._pulled_items = 0
+        self._deferred = []  # instances waiting for the calendar's last page
+        self._refresh = []  # masters whose instances are read again
+        self._series_inserted = False
 
     # ------------------------------------------------------------------
     def run(self) -> SyncReport:
@@ -314,6 +317,7 @@ class UserSync:
         clean = self._apply_items(
             calendar, [item for item in valid if not item.get("recurringEventId")]
         )
+        clean &= self._refresh_series(calendar)
         instances = [item for item in valid if item.get("recurringEventId")]
         if instances:
             clean &= self._apply_instances(calendar, instances)
@@ -321,24 +325,31 @@ class UserSync:
         return clean
 
     def _apply_instances(self, calendar: CalendarState, instances: list, last_page=False):
-        """Instances of series Odoo has now; the others wait for their series on a
-        later page, and after the last page stand on their own."""
+        """Instances whose occurrence Odoo has; the others wait for the calendar's
+        last page (a later page may bring their series, or the change of its rule
+        that makes the occurrence), and then stand on their own or are left out."""
         series_ids = {item["recurringEventId"] for item in instances}
         known = self.store.known_series(calendar, series_ids)
         ready = [item for item in instances if item["recurringEventId"] in known]
         waiting = [item for item in instances if item["recurringEventId"] not in known]
+        linked_by_id = self.store.load_links(calendar, ready) if ready else {}
         if last_page:
             self._deferred = []
-            return self._apply_items(calendar, ready, series_known=True) & self._apply_items(
-                calendar, waiting
-            )
-        self._deferred.extend(waiting)
-        return self._apply_items(calendar, ready, series_known=True)
+        else:
+            waiting += [item for item in ready if item["id"] not in linked_by_id]
+            ready = [item for item in ready if item["id"] in linked_by_id]
+            self._deferred.extend(waiting)
+            waiting = []
+        clean = self._apply_items(calendar, ready, series_known=True, linked_by_id=linked_by_id)
+        return clean & self._apply_items(calendar, waiting)
 
-    def _apply_items(self, calendar: CalendarState, items: list, series_known=False) -> bool:
+    def _apply_items(
+        self, calendar: CalendarState, items: list, series_known=False, linked_by_id=None
+    ) -> bool:
         if not items:
             return True
-        linked_by_id = self.store.load_links(calendar, items)
+        if linked_by_id is None:
+            linked_by_id = self.store.load_links(calendar, items)
         clean = True
         planned = []
         for item in items:
@@ -364,6 +375,25 @@ class UserSync:
                 # cycle because the token does not advance past it.
                 _logger.exception("Applying a Google event failed; skipped for now")
                 clean &= self._failed(calendar, item)
+        return clean
+
+    def _refresh_series(self, calendar: CalendarState) -> bool:
+        """After a master's rule or time changed, its instances Google keeps on
+        their own are read again: the change may have put some in or out of the
+        series (one request per such master)."""
+        masters, self._refresh = self._refresh, []
+        clean = True
+        for master in masters:
+            if not self._take_calls(1):
+                return False
+            try:
+                instances = self.client.list_instances(
+                    calendar.google_id, master["id"], time_min=self.settings.window_start
+                )
+            except (errors.NotFound, errors.AlreadyDeleted):
+                continue
+            own = [item for item in instances if series.is_exception(item, master)]
+            clean &= self._apply_items(calendar, own, series_known=True)
         return clean
 
     def _create_together(self, calendar: CalendarState, planned: list) -> list:
@@ -470,6 +500,8 @@ class UserSync:
                 _logger.info("Skipped Google event: %s", decision.error)
                 self.report.skipped.append((item["id"], decision.error))
         changed = self.store.apply_incoming(calendar, item, decision, linked)
+        if _moves_series(item, decision):
+            self._refresh.append(item)
         if changed is False:
             return  # e.g. the echo of a deletion we sent ourselves
         if decision.action == Action.CREATE:
@@ -487,6 +519,15 @@ class UserSync:
     # Push
     # ------------------------------------------------------------------
     def push(self, target: CalendarState | None, calendars_by_key: dict) -> None:
+        self._series_inserted = False
+        self._push_changes(target)
+        if self._series_inserted and not self.report.incomplete:
+            # Occurrences changed on their own before their series reached Google
+            # go out as soon as it is there: once more, in this cycle.
+            self._series_inserted = False
+            self._push_changes(target)
+
+    def _push_changes(self, target: CalendarState | None) -> None:
         settings = self.settings
         pending: list[tuple[OutgoingItem, OutgoingDecision]] = []
         applied = False
@@ -581,6 +622,7 @@ class UserSync:
         ):
             if decision.action == Action.INSERT:
                 self.report.pushed_inserted += 1
+                self._series_inserted |= bool((decision.body or {}).get("recurrence"))
             elif decision.action == Action.PATCH:
                 self.report.pushed_updated += 1
             else:
@@ -604,6 +646,15 @@ class UserSync:
         linked = self.store.load_links(calendar, [current]).get(current["id"])
         with self.store.isolate():
             self._apply_incoming(calendar, current, linked or Linked(None, None))
+
+
+def _moves_series(item: dict, decision: IncomingDecision) -> bool:
+    """Did a master's rule or times change in Odoo by this decision?"""
+    applied = decision.action == Action.UPDATE or (
+        decision.action == Action.CONFLICT and decision.conflict.winner == "google"
+    )
+    moved = decision.recurrence_changed or bool({"start", "allday"} & set(decision.values or {}))
+    return applied and decision.recurrence is not None and bool(item.get("recurrence")) and moved
 
 
 def push_failure_reason(result: BatchResult) -> str:

@@ -93,6 +93,7 @@ class Recurrence:
     byday: str | None = None  # "1".."4", "-1" for month_by == "day"
     event_tz: str | None = None
     exdates: tuple = field(default=())  # sorted naive UTC datetimes or dates
+    wkst: str | None = None  # "MO".."SU": the week's first day (None = Monday)
 
     def weekdays(self):
         """Indexes (0 = Monday) of the weekly days."""
@@ -129,6 +130,8 @@ class Recurrence:
             parts.append(f"BYDAY={int(self.byday)}{day}")
         elif self.rrule_type == "monthly":
             parts.append(f"BYMONTHDAY={self.day}")
+        if self._week_start_matters():
+            parts.append(f"WKST={self.wkst}")
         if self.end_type == "count":
             parts.append(f"COUNT={self.count}")
         elif self.end_type == "end_date":
@@ -138,6 +141,10 @@ class Recurrence:
                 # RFC 5545: with a zoned DTSTART, UNTIL is UTC. The whole last day counts.
                 parts.append(f"UNTIL={format_utc_compact(_utc_end_of_day(self.until, tz))}")
         return ";".join(parts)
+
+    def _week_start_matters(self):
+        """A week start other than Monday changes only weekly rules every few weeks."""
+        return self.rrule_type == "weekly" and self.interval > 1 and self.wkst not in (None, "MO")
 
     def odoo_rrule(self):
         """Rule string in the form Odoo's ``calendar.recurrence.rrule`` parses."""
@@ -158,6 +165,8 @@ class Recurrence:
             "byday": self.byday if self.month_by == "day" else None,
             "exdates": [_stamp(x) for x in self.exdates],
         }
+        if self._week_start_matters():
+            data["wkst"] = self.wkst
         return data
 
 
@@ -374,6 +383,8 @@ def _rule_to_recurrence(parts, start_local, allday, tz):
         else start_local.date()
     )
     values = {"rrule_type": rrule_type, "interval": interval, "event_tz": tz}
+    if parts.get("WKST", "MO") != "MO":
+        values["wkst"] = parts["WKST"]
 
     if rrule_type == "daily" and byday:
         # "Every weekday" is sometimes written as a daily rule filtered by days.
@@ -440,6 +451,8 @@ def _du_rule(rec, start_local, *, count_cap=MAX_EXPANSION):
     """dateutil rule expanding ``rec`` in wall-clock time from ``start_local``."""
     dtstart = _as_datetime(start_local)
     kwargs = {"dtstart": dtstart, "interval": rec.interval}
+    if rec.wkst:
+        kwargs["wkst"] = ICAL_DAYS.index(rec.wkst)
     if rec.rrule_type == "weekly":
         kwargs["byweekday"] = rec.weekdays() or (dtstart.weekday(),)
     elif rec.rrule_type == "monthly" and rec.month_by == "day":
@@ -522,6 +535,8 @@ def from_odoo_fields(fields, *, start_local):
         else:
             values.update(month_by="date", day=int(fields.get("day") or start_day.day))
     exdates = tuple(sorted(set(fields.get("exdates") or ())))
+    if fields.get("wkst") in ICAL_DAYS[1:]:
+        values["wkst"] = fields["wkst"]
     return Recurrence(exdates=exdates, **values)
 
 

@@ -22,13 +22,18 @@ from datetime import date, datetime, time, timedelta
 
 from . import recurrence as rec_mod
 from .mapping import ALLDAY_START, ALLDAY_STOP
-from .timeutil import MappingError, utc_to_local
+from .timeutil import MappingError, parse_date, parse_datetime, utc_to_local
+
+# Fields in which an instance differs from its master when Google keeps it on its own.
+INSTANCE_FIELDS = ("summary", "description", "location", "visibility", "transparency")
 
 __all__ = [
     "Occurrence",
     "SeriesChanges",
+    "is_exception",
     "key_of",
     "master_snapshot",
+    "occurrence_times",
     "reconcile",
     "rule_keys",
 ]
@@ -62,6 +67,25 @@ def rule_keys(rec, *, anchor, allday, tz, excluded=True):
             limit=rec_mod.ODOO_MAX_OCCURRENCES,
         )
     )
+
+
+def occurrence_times(key, mapped):
+    """Odoo's time values of the occurrence at ``key`` of a master whose mapped
+    values (see ``mapping.google_to_odoo``) are ``mapped``: its length, all-day or
+    not, and the key as its original start."""
+    if mapped["allday"]:
+        day = key.date() if isinstance(key, datetime) else key
+        last = day + (mapped["stop_date"] - mapped["start_date"])
+        return {
+            "allday": True,
+            "start": datetime.combine(day, ALLDAY_START),
+            "stop": datetime.combine(last, ALLDAY_STOP),
+            "start_date": day,
+            "stop_date": last,
+            "original_start": datetime.combine(day, ALLDAY_START),
+        }
+    length = max(mapped["stop"] - mapped["start"], timedelta(0))
+    return {"allday": False, "start": key, "stop": key + length, "original_start": key}
 
 
 @dataclass(frozen=True)
@@ -163,3 +187,28 @@ def _anchored_times(rep, anchor):
         anchor = datetime.combine(anchor, time())
     length = max(rep.stop - rep.start, timedelta(0))
     return {"start": anchor, "stop": anchor + length, "start_date": None, "stop_date": None}
+
+
+def is_exception(instance, master):
+    """Does Google keep ``instance`` (from ``events.instances``) on its own, i.e.
+    cancelled, moved or changed, rather than as the master shows it?"""
+    if instance.get("status") == "cancelled":
+        return True
+    if any((instance.get(key) or "") != (master.get(key) or "") for key in INSTANCE_FIELDS):
+        return True
+    try:
+        moved = _instant(instance.get("start")) != _instant(instance.get("originalStartTime"))
+        return moved or _length(instance) != _length(master)
+    except (MappingError, TypeError):
+        return True
+
+
+def _instant(part):
+    part = part or {}
+    if part.get("date"):
+        return parse_date(part["date"])
+    return parse_datetime(part.get("dateTime"), part.get("timeZone"))
+
+
+def _length(event):
+    return _instant(event.get("end")) - _instant(event.get("start"))

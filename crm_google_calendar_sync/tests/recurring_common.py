@@ -74,6 +74,10 @@ class SeriesCase(SyncCase):
 
     def setUp(self):
         super().setUp()
+        self.new_account()
+
+    def new_account(self):
+        """Switch to a new user with an empty Google account."""
         SeriesCase.accounts += 1
         self.email = f"serien{SeriesCase.accounts}@example.com"
         self.user, self.token = self.connect_user(

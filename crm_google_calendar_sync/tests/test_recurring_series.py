@@ -256,7 +256,9 @@ class TestNothingStalls(SeriesCase):
                 self.assertNotEqual(calendar.sync_token, token_before, "the token moves on")
         shown = self.env["crm.google.sync.log"].with_user(self.user)._reason_text("quarantined")
         self.assertIn(shown, self.user.google_sync_last_result)
-        log = self.env["crm.google.sync.log"].search([("user_id", "=", self.user.id)], limit=1)
+        log = self.env["crm.google.sync.log"].search(
+            [("user_id", "=", self.user.id)], order="id desc", limit=1
+        )
         self.assertIn(shown, log.skipped_reasons)
         self.assertIdle()
         # A new version of the event in Google is tried again.
