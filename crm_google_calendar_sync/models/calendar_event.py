@@ -189,8 +189,9 @@ class CalendarEvent(models.Model):
                 lambda link, o=occurrence: link.event_id == o.recurrence_id.base_event_id
             ):
                 if own_links.filtered(
-                    lambda link, o=occurrence, s=series: link.event_id == o
-                    and link.calendar_id == s.calendar_id
+                    lambda link, o=occurrence, s=series: (
+                        link.event_id == o and link.calendar_id == s.calendar_id
+                    )
                 ):
                     continue  # its own link (a modified instance) carries the deletion
                 values.append(

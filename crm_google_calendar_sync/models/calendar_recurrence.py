@@ -16,7 +16,6 @@ class CalendarRecurrence(models.Model):
     _inherit = "calendar.recurrence"
 
     google_sync_revision = fields.Integer(
-        "Google Sync Revision",
         copy=False,
         readonly=True,
         help="Bumped on every change a user makes to the whole series (its rule, or "

@@ -80,7 +80,7 @@ class CrmGoogleEventLink(models.Model):
     ]
 
     def init(self):
-        super().init()
+        result = super().init()
         # The first release allowed one link per event and calendar, which left no
         # room for the first occurrence's own link next to its series' link.
         self.env.cr.execute(
@@ -97,3 +97,4 @@ class CrmGoogleEventLink(models.Model):
                     SQL(where),
                 )
             )
+        return result

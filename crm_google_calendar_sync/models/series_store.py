@@ -130,9 +130,11 @@ class SeriesStore:
             own = occurrences.filtered(lambda event, rec=rec: event.recurrence_id == rec)
             # Not changed on its own since the series was made.
             following = own.filtered(
-                lambda event, rec=rec: event.follow_recurrence
-                and event.id not in on_their_own
-                and self.revisions.get(event.id, 0) <= rec.google_start_revision
+                lambda event, rec=rec: (
+                    event.follow_recurrence
+                    and event.id not in on_their_own
+                    and self.revisions.get(event.id, 0) <= rec.google_start_revision
+                )
             )
             rep = following[:1] or base
             self.series_revisions[base.id] = rec.google_sync_revision or 0
@@ -192,10 +194,10 @@ class SeriesStore:
         archived: it keeps the series and its link, so that a later change of the
         rule in Google finds them (the sync's archiving is no deletion to send)."""
         keep = self.Event
-        for recurrence in events.recurrence_id:
-            if not recurrence.calendar_event_ids - events:
-                doomed = events.filtered(lambda e, r=recurrence: e.recurrence_id == r)
-                keep |= (doomed & recurrence.base_event_id) or doomed[:1]
+        for rec in events.recurrence_id:
+            if not rec.calendar_event_ids - events:
+                doomed = events.filtered(lambda e, r=rec: e.recurrence_id == r)
+                keep |= (doomed & rec.base_event_id) or doomed[:1]
         if keep:
             keep.write({"active": False})
         (events - keep).unlink()
@@ -245,7 +247,9 @@ class SeriesStore:
     def _adopt_instances(self, calendar, bases):
         """Instances imported on their own before Odoo had their series join it."""
         bases = self.Event.browse([base.id for base in bases]).exists().filtered("recurrence_id")
-        links = self.Link.search([("event_id", "in", bases.ids), ("recurring_event_id", "=", False)])
+        links = self.Link.search(
+            [("event_id", "in", bases.ids), ("recurring_event_id", "=", False)]
+        )
         series_by_id = {link.google_event_id: link.event_id.recurrence_id for link in links}
         if not series_by_id:
             return
@@ -258,7 +262,9 @@ class SeriesStore:
         )
         if not orphans:
             return
-        index = self._occurrence_index(self.env["calendar.recurrence"].union(*series_by_id.values()))
+        index = self._occurrence_index(
+            self.env["calendar.recurrence"].union(*series_by_id.values())
+        )
         for orphan in orphans:
             parsed = recurrence.parse_instance_id(orphan.google_event_id)
             rec = series_by_id[orphan.recurring_event_id]
@@ -289,9 +295,7 @@ class SeriesStore:
         if not event.recurrence_id:
             self._plain_write(event, decision)
             values = {
-                key: value
-                for key, value in rule.odoo_values().items()
-                if key != "recurrency"
+                key: value for key, value in rule.odoo_values().items() if key != "recurrency"
             }
             event._apply_recurrence_values(values).active = False
             recurrence = event.recurrence_id
@@ -393,7 +397,7 @@ class SeriesStore:
         times["google_original_start"] = times.pop("original_start")
         return dict(times, follow_recurrence=True)
 
-    def _create_occurrences(self, rec, model, keys, mapped, values):  # noqa: PLR0917
+    def _create_occurrences(self, rec, model, keys, mapped, values):
         """New occurrences at ``keys`` with the master's ``values``, copies of
         ``model`` as Odoo's own expansion makes them."""
         if not keys:

@@ -8,7 +8,6 @@ organises).
 
 import dataclasses
 import logging
-from datetime import datetime
 
 from markupsafe import Markup, escape
 
@@ -162,7 +161,7 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
         """The rule values of ``recurrences`` by id, from the recurrences themselves:
         an event shows its own weekday among them once it was moved."""
         rules = {}
-        for values in recurrences.read(list(RECURRENCE_RULE_FIELDS) + ["google_week_start"]):
+        for values in recurrences.read([*RECURRENCE_RULE_FIELDS, "google_week_start"]):
             rule_id = values.pop("id")
             values["wkst"] = values.pop("google_week_start") or self.week_start
             rules[rule_id] = values
@@ -183,9 +182,7 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
         tops = self.Link.browse(
             [link.id for google_id, link in by_google_id.items() if google_id not in instance_ids]
         )
-        bases = tops.filtered(
-            lambda link: self._is_series_link(link, link.event_id)
-        ).event_id
+        bases = tops.filtered(lambda link: self._is_series_link(link, link.event_id)).event_id
         snapshots = self._snapshots(tops.event_id - bases)
         snapshots.update(self._series_snapshots(bases))
         for link in tops:
@@ -617,7 +614,9 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
         if not rows:
             return []
         events = self.Event.browse({row[0] for row in rows if row[0]})
-        links = self.Link.browse({link_id for row in rows for link_id in (row[1], row[3]) if link_id})
+        links = self.Link.browse(
+            {link_id for row in rows for link_id in (row[1], row[3]) if link_id}
+        )
         snapshots = self._outgoing_snapshots(events, rows)
         calendars = {}
         items = []

@@ -11,7 +11,7 @@ from odoo import fields
 from .common import SyncCase
 
 # The emulator's demo data (common made the emulator importable).
-from google_calendar_emulator.seed import seed_account  # noqa: E402, F401  isort: skip
+from google_calendar_emulator.seed import seed_account  # noqa: F401  isort: skip
 
 TZ = "Europe/Berlin"
 
@@ -108,9 +108,7 @@ class SeriesCase(SyncCase):
         )
 
     def g_delete(self, event_id, calendar=None, token=None):
-        self.events_api(token).delete(
-            calendarId=calendar or self.email, eventId=event_id
-        ).execute()
+        self.events_api(token).delete(calendarId=calendar or self.email, eventId=event_id).execute()
 
     def g_instances(self, series_id, calendar=None, token=None):
         """The live instances of a Google series, in order."""

@@ -187,9 +187,7 @@ class GooglePlayer:
 
 def _rule_without_end(lines):
     rule = next(line for line in lines if line.startswith("RRULE:"))
-    return ";".join(
-        part for part in rule.split(";") if not part.startswith(("COUNT=", "UNTIL="))
-    )
+    return ";".join(part for part in rule.split(";") if not part.startswith(("COUNT=", "UNTIL=")))
 
 
 def _until(original):

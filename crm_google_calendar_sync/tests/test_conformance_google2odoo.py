@@ -42,9 +42,7 @@ class TestConformanceGoogle2Odoo(SeriesCase):
     def instance_ids(self, series_id, events):
         """Google's ids of the occurrences ``events`` of a series (Odoo's google_id)."""
         return [
-            recurrence.instance_id(
-                series_id, event.google_original_start, event.allday
-            )
+            recurrence.instance_id(series_id, event.google_original_start, event.allday)
             for event in events
         ]
 
@@ -261,15 +259,10 @@ class TestConformanceGoogle2Odoo(SeriesCase):
         events = rec.calendar_event_ids.sorted("start")
         self.assertRule(rec, "FREQ=WEEKLY;COUNT=3;BYDAY=MO")
         self.assertEqual(events.mapped("name"), ["coucou again"] * 3)
-        self.assertEqual(
-            [event.start.hour for event in events], [8, 16, 8], events.mapped("start")
-        )
+        self.assertEqual([event.start.hour for event in events], [8, 16, 8], events.mapped("start"))
         self.assertEqual(
             self.instance_ids(series_id, events),
-            [
-                f"{series_id}_{self.week(self.monday, i):%Y%m%d}T080000Z"
-                for i in range(3)
-            ],
+            [f"{series_id}_{self.week(self.monday, i):%Y%m%d}T080000Z" for i in range(3)],
         )
         self.assertSameOnBothSides(["coucou again"])
         self.assertIdle()
@@ -277,7 +270,7 @@ class TestConformanceGoogle2Odoo(SeriesCase):
     def test_recurrence_write_time_fields(self):
         """From test_recurrence_write_time_fields: Google moves the series to 12:00
         Brussels time (one more occurrence, a new title): every occurrence follows."""
-        _base, rec, series_id = self._odoo_timed_series()
+        _base, _rec, series_id = self._odoo_timed_series()
         self.g_patch(
             series_id,
             {
@@ -421,7 +414,12 @@ class TestConformanceGoogle2Odoo(SeriesCase):
         split = self.week(friday, 1)
         self.g_patch(
             series["id"],
-            {"recurrence": [f"RRULE:FREQ=WEEKLY;WKST=MO;UNTIL={split - timedelta(days=1):%Y%m%d}T215959Z;BYDAY=FR"]},
+            {
+                "recurrence": [
+                    f"RRULE:FREQ=WEEKLY;WKST=MO;UNTIL={split - timedelta(days=1):%Y%m%d}"
+                    "T215959Z;BYDAY=FR"
+                ]
+            },
         )
         new = self.g_series(
             "coucou",
@@ -479,7 +477,12 @@ class TestConformanceGoogle2Odoo(SeriesCase):
         )
         self.g_patch(
             first["id"],
-            {"recurrence": [f"RRULE:FREQ=WEEKLY;WKST=SU;UNTIL={friday + timedelta(days=6):%Y%m%d}T215959Z;BYDAY=FR"]},
+            {
+                "recurrence": [
+                    f"RRULE:FREQ=WEEKLY;WKST=SU;UNTIL={friday + timedelta(days=6):%Y%m%d}"
+                    "T215959Z;BYDAY=FR"
+                ]
+            },
         )
         second = self.g_series(
             "Second title",
@@ -507,7 +510,10 @@ class TestConformanceGoogle2Odoo(SeriesCase):
         ValidationError). The sync pause part is Odoo-specific and left out."""
         # Invitations of another organiser, as Google itself puts them into the
         # guest's calendar (the API does not let anyone write them).
-        for summary, can_modify in (("Editable only by organizer", False), ("Editable by everyone", True)):
+        for summary, can_modify in (
+            ("Editable only by organizer", False),
+            ("Editable by everyone", True),
+        ):
             self.emulator.add_event_unvalidated(
                 self.email,
                 self.email,

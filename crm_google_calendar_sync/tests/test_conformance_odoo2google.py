@@ -33,7 +33,7 @@ class TestConformanceOdoo2Google(SeriesCase):
         self.wednesday = next_weekday(2, weeks=2)
         self.at_eight = datetime.combine(self.wednesday, datetime.min.time()).replace(hour=8)
 
-    def create(self, **values):
+    def meeting_of_user(self, **values):
         values.setdefault("partner_ids", [(6, 0, self.user.partner_id.ids)])
         return self.env["calendar.event"].with_user(self.user).create(values)
 
@@ -43,6 +43,20 @@ class TestConformanceOdoo2Google(SeriesCase):
         return dict(
             {"allday": True, "start": start, "stop": start, "start_date": day, "stop_date": day},
             **values,
+        )
+
+    def weekly(self, count, name="Event", day="wed", **times):
+        """A weekly series of ``count`` meetings the user creates in Odoo's form
+        (all-day on Wednesdays unless ``times`` say otherwise)."""
+        values = times or self.allday_values()
+        return self.meeting_of_user(
+            name=name,
+            **values,
+            recurrency=True,
+            rrule_type="weekly",
+            end_type="count",
+            count=count,
+            **{day: True},
         )
 
     def google_of(self, event):
@@ -61,7 +75,7 @@ class TestConformanceOdoo2Google(SeriesCase):
         synchronise private appointments (our contract); the description is sanitised
         and sent without inline styles."""
         self.user.with_user(self.user).write({"google_sync_private": True})
-        event = self.create(
+        event = self.meeting_of_user(
             name="Event",
             start=self.at_eight,
             stop=self.at_eight.replace(hour=18),
@@ -86,7 +100,7 @@ class TestConformanceOdoo2Google(SeriesCase):
 
     def test_event_allday_creation(self):
         """From test_event_allday_creation."""
-        event = self.create(name="Event", **self.allday_values())
+        event = self.meeting_of_user(name="Event", **self.allday_values())
         self.sync()
         google = self.google_of(event)
         self.assertEqual(google["start"], {"date": str(self.wednesday)})
@@ -95,7 +109,7 @@ class TestConformanceOdoo2Google(SeriesCase):
 
     def test_inactive_event(self):
         """From test_inactive_event: an archived meeting never synced is not sent."""
-        self.create(name="Event", start=self.at_eight, stop=self.at_eight, active=False)
+        self.meeting_of_user(name="Event", start=self.at_eight, stop=self.at_eight, active=False)
         self.emulator.reset_requests()
         self.sync()
         self.assertEqual(self.google_writes(), [])
@@ -103,7 +117,7 @@ class TestConformanceOdoo2Google(SeriesCase):
 
     def test_synced_inactive_event(self):
         """From test_synced_inactive_event: archiving a synced meeting deletes it."""
-        event = self.create(name="Event", **self.allday_values())
+        event = self.meeting_of_user(name="Event", **self.allday_values())
         self.sync()
         google_id = event.google_link_ids.google_event_id
         event.with_user(self.user).action_archive()
@@ -112,15 +126,7 @@ class TestConformanceOdoo2Google(SeriesCase):
 
     def test_recurrence(self):
         """From test_recurrence."""
-        event = self.create(
-            name="Event",
-            **self.allday_values(),
-            recurrency=True,
-            rrule_type="weekly",
-            wed=True,
-            end_type="count",
-            count=2,
-        )
+        event = self.weekly(2)
         self.sync()
         google = self.google_of(event)
         self.assertEqual(google["recurrence"], ["RRULE:FREQ=WEEKLY;BYDAY=WE;COUNT=2"])
@@ -135,29 +141,29 @@ class TestConformanceOdoo2Google(SeriesCase):
         module deletes its Google event and inserts a new series; ours turns the same
         Google event into the series (one request, the same outcome in the calendar:
         one series of two, no leftover)."""
-        event = self.create(name="Event", **self.allday_values())
+        event = self.meeting_of_user(name="Event", **self.allday_values())
         self.sync()
         google_id = event.google_link_ids.google_event_id
         event.with_user(self.user).write(
-            {"recurrency": True, "rrule_type": "weekly", "wed": True, "end_type": "count", "count": 2}
+            {
+                "recurrency": True,
+                "rrule_type": "weekly",
+                "wed": True,
+                "end_type": "count",
+                "count": 2,
+            }
         )
         self.sync()
-        self.assertEqual(self.g_get(google_id)["recurrence"], ["RRULE:FREQ=WEEKLY;BYDAY=WE;COUNT=2"])
+        self.assertEqual(
+            self.g_get(google_id)["recurrence"], ["RRULE:FREQ=WEEKLY;BYDAY=WE;COUNT=2"]
+        )
         self.assertEqual(len(self.g_instances(google_id)), 2)
         self.assertEqual(len(self.emulator.list_events_raw(self.email)), 1)
         self.assertSameOnBothSides(["Event"])
         self.assertIdle()
 
     def _allday_series(self, count=2):
-        event = self.create(
-            name="Event",
-            **self.allday_values(),
-            recurrency=True,
-            rrule_type="weekly",
-            wed=True,
-            end_type="count",
-            count=count,
-        )
+        event = self.weekly(count)
         self.sync()
         return event
 
@@ -166,7 +172,9 @@ class TestConformanceOdoo2Google(SeriesCase):
         occurrence with a new name gives Google a new series of one."""
         base = self._allday_series()
         second = base.recurrence_id.calendar_event_ids.sorted("start")[1]
-        second.with_user(self.user).write({"name": "New name", "recurrence_update": "future_events"})
+        second.with_user(self.user).write(
+            {"name": "New name", "recurrence_update": "future_events"}
+        )
         self.sync()
         new = self.google_of(second)
         self.assertEqual(new["summary"], "New name")
@@ -198,7 +206,7 @@ class TestConformanceOdoo2Google(SeriesCase):
         RFC 5545's date form (Odoo's module sends a UTC time there too); both end on
         the same day."""
         until = self.wednesday + timedelta(days=2)
-        timed_event = self.create(
+        timed_event = self.meeting_of_user(
             name="Timed",
             start=self.at_eight,
             stop=self.at_eight + timedelta(hours=1),
@@ -207,7 +215,7 @@ class TestConformanceOdoo2Google(SeriesCase):
             end_type="end_date",
             until=until,
         )
-        allday_event = self.create(
+        allday_event = self.meeting_of_user(
             name="All day",
             **self.allday_values(),
             recurrency=True,
@@ -218,7 +226,9 @@ class TestConformanceOdoo2Google(SeriesCase):
         self.sync()
         rule = self.google_of(timed_event)["recurrence"][0]
         self.assertRegex(rule, r"^RRULE:FREQ=DAILY;UNTIL=\d{8}T\d{6}Z$")
-        self.assertEqual(self.google_of(allday_event)["recurrence"], [f"RRULE:FREQ=DAILY;UNTIL={until:%Y%m%d}"])
+        self.assertEqual(
+            self.google_of(allday_event)["recurrence"], [f"RRULE:FREQ=DAILY;UNTIL={until:%Y%m%d}"]
+        )
         for event in (timed_event, allday_event):
             self.assertEqual(len(self.instances(event)), 3)
         # A new interval keeps the end: "RRULE:...;UNTIL=...Z;INTERVAL=3" in Odoo's test.
@@ -235,7 +245,9 @@ class TestConformanceOdoo2Google(SeriesCase):
         (here the meeting types, for all occurrences) sends nothing."""
         base = self._allday_series()
         kind = self.env["calendar.event.type"].create({"name": "type"})
-        base.with_user(self.user).write({"categ_ids": [(4, kind.id)], "recurrence_update": "all_events"})
+        base.with_user(self.user).write(
+            {"categ_ids": [(4, kind.id)], "recurrence_update": "all_events"}
+        )
         self.assertTrue(all(e.categ_ids == kind for e in base.recurrence_id.calendar_event_ids))
         self.emulator.reset_requests()
         self.sync()
@@ -244,16 +256,7 @@ class TestConformanceOdoo2Google(SeriesCase):
     def test_all_event_with_tz_updated(self):
         """From test_all_event_with_tz_updated: renaming a timed series keeps its
         instants and sends the series' zone (the user's, as in Odoo's test)."""
-        base = self.create(
-            name="Event",
-            start=self.at_eight,
-            stop=self.at_eight + timedelta(hours=1),
-            recurrency=True,
-            rrule_type="weekly",
-            wed=True,
-            end_type="count",
-            count=2,
-        )
+        base = self.weekly(2, start=self.at_eight, stop=self.at_eight + timedelta(hours=1))
         self.sync()
         base.with_user(self.user).write({"name": "New name", "recurrence_update": "all_events"})
         self.sync()
@@ -267,7 +270,7 @@ class TestConformanceOdoo2Google(SeriesCase):
     def test_not_send_update_do_request(self):
         """From test_not_send_update_do_request: the sync never e-mails attendees
         (``sendUpdates=none``); our contract has no way to ask for the opposite."""
-        self.create(name="Event", **self.allday_values())
+        self.meeting_of_user(name="Event", **self.allday_values())
         self.emulator.reset_requests()
         self.sync()
         inserts = [r for r in self.emulator.requests if r.api_call == "events.insert"]
@@ -280,16 +283,7 @@ class TestConformanceOdoo2Google(SeriesCase):
         deleting the last one too ends the series (Odoo's module patches the instance
         with ``status: cancelled``; we delete it, which Google records the same way)."""
         start = datetime.combine(next_weekday(3, weeks=2), datetime.min.time()).replace(hour=10)
-        event_1 = self.create(
-            name="Event",
-            start=start,
-            stop=start,
-            recurrency=True,
-            rrule_type="weekly",
-            thu=True,
-            end_type="count",
-            count=2,
-        )
+        event_1 = self.weekly(2, day="thu", start=start, stop=start)
         self.sync()
         recurrence = event_1.recurrence_id
         event_2 = recurrence.calendar_event_ids.sorted("start")[1]
@@ -301,7 +295,9 @@ class TestConformanceOdoo2Google(SeriesCase):
         self.sync()
         instances = self.g_instances(google_id)
         self.assertEqual([google_start(item) for item in instances], [event_2.start.isoformat()])
-        self.assertEqual(self.g_get(google_id)["recurrence"], ["RRULE:FREQ=WEEKLY;BYDAY=TH;COUNT=2"])
+        self.assertEqual(
+            self.g_get(google_id)["recurrence"], ["RRULE:FREQ=WEEKLY;BYDAY=TH;COUNT=2"]
+        )
         self.assertSameOnBothSides(["Event"])
         event_2.with_user(self.user).action_mass_archive("self_only")
         self.assertFalse(event_2.active)
@@ -314,28 +310,24 @@ class TestConformanceOdoo2Google(SeriesCase):
 
     def test_event_available_privacy(self):
         """From test_event_available_privacy."""
-        event = self.create(name="Event", start=self.at_eight, stop=self.at_eight, show_as="free")
+        event = self.meeting_of_user(
+            name="Event", start=self.at_eight, stop=self.at_eight, show_as="free"
+        )
         self.sync()
         self.assertEqual(self.google_of(event)["transparency"], "transparent")
 
     def test_event_busy_privacy(self):
         """From test_event_busy_privacy."""
-        event = self.create(name="Event", start=self.at_eight, stop=self.at_eight, show_as="busy")
+        event = self.meeting_of_user(
+            name="Event", start=self.at_eight, stop=self.at_eight, show_as="busy"
+        )
         self.sync()
         self.assertEqual(self.google_of(event)["transparency"], "opaque")
 
     def test_allday_duplicated_first_event_in_recurrence(self):
         """From test_allday_duplicated_first_event_in_recurrence: an all-day series of
         one goes to Google once, as a series, without a copy of its first day."""
-        event = self.create(
-            name="All Day Recurrent Event",
-            **self.allday_values(),
-            recurrency=True,
-            rrule_type="weekly",
-            wed=True,
-            end_type="count",
-            count=1,
-        )
+        event = self.weekly(1, name="All Day Recurrent Event")
         self.emulator.reset_requests()
         self.sync()
         self.assertEqual(self.google_writes(), ["events.insert"])

@@ -102,7 +102,11 @@ class TestSeriesProperties(SeriesCase):
         if kind == "move" and not event.allday:
             shift = timedelta(hours=rng.choice((-3, 2, 26)))
             event.write(
-                {"start": event.start + shift, "stop": event.stop + shift, "recurrence_update": "self_only"}
+                {
+                    "start": event.start + shift,
+                    "stop": event.stop + shift,
+                    "recurrence_update": "self_only",
+                }
             )
         elif kind == "rename":
             event.write({"name": f"{event.name} (einzeln)", "recurrence_update": "self_only"})

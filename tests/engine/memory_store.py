@@ -211,7 +211,9 @@ class MemoryStore(engine.SyncStore):
 
     def _keys(self, decision):
         rule, mapped = decision.recurrence, decision.mapped
-        keys = series.rule_keys(rule, anchor=mapped["start"], allday=mapped["allday"], tz=rule.event_tz)
+        keys = series.rule_keys(
+            rule, anchor=mapped["start"], allday=mapped["allday"], tz=rule.event_tz
+        )
         return [key for key in keys if key not in set(rule.exdates)]
 
     def _create_occurrences(self, series_id, keys, mapped):
@@ -236,7 +238,9 @@ class MemoryStore(engine.SyncStore):
             self.events.pop(event_id)
             return new_base
         mapped = decision.mapped
-        old = series.rule_keys(rec.rule, anchor=rec.anchor, allday=self.events[rec.base].allday, tz=rec.rule.event_tz)
+        old = series.rule_keys(
+            rec.rule, anchor=rec.anchor, allday=self.events[rec.base].allday, tz=rec.rule.event_tz
+        )
         changes = series.reconcile(
             [
                 series.Occurrence(series.key_of(e.original_start, e.allday), e.id, e.id == rec.base)
@@ -251,7 +255,12 @@ class MemoryStore(engine.SyncStore):
             self._remove(occurrence.ref)
         if changes.retime_base:
             self._drop_instance_links(rec.base)
-            self._write(rec.base, None, **series.occurrence_times(changes.retime_base, mapped), follow_recurrence=True)
+            self._write(
+                rec.base,
+                None,
+                **series.occurrence_times(changes.retime_base, mapped),
+                follow_recurrence=True,
+            )
         apart = {link.event for link in self.links.values() if link.series}
         for event in self.occurrences(series_id):
             if event.id in apart:

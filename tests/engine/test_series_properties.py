@@ -11,8 +11,8 @@ Odoo adapter in ``crm_google_calendar_sync/tests/test_series_properties.py``.
 """
 
 import importlib.util
-import os
 import itertools
+import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
