@@ -65,6 +65,20 @@ class SeriesStore:
         belongs to an occurrence of their series, else the occurrence at their
         original start (one query for all)."""
         series_links = self._series_links(calendar, {item["recurringEventId"] for item in items})
+        standing_alone = [
+            item["recurringEventId"]
+            for item in items
+            if item["id"] in links and not links[item["id"]].event_id.recurrence_id
+        ]
+        if standing_alone:
+            self._adopt_instances(
+                calendar,
+                {
+                    series_id: series_links[series_id].event_id.recurrence_id
+                    for series_id in standing_alone
+                    if series_id in series_links
+                },
+            )
         recurrences = self.Event.browse(
             [link.event_id.id for link in series_links.values()]
         ).recurrence_id
@@ -74,7 +88,8 @@ class SeriesStore:
             own = links.get(item["id"]) or self.Link
             series_link = series_links.get(item["recurringEventId"])
             rec = series_link.event_id.recurrence_id if series_link else None
-            if own and own.event_id and rec and own.event_id.recurrence_id != rec:
+            left = own.event_id.recurrence_id
+            if own and rec and left and left != rec:
                 own.unlink()  # left over from a series the event no longer belongs to
                 own = self.Link
             event = own.event_id if own else self._occurrence_for(item, rec, index)
@@ -123,20 +138,23 @@ class SeriesStore:
                 ]
             ).event_id.ids
         )
+        by_series = {}
+        for event in occurrences:
+            by_series.setdefault(event.recurrence_id.id, []).append(event)
         user_tz = self.user.tz or "UTC"
         result = {}
         for base in bases:
             rec = base.recurrence_id
-            own = occurrences.filtered(lambda event, rec=rec: event.recurrence_id == rec)
+            own = by_series.get(rec.id, [])
             # Not changed on its own since the series was made.
-            following = own.filtered(
-                lambda event, rec=rec: (
-                    event.follow_recurrence
-                    and event.id not in on_their_own
-                    and self.revisions.get(event.id, 0) <= rec.google_start_revision
-                )
-            )
-            rep = following[:1] or base
+            following = [
+                event
+                for event in own
+                if event.follow_recurrence
+                and event.id not in on_their_own
+                and self.revisions.get(event.id, 0) <= rec.google_start_revision
+            ]
+            rep = following[0] if following else base
             self.series_revisions[base.id] = rec.google_sync_revision or 0
             result[base.id] = series.master_snapshot(
                 plain[base.id],
@@ -233,7 +251,9 @@ class SeriesStore:
                     new_keys=keys,
                 )
                 self._apply_series_changes(calendar, base, changes, decision)
-        self._adopt_instances(calendar, [base for base, _decision in pairs])
+        self._adopt_instances(
+            calendar, {decision.google_id: base.recurrence_id for base, decision in pairs}
+        )
 
     def _google_keys(self, decision):
         """The original starts of the instances a Google master gives."""
@@ -244,13 +264,10 @@ class SeriesStore:
         excluded = set(rule.exdates)
         return [key for key in keys if key not in excluded]
 
-    def _adopt_instances(self, calendar, bases):
-        """Instances imported on their own before Odoo had their series join it."""
-        bases = self.Event.browse([base.id for base in bases]).exists().filtered("recurrence_id")
-        links = self.Link.search(
-            [("event_id", "in", bases.ids), ("recurring_event_id", "=", False)]
-        )
-        series_by_id = {link.google_event_id: link.event_id.recurrence_id for link in links}
+    def _adopt_instances(self, calendar, series_by_id):
+        """Instances imported on their own before Odoo had their series join it
+        (``series_by_id``: Google id -> calendar.recurrence)."""
+        series_by_id = {key: rec for key, rec in series_by_id.items() if rec}
         if not series_by_id:
             return
         orphans = self.Link.search(

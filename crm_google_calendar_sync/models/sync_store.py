@@ -508,7 +508,9 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
             "user_id": self.user.id,
             "calendar_id": calendar.key,
             "google_event_id": google_event["id"],
-            "ical_uid": google_event.get("iCalUID") or False,
+            # An instance shares its series' iCalUID: only the series' link keeps it.
+            "ical_uid": (not google_event.get("recurringEventId") and google_event.get("iCalUID"))
+            or False,
             "recurring_event_id": google_event.get("recurringEventId") or False,
             "etag": decision.etag or False,
             "google_updated": decision.google_updated or False,
@@ -575,8 +577,10 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
         SELECT ev.id, l.id,
                CASE WHEN ev.base_event_id = ev.id THEN 'series' ELSE 'event' END, NULL
           FROM ev
+          -- (an event outside a series may stand for a Google instance: its link)
           LEFT JOIN crm_google_event_link l
-                 ON l.event_id = ev.id AND l.user_id = %(uid)s AND l.recurring_event_id IS NULL
+                 ON l.event_id = ev.id AND l.user_id = %(uid)s
+                AND (l.recurring_event_id IS NULL OR ev.recurrence_id IS NULL)
          WHERE ev.active
            AND (ev.recurrence_id IS NULL OR ev.base_event_id = ev.id)
            AND (ev.stop >= %(window_start)s OR ev.recurrency)
@@ -747,7 +751,7 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
                     user_id=self.user.id,
                     calendar_id=calendar.id,
                     google_event_id=decision.google_id,
-                    ical_uid=body.get("iCalUID") or False,
+                    ical_uid=(kind != "occurrence" and body.get("iCalUID")) or False,
                 )
             )
 

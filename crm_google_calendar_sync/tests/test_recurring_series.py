@@ -285,3 +285,26 @@ class TestNothingStalls(SeriesCase):
         report = self.sync()
         self.assertFalse(report.skipped, report)
         self.assertEqual(len(self.odoo_events(name="Entgiftet")), 1)
+
+    @mute_logger("odoo.sql_db", "odoo.addons.crm_google_calendar_sync.sync.engine")
+    def test_instance_of_a_failing_series_joins_it_later(self):
+        """While its series cannot be saved, a changed occurrence stands on its own;
+        once the series comes in, the occurrence joins it: one meeting, no duplicate."""
+        self._refuse_meetings_named("Gift")
+        self.sync()
+        monday = next_weekday(0)
+        series = self.g_series("Gift", monday, "FREQ=WEEKLY;COUNT=3")
+        second = self.g_instances(series["id"])[1]
+        self.g_patch(
+            second["id"], {"summary": "Ausweichtermin", **timed(monday + timedelta(weeks=1), 11)}
+        )
+        self.sync()
+        self.assertEqual(len(self.odoo_events(name="Ausweichtermin")), 1)
+        self.g_patch(series["id"], {"summary": "Entgiftet"})
+        self.sync()
+        moved = self.odoo_events(name="Ausweichtermin")
+        self.assertEqual(len(moved), 1)
+        self.assertTrue(moved.recurrence_id)
+        self.assertEqual(moved.recurrence_id, self.odoo_events(name="Entgiftet").recurrence_id)
+        self.assertSameOnBothSides(["Entgiftet", "Ausweichtermin"])
+        self.assertIdle()
