@@ -98,6 +98,8 @@ class CalendarEvent(models.Model):
             vals.get("recurrence_update") in ("all_events", "future_events")
             and len(self) == 1
             and bool(self.recurrence_id)
+            # (ending the repetition leaves a single event: a change of that event)
+            and vals.get("recurrency") is not False
         )
         of_series = whole_series or self.env.context.get(SERIES_WRITE)
         if not from_sync and GOOGLE_MAPPED_FIELDS & set(vals):
@@ -118,7 +120,12 @@ class CalendarEvent(models.Model):
                 lambda e: e.recurrence_id != series_before[e.id] or not e.google_original_start
             ).with_context(crm_google_sync=True)._google_set_original_start()
         if not from_sync and GOOGLE_MAPPED_FIELDS & set(vals):
-            if whole_series:
+            if vals.get("recurrency") is False and not self.recurrence_id:
+                # Odoo ends a repetition without writing the event: mark it here.
+                self.with_context(crm_google_sync=True).write(
+                    {"google_sync_revision": self._next_google_revision()}
+                )
+            elif whole_series:
                 self.recurrence_id._bump_google_revision()
             elif of_series:
                 # Odoo changes its occurrences that Google keeps on their own as

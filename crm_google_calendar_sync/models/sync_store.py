@@ -143,7 +143,9 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
         snapshots = {}
         for values in events.read(SNAPSHOT_FIELDS, load=None):
             event_id = values["id"]
-            values.update(rules.get(values["recurrence_id"], {}))
+            # Outside a series no rule counts (Odoo leaves "recurrent" on events it
+            # detaches from one).
+            values.update(rules.get(values["recurrence_id"], {"rrule_type": False}))
             self.revisions[event_id] = values.pop("google_sync_revision") or 0
             original_start = values.pop("google_original_start") or None
             if original_start and values.get("allday"):

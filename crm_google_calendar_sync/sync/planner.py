@@ -426,7 +426,7 @@ def plan_outgoing(
         return OutgoingDecision(
             Action.NOOP, "unchanged", link.google_id, target, fingerprint=odoo_fp
         )
-    if not odoo.is_occurrence:
+    if not odoo.is_occurrence and not rec_mod.parse_instance_id(link.google_id):
         # A series made a single event in Odoo ends its rule in Google too.
         body.setdefault("recurrence", [])
     return OutgoingDecision(

@@ -149,6 +149,32 @@ class TestRecurringSeries(SeriesCase):
         self.assertSameOnBothSides(names)
         self.assertIdle()
 
+    def test_series_made_a_single_event_in_google(self):
+        monday = next_weekday(0)
+        series = self.g_series("Einmal doch", monday, "FREQ=WEEKLY;COUNT=3")
+        self.sync()
+        self.g_patch(series["id"], {"recurrence": []})
+        self.sync()
+        event = self.odoo_events(name="Einmal doch")
+        self.assertEqual(len(event), 1)
+        self.assertFalse(event.recurrence_id)
+        self.assertSameOnBothSides(["Einmal doch"])
+        self.assertIdle()
+
+    def test_series_made_a_single_event_in_odoo(self):
+        """Unticking "Recurrent" for all events keeps the first meeting, alone; Google's
+        series becomes that single event."""
+        start = utc(next_weekday(0), 9)
+        base = self.odoo_series("Nur einmal", start, rrule_type="daily", end_type="count", count=3)
+        self.sync()
+        google_id = base.google_link_ids.google_event_id
+        base.with_user(self.user).write({"recurrency": False, "recurrence_update": "all_events"})
+        self.sync()
+        self.assertEqual(len(self.odoo_events(name="Nur einmal")), 1)
+        self.assertFalse(self.g_get(google_id).get("recurrence"))
+        self.assertSameOnBothSides(["Nur einmal"])
+        self.assertIdle()
+
     def test_first_occurrence_deleted_in_odoo_cancels_that_instance(self):
         """Deleting the first occurrence in Odoo (the calendar's "Delete → This event")
         cancels that one instance in Google; the series keeps its id and rule."""
