@@ -670,7 +670,7 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
         return calendar
 
     def apply_outgoing(self, item, decision, result):
-        event_id, link_id, kind, series_id = item.key
+        event_id, link_id, kind, _series_id = item.key
         # exists(): the deletion of a series in this batch may have taken the
         # links of its instances with it.
         link = self.Link.browse(link_id).exists() if link_id else self.Link
@@ -693,18 +693,7 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
         if result is None:
             return
         if decision.action == Action.DELETE:
-            if result.succeeded or result.not_found:
-                if not link.recurring_event_id:
-                    # Google cancels a deleted series' instances itself.
-                    self.Link.search(
-                        [
-                            ("calendar_id", "=", link.calendar_id.id),
-                            ("recurring_event_id", "=", link.google_event_id),
-                        ]
-                    ).unlink()
-                link.unlink()
-            else:
-                self._push_failed(link, result)
+            self._deleted_in_google(link, result)
             return
         if not result.ok:
             if decision.action == Action.PATCH and result.not_found and link:
@@ -732,7 +721,27 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
                 recurrence.google_dtstart = item.odoo.start
         if link:
             self._write_changed(link, values)
+        else:
+            self._link_pushed(item, decision, event, values, body)
+
+    def _deleted_in_google(self, link, result):
+        if not (result.succeeded or result.not_found):
+            self._push_failed(link, result)
             return
+        if not link.recurring_event_id:
+            # Google cancels a deleted series' instances itself.
+            self.Link.search(
+                [
+                    ("calendar_id", "=", link.calendar_id.id),
+                    ("recurring_event_id", "=", link.google_event_id),
+                ]
+            ).unlink()
+        link.unlink()
+
+    def _link_pushed(self, item, decision, event, values, body):  # noqa: PLR0917
+        """The link of an event Google got for the first time (an instance of a
+        series: its link as an instance)."""
+        _event_id, _link_id, kind, series_id = item.key
         calendar = self.Calendar.search(
             [("user_id", "=", self.user.id), ("google_id", "=", decision.calendar_id)],
             limit=1,
@@ -745,17 +754,17 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
         )
         if existing:
             self._write_changed(existing, dict(values, event_id=event.id))
-        else:
-            self.Link.create(
-                dict(
-                    values,
-                    event_id=event.id,
-                    user_id=self.user.id,
-                    calendar_id=calendar.id,
-                    google_event_id=decision.google_id,
-                    ical_uid=(kind != "occurrence" and body.get("iCalUID")) or False,
-                )
+            return
+        self.Link.create(
+            dict(
+                values,
+                event_id=event.id,
+                user_id=self.user.id,
+                calendar_id=calendar.id,
+                google_event_id=decision.google_id,
+                ical_uid=(kind != "occurrence" and body.get("iCalUID")) or False,
             )
+        )
 
     def _push_failed(self, link, result):
         reason = engine.push_failure_reason(result)
