@@ -738,7 +738,7 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
             ).unlink()
         link.unlink()
 
-    def _link_pushed(self, item, decision, event, values, body):  # noqa: PLR0917
+    def _link_pushed(self, item, decision, event, values, body):
         """The link of an event Google got for the first time (an instance of a
         series: its link as an instance)."""
         _event_id, _link_id, kind, series_id = item.key
