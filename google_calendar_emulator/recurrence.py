@@ -29,7 +29,10 @@ def _parse_value(value, params, tz, start_local, all_day):
         )
     if value.endswith("Z"):
         moment = dt.datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.timezone.utc)
-        local = moment.astimezone(tz).replace(tzinfo=None)
+        try:
+            local = moment.astimezone(tz).replace(tzinfo=None)
+        except OverflowError:  # the end of year 9999, east of UTC: still "for ever"
+            local = moment.replace(tzinfo=None)
     else:
         local = dt.datetime.strptime(value, "%Y%m%dT%H%M%S")
         if params.get("TZID"):

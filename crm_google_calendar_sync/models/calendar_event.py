@@ -44,13 +44,17 @@ def is_sync_write(env):
     return env.context.get("crm_google_sync") is SYNC_MARK
 
 
-def _without_google_bookkeeping(vals):
+def without_google_bookkeeping(vals, bookkeeping=SYNC_BOOKKEEPING_FIELDS):
     """``vals`` of a client without the sync's bookkeeping, which decides what is
     pushed (a huge revision would stop every later push). Dropped, not refused:
     Odoo passes a write's values on to nested writes, our revision included."""
-    if SYNC_BOOKKEEPING_FIELDS.isdisjoint(vals):
+    if bookkeeping.isdisjoint(vals):
         return vals
-    return {name: value for name, value in vals.items() if name not in SYNC_BOOKKEEPING_FIELDS}
+    return {name: value for name, value in vals.items() if name not in bookkeeping}
+# Context key while Odoo writes the events of a whole-series change; compared by
+# identity too, so that no client can keep its edits from reaching Google.
+SERIES_WRITE = "crm_google_series_write"
+SERIES_MARK = object()
 
 
 class CalendarEvent(models.Model):
@@ -103,7 +107,7 @@ class CalendarEvent(models.Model):
     def create(self, vals_list):
         from_sync = is_sync_write(self.env)
         if not from_sync:
-            vals_list = [_without_google_bookkeeping(vals) for vals in vals_list]
+            vals_list = [without_google_bookkeeping(vals) for vals in vals_list]
         vals_list = [
             dict(vals, google_original_start=vals["start"])
             if vals.get("recurrence_id") and vals.get("start")
@@ -123,32 +127,93 @@ class CalendarEvent(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if not is_sync_write(self.env):
-            vals = _without_google_bookkeeping(vals)
+        from_sync = is_sync_write(self.env)
+        # "All events" / "this and following": a change of the series, counted on
+        # the recurrence (below), not on each event Odoo writes for it.
+        whole_series = (
+            vals.get("recurrence_update") in ("all_events", "future_events")
+            and len(self) == 1
+            and bool(self.recurrence_id)
+            # (ending the repetition leaves a single event: a change of that event)
+            and vals.get("recurrency") is not False
+        )
+        of_series = whole_series or self.env.context.get(SERIES_WRITE) is SERIES_MARK
+        if not from_sync:
+            vals = without_google_bookkeeping(vals)
             if GOOGLE_MAPPED_FIELDS & set(vals):
                 self._check_google_readonly()
-                vals = dict(
-                    vals,
-                    google_sync_revision=self._next_google_revision(),
-                    google_sync_changed_at=fields.Datetime.now(),
+                vals = dict(vals, google_sync_changed_at=fields.Datetime.now())
+                if not of_series:
+                    vals["google_sync_revision"] = self._next_google_revision()
+        if not from_sync and vals.get("active") is False:
+            # The calendar's "Delete" archives: one occurrence of a synced series
+            # is cancelled in Google, like a deleted one.
+            self.filtered("active")._google_tombstones_for_occurrences()
+        series_before = {e.id: e.recurrence_id for e in self} if "recurrence_id" in vals else {}
+        events = self.with_context(**{SERIES_WRITE: SERIES_MARK}) if whole_series else self
+        result = super(CalendarEvent, events).write(vals)
+        if series_before:
+            # An event joins a series (the base of a new one, or detached and joined
+            # again): where the rule puts it is where it is now.
+            self.filtered(
+                lambda e: e.recurrence_id != series_before[e.id] or not e.google_original_start
+            ).with_context(**SYNC_MARK_CONTEXT)._google_set_original_start()
+        if not from_sync and GOOGLE_MAPPED_FIELDS & set(vals):
+            if vals.get("recurrency") is False and not self.recurrence_id:
+                # Odoo ends a repetition without writing the event: mark it here.
+                self.with_context(**SYNC_MARK_CONTEXT).write(
+                    {"google_sync_revision": self._next_google_revision()}
                 )
-        result = super().write(vals)
-        if vals.get("recurrence_id"):
-            # The base event joins its series: remember where the rule put it.
-            for event in self.filtered(lambda e: not e.google_original_start):
-                event.with_context(**SYNC_MARK_CONTEXT).google_original_start = event.start
+            elif whole_series:
+                self.recurrence_id._bump_google_revision()
+            elif of_series:
+                # Odoo changes its occurrences that Google keeps on their own as
+                # well: those go out as changed instances.
+                self._google_bump_instances()
         return result
+
+    def _google_bump_instances(self):
+        """Mark those of these events that have an instance link as changed."""
+        links = (
+            self.env["crm.google.event.link"]
+            .sudo()
+            .search([("event_id", "in", self.ids), ("recurring_event_id", "!=", False)])
+        )
+        if links:
+            links.event_id.with_context(**SYNC_MARK_CONTEXT).write(
+                {"google_sync_revision": self._next_google_revision()}
+            )
+
+    def _google_set_original_start(self):
+        for event in self:
+            event.google_original_start = event.start if event.recurrence_id else False
 
     def unlink(self):
         if not is_sync_write(self.env):
             self._google_tombstones_for_occurrences()
+        self._google_hand_over_series_links()
         return super().unlink()
 
+    def _google_hand_over_series_links(self):
+        """A base event deleted from a series that goes on: its series' links must
+        not be left without event (that would delete the series in Google). They
+        wait on an occurrence that stays until Odoo picks the next base, which
+        then takes them (see calendar.recurrence.write)."""
+        Link = self.env["crm.google.event.link"].sudo()
+        for event in self.filtered("recurrence_id"):
+            recurrence = event.recurrence_id
+            rest = recurrence.calendar_event_ids - self
+            if recurrence.base_event_id == event and rest:
+                Link.search(
+                    [("event_id", "=", event.id), ("recurring_event_id", "=", False)]
+                ).write({"event_id": rest.sorted("start")[0].id})
+
     def _google_tombstones_for_occurrences(self):
-        """Deleting one occurrence of a synced series must cancel that instance
-        in Google: leave a link without event, which the next push deletes."""
+        """Deleting single occurrences of a synced series must cancel those instances
+        in Google: leave a link without event, which the next push deletes. Not when
+        the whole series goes: then its own link deletes it."""
         occurrences = self.filtered(
-            lambda e: e.recurrence_id and e.recurrence_id.base_event_id not in self
+            lambda e: e.recurrence_id and e.recurrence_id.calendar_event_ids - self
         )
         if not occurrences:
             return
@@ -156,26 +221,33 @@ class CalendarEvent(models.Model):
         series_links = Link.search(
             [
                 ("event_id", "in", occurrences.recurrence_id.base_event_id.ids),
+                ("recurring_event_id", "=", False),
                 ("readonly", "=", False),
             ]
         )
-        own_links = Link.search([("event_id", "in", occurrences.ids)])
+        own_links = Link.search(
+            [("event_id", "in", occurrences.ids), ("recurring_event_id", "!=", False)]
+        )
         values = []
         for occurrence in occurrences:
-            if own_links.filtered(lambda link, o=occurrence: link.event_id == o):
-                continue  # its own link (a modified instance) carries the deletion
             original = occurrence.google_original_start or occurrence.start
             for series in series_links.filtered(
                 lambda link, o=occurrence: link.event_id == o.recurrence_id.base_event_id
             ):
-                google_id = recurrence.instance_id(
-                    series.google_event_id, original, occurrence.allday
-                )
+                if own_links.filtered(
+                    lambda link, o=occurrence, s=series: (
+                        link.event_id == o and link.calendar_id == s.calendar_id
+                    )
+                ):
+                    continue  # its own link (a modified instance) carries the deletion
                 values.append(
                     {
                         "user_id": series.user_id.id,
                         "calendar_id": series.calendar_id.id,
-                        "google_event_id": google_id,
+                        "google_event_id": recurrence.instance_id(
+                            series.google_event_id, original, occurrence.allday
+                        ),
+                        "recurring_event_id": series.google_event_id,
                         "state": "pending",
                     }
                 )
@@ -260,7 +332,7 @@ class CalendarEvent(models.Model):
             .sudo()
             .search_fetch(
                 [("event_id", "in", list(wanted)), ("user_id", "=", user.id)],
-                ["event_id", "state", "error_message", "odoo_revision"],
+                ["event_id", "state", "error_message", "odoo_revision", "recurring_event_id"],
             )
         )
         links_by_event = {}
@@ -268,7 +340,9 @@ class CalendarEvent(models.Model):
             links_by_event.setdefault(link.event_id.id, []).append(link)
         Log = self.env["crm.google.sync.log"]
         for event in records:
-            own = links_by_event.get(event._origin.id)
+            own = links_by_event.get(event._origin.id) or []
+            # An occurrence Google keeps on its own is told by its instance link.
+            own = [link for link in own if link.recurring_event_id] or own
             event_links = own or links_by_event.get(base_of.get(event._origin.id), [])
             if not event_links:
                 continue
@@ -321,13 +395,19 @@ class CalendarEvent(models.Model):
         events = self.sudo().with_context(active_test=False, **SYNC_MARK_CONTEXT)
         Link = self.env["crm.google.event.link"].sudo()
         own_links = Link.search([("event_id", "in", self.ids), ("user_id", "=", self.env.uid)])
-        # An occurrence that follows its series goes out with the series.
+        # An occurrence that Google keeps as its series shows it goes out with the
+        # series; one kept on its own (its own link), or a single event, goes itself.
         targets = events.browse()
+        series = self.env["calendar.recurrence"]
         for event in events:
-            base = event.recurrence_id.base_event_id
             linked = own_links.filtered(lambda link, e=event: link.event_id == e)
-            targets |= base if base and event.follow_recurrence and not linked else event
+            if event.recurrence_id and not linked.filtered("recurring_event_id"):
+                series |= event.recurrence_id
+            else:
+                targets |= event
         targets.write({"google_sync_revision": self._next_google_revision()})
+        series._bump_google_revision()
+        targets |= series.base_event_id
         Link.search(
             [
                 ("event_id", "in", targets.ids),

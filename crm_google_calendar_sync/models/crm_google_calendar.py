@@ -57,6 +57,12 @@ class CrmGoogleCalendar(models.Model):
     # (private on, a longer window), the next sync lists the calendar afresh.
     sync_token_private = fields.Boolean(readonly=True, copy=False, groups="base.group_system")
     sync_token_window_start = fields.Datetime(readonly=True, copy=False, groups="base.group_system")
+    failed_events = fields.Json(
+        readonly=True,
+        copy=False,
+        groups="base.group_system",
+        help="Google events that failed unexpectedly: their etag and how often.",
+    )
 
     _sql_constraints = [
         (

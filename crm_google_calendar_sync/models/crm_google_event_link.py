@@ -1,7 +1,21 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Link of an Odoo calendar.event to one Google event in one Google calendar."""
+"""Link of an Odoo calendar.event to one Google event in one Google calendar.
+
+A series has one link for its master (on the series' base event) and one per
+instance Google keeps on its own (an exception, on that occurrence; or, without
+event, an occurrence deleted in Odoo whose cancellation is still to be sent):
+these carry the master's id in ``recurring_event_id``. The first occurrence may
+carry both its series' link and its own.
+"""
 
 from odoo import fields, models
+from odoo.tools import SQL
+
+# One link per event and calendar, besides the instance links of occurrences.
+UNIQUE_INDEXES = {
+    "crm_google_event_link_event_calendar_own_uniq": "recurring_event_id IS NULL",
+    "crm_google_event_link_event_calendar_instance_uniq": "recurring_event_id IS NOT NULL",
+}
 
 
 class CrmGoogleEventLink(models.Model):
@@ -26,6 +40,12 @@ class CrmGoogleEventLink(models.Model):
     )
     google_event_id = fields.Char(required=True, readonly=True)
     ical_uid = fields.Char("iCalUID", index=True, readonly=True)
+    recurring_event_id = fields.Char(
+        "Google Series",
+        index="btree_not_null",
+        readonly=True,
+        help="For an instance of a series: the Google id of the series.",
+    )
     etag = fields.Char(readonly=True)
     fingerprint = fields.Char(readonly=True)
     attempted_fingerprint = fields.Char(
@@ -64,9 +84,24 @@ class CrmGoogleEventLink(models.Model):
             "unique(calendar_id, google_event_id)",
             "A Google event can be linked only once per calendar.",
         ),
-        (
-            "event_calendar_uniq",
-            "unique(event_id, calendar_id)",
-            "An Odoo event can be linked only once per Google calendar.",
-        ),
     ]
+
+    def init(self):
+        result = super().init()
+        # The first release allowed one link per event and calendar, which left no
+        # room for the first occurrence's own link next to its series' link.
+        self.env.cr.execute(
+            "ALTER TABLE crm_google_event_link "
+            "DROP CONSTRAINT IF EXISTS crm_google_event_link_event_calendar_uniq"
+        )
+        for name, where in UNIQUE_INDEXES.items():
+            # Constant names and conditions; DDL takes no parameters.
+            self.env.cr.execute(
+                SQL(
+                    "CREATE UNIQUE INDEX IF NOT EXISTS %s ON crm_google_event_link "
+                    "(event_id, calendar_id) WHERE %s",
+                    SQL.identifier(name),
+                    SQL(where),
+                )
+            )
+        return result

@@ -40,6 +40,10 @@ def _reason_texts(env):
             "An event from Google could not be saved in Odoo. It is tried again in the next "
             "synchronisation."
         ),
+        "quarantined": env._(
+            "An event from Google could not be saved in Odoo in several attempts. It is "
+            "left out until it changes in Google; the other events are synchronised."
+        ),
         "not_an_event": env._("Google sent an entry that is not a calendar event."),
         "invalid_field": env._("The event contains a field that Odoo cannot read."),
         "invalid_datetime": env._("The event has an invalid date or time."),

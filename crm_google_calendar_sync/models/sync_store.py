@@ -8,7 +8,6 @@ organises).
 
 import dataclasses
 import logging
-from datetime import datetime
 
 from markupsafe import Markup, escape
 
@@ -19,6 +18,7 @@ from ..sync import engine, errors, mapping, recurrence
 from ..sync.planner import Action, LinkState
 from ..sync.scope import SyncScope
 from .calendar_event import EVENT_MAPPED_FIELDS, RECURRENCE_RULE_FIELDS, SYNC_MARK_CONTEXT
+from .series_store import SeriesStore
 
 _logger = logging.getLogger(__name__)
 
@@ -68,7 +68,9 @@ def _link_state(link, odoo=None, revision=0):
     )
 
 
-class OdooSyncStore(engine.SyncStore):
+class OdooSyncStore(SeriesStore, engine.SyncStore):
+    _link_state = staticmethod(_link_state)
+
     def __init__(self, token, commit=True):
         self.token = token
         self.env = token.env
@@ -84,6 +86,10 @@ class OdooSyncStore(engine.SyncStore):
         self.pulled_revision = None  # one new revision for the changes of a page
         # The rules of this cycle, remembered with each sync token it saves.
         self.scope = SyncScope(bool(self.user.google_sync_private), token._window_start())
+        self.series_revisions = {}  # base event id -> its series' revision as last read
+        # Odoo expands the weeks of a series made in Odoo from the user's language.
+        week_start = self.env["res.lang"]._get_data(code=self.user.lang or "en_US").week_start
+        self.week_start = recurrence.ICAL_DAYS[int(week_start or 1) - 1]
 
     # ------------------------------------------------------------------
     # Calendars
@@ -113,6 +119,7 @@ class OdooSyncStore(engine.SyncStore):
             sync_token=sync_token,
             is_source=calendar in sources,
             is_target=calendar == target,
+            failures=dict(calendar.failed_events or {}),
         )
 
     def save_sync_token(self, calendar, token):
@@ -123,6 +130,9 @@ class OdooSyncStore(engine.SyncStore):
                 sync_token_window_start=self.scope.window_start,
             )
         self.Calendar.browse(calendar.key).write(values)
+
+    def save_failures(self, calendar):
+        self.Calendar.browse(calendar.key).failed_events = calendar.failures or False
 
     def isolate(self):
         return self.env.cr.savepoint()
@@ -140,15 +150,20 @@ class OdooSyncStore(engine.SyncStore):
     # ------------------------------------------------------------------
     # Snapshots
     # ------------------------------------------------------------------
-    def _snapshots(self, events):
-        """OdooEvent snapshots of ``events`` keyed by id (one read for all)."""
+    def _snapshots(self, events, occurrence=False):
+        """OdooEvent snapshots of ``events`` keyed by id (one read for all);
+        ``occurrence``: each as one date of its series, even the base event."""
         if not events:
             return {}
         events = events.with_context(active_test=False)
-        base_ids = set(events.recurrence_id.base_event_id.ids)
+        base_ids = set() if occurrence else set(events.recurrence_id.base_event_id.ids)
+        rules = self._rules(events.recurrence_id)
         snapshots = {}
         for values in events.read(SNAPSHOT_FIELDS, load=None):
             event_id = values["id"]
+            # Outside a series no rule counts (Odoo leaves "recurrent" on events it
+            # detaches from one).
+            values.update(rules.get(values["recurrence_id"], {"rrule_type": False}))
             self.revisions[event_id] = values.pop("google_sync_revision") or 0
             # Newer changes win: a change pulled from Google dates from when it
             # was made there, not from when the sync wrote it.
@@ -165,6 +180,16 @@ class OdooSyncStore(engine.SyncStore):
             )
         return snapshots
 
+    def _rules(self, recurrences):
+        """The rule values of ``recurrences`` by id, from the recurrences themselves:
+        an event shows its own weekday among them once it was moved."""
+        rules = {}
+        for values in recurrences.read([*RECURRENCE_RULE_FIELDS, "google_week_start"]):
+            rule_id = values.pop("id")
+            values["wkst"] = values.pop("google_week_start") or self.week_start
+            rules[rule_id] = values
+        return rules
+
     # ------------------------------------------------------------------
     # Incoming
     # ------------------------------------------------------------------
@@ -173,13 +198,31 @@ class OdooSyncStore(engine.SyncStore):
         links = self.Link.search(
             [("calendar_id", "=", calendar.key), ("google_event_id", "in", google_ids)]
         )
-        snapshots = self._snapshots(links.event_id)
-        result = {}
-        for link in links:
-            odoo = snapshots.get(link.event_id.id)
-            state = _link_state(link, odoo, self.revisions.get(link.event_id.id, 0))
+        by_google_id = {link.google_event_id: link for link in links}
+        instances = [item for item in google_events if item.get("recurringEventId")]
+        result = self._load_instances(calendar, instances, by_google_id) if instances else {}
+        instance_ids = {item["id"] for item in instances}
+        tops = self.Link.browse(
+            [link.id for google_id, link in by_google_id.items() if google_id not in instance_ids]
+        )
+        bases = tops.filtered(lambda link: self._is_series_link(link, link.event_id)).event_id
+        snapshots = self._snapshots(tops.event_id - bases)
+        snapshots.update(self._series_snapshots(bases))
+        for link in tops:
+            event_id = link.event_id.id
+            odoo = snapshots.get(event_id)
+            revisions = self.series_revisions if event_id in bases.ids else self.revisions
+            state = _link_state(link, odoo, revisions.get(event_id, 0))
             result[link.google_event_id] = engine.Linked(state, odoo, link)
-        missing = [item for item in google_events if item["id"] not in result]
+        # A cancellation counts only through this calendar's own link: it never
+        # reaches a meeting that moved on (to another calendar, say).
+        missing = [
+            item
+            for item in google_events
+            if item["id"] not in result
+            and not item.get("recurringEventId")
+            and item.get("status") != "cancelled"
+        ]
         if missing:
             result.update(self._find_unlinked(calendar, missing))
         return result
@@ -195,12 +238,6 @@ class OdooSyncStore(engine.SyncStore):
         already tied to (see _tied_events), each once.
         """
         found = {}  # google id -> Odoo id
-        instances = [item for item in google_events if item.get("recurringEventId")]
-        for item in instances:
-            # Found through the user's own link to the series: tied by it.
-            occurrence = self._find_occurrence_for(item)
-            if occurrence:
-                found[item["id"]] = occurrence.id
         singles = [item for item in google_events if not item.get("recurringEventId")]
         claimed = {item["id"]: [] for item in singles}  # candidates, the best first
         for item in singles:
@@ -272,33 +309,6 @@ class OdooSyncStore(engine.SyncStore):
                 result[google_id] = event_id
         return result
 
-    def _find_occurrence_for(self, google_event):
-        """The Odoo occurrence a Google instance (exception) stands for."""
-        try:
-            original = recurrence.parse_original_start(google_event.get("originalStartTime"))
-        except mapping.MappingError:
-            return self.Event
-        series = self.Link.search(
-            [
-                ("user_id", "=", self.user.id),
-                ("google_event_id", "=", google_event["recurringEventId"]),
-            ],
-            limit=1,
-        )
-        return self._occurrence_at(series.event_id.recurrence_id, original)
-
-    def _occurrence_at(self, odoo_recurrence, original):
-        if not odoo_recurrence:
-            return self.Event
-        for occurrence in odoo_recurrence.calendar_event_ids:
-            start = occurrence.google_original_start or occurrence.start
-            if isinstance(original, datetime):
-                if start == original:
-                    return occurrence
-            elif start and start.date() == original:
-                return occurrence
-        return self.Event
-
     def apply_incoming(self, calendar, google_event, decision, linked):
         link = linked.ref if linked.link is not None else self.Link
         event = self.Event.browse(linked.odoo.id) if linked.odoo is not None else self.Event
@@ -311,17 +321,27 @@ class OdooSyncStore(engine.SyncStore):
                 # answer): the pending deletion must carry the new etag.
                 self._write_changed(link, {"etag": decision.etag})
             return
-        if action == Action.DELETE:
+        is_series = bool(link) and self._is_series_link(link, event)
+        if decision.recurring_event_id:
+            event = self._apply_instance(calendar, google_event, decision, link, event)
+            if action == Action.DELETE or event is False:
+                return event
+        elif action == Action.DELETE:
+            if is_series:
+                return self._delete_series(calendar, decision, link, event)
             return self._apply_deletion(calendar, decision, link, event)
-        if action == Action.CREATE:
+        elif action == Action.CREATE:
             event = self._create_event(decision, google_event)
+            if decision.recurrence:
+                self._series_created(calendar, [(event, decision)])
         elif action in (Action.UPDATE, Action.CONFLICT):
-            values = self._event_values(decision, update=True)
-            if values and event.recurrence_id and not decision.recurrence:
-                # An exception of a series in Google: change this occurrence only.
-                values["recurrence_update"] = "self_only"
-            if values:
-                self._write_pulled(event, values, decision)
+            if is_series or decision.recurrence:
+                event = self._update_series(calendar, event, decision)
+                self._stamp_pulled_series(event, decision)
+            else:
+                values = self._event_values(decision, update=True)
+                if values:
+                    self._write_pulled(event, values, decision)
         if action == Action.CONFLICT:
             self._note_conflict(event, decision)
         if not link and linked.odoo is not None:
@@ -356,6 +376,18 @@ class OdooSyncStore(engine.SyncStore):
         else:
             event.write(dict(values, **stamp))
 
+    def _stamp_pulled_series(self, event, decision):
+        """A whole series changed in one user's Google: a change of the series for
+        every other copy (its revision), dated by Google on its events."""
+        recurrence = event.recurrence_id
+        if not recurrence:
+            return
+        if self.pulled_revision is None:
+            self.pulled_revision = event._next_google_revision()
+        recurrence.write({"google_sync_revision": self.pulled_revision})
+        changed_at = decision.google_updated or fields.Datetime.now()
+        recurrence.calendar_event_ids.write({"google_sync_changed_at": changed_at})
+
     def _attend(self, event):
         """The user's Google holds this meeting (found by id or iCalUID, or taken
         back out of Google's bin): he attends it, so that it shows in his calendar."""
@@ -364,6 +396,12 @@ class OdooSyncStore(engine.SyncStore):
             event.write({"partner_ids": [(4, self.partner.id)]})
         elif attendance.state == "declined":
             attendance.state = "needsAction"
+
+    @staticmethod
+    def _is_series_link(link, event):
+        """Is ``link`` the link of a series' master? (It lives on the series' base
+        event, or on its last occurrence when Google shows none any more.)"""
+        return not link.recurring_event_id and bool(event.recurrence_id)
 
     def _event_values(self, decision, update=False):
         values = dict(decision.values or {})
@@ -393,14 +431,12 @@ class OdooSyncStore(engine.SyncStore):
         return values
 
     def _create_event(self, decision, google_event):
-        return (
-            self.Event.with_user(self.user)
-            .sudo()
-            .create(self._create_values(decision, google_event))
-        )
+        return self._create_events([(google_event, decision)])[0]
 
-    def create_many(self, calendar, entries):
-        """One ``create`` for many new events and series, one for their links."""
+    def _create_events(self, entries):
+        """Create the events of ``[(google_event, decision)]`` in one ``create``,
+        the series expanded together; returns, in the entries' order, the event
+        each one's link belongs to (for a series: its base event)."""
         values = [self._create_values(decision, item) for item, decision in entries]
         # calendar.event.create returns the single events first, then the series
         # (each in the given order): order the entries the same way.
@@ -412,22 +448,49 @@ class OdooSyncStore(engine.SyncStore):
         # in one create of all their occurrences.
         rule_fields = self.Event._get_recurrent_fields()
         rules = [
-            {name: vals.pop(name) for name in rule_fields if name in vals}
-            for vals in values
+            dict(
+                {name: vals.pop(name) for name in rule_fields if name in vals},
+                google_week_start=entries[index][1].recurrence.wkst or "MO",
+            )
+            for index, vals in zip(order, values, strict=True)
             if vals.get("recurrency")
         ]
         Event = self.Event.with_user(self.user).sudo()
         events = Event.create(values)
+        bases = {}
         if rules:
-            self._expand_series(Event, events[len(events) - len(rules) :], rules)
+            firsts = events[len(events) - len(rules) :]
+            recurrences = self._expand_series(Event, firsts, rules)
+            # A first start off the rule is not an occurrence (Odoo archives it):
+            # the series' base is then the first occurrence.
+            bases = {
+                first.id: recurrence.base_event_id or first
+                for first, recurrence in zip(firsts, recurrences, strict=True)
+            }
+        linked = [None] * len(entries)
+        for event, index in zip(events, order, strict=True):
+            linked[index] = bases.get(event.id, event)
+        return linked
+
+    def create_many(self, calendar, entries):
+        """One ``create`` for many new events and series, one for their links."""
+        events = self._create_events(entries)
         self._insert_links(
             [
-                self._new_link_values(calendar, *entries[index], event)
-                for event, index in zip(events, order, strict=True)
+                self._new_link_values(calendar, item, decision, event)
+                for (item, decision), event in zip(entries, events, strict=True)
             ]
         )
-        events.invalidate_recordset(
+        self.Event.browse([event.id for event in events]).invalidate_recordset(
             ["google_link_ids", "google_sync_status", "google_sync_status_reason"]
+        )
+        self._series_created(
+            calendar,
+            [
+                (event, decision)
+                for (_item, decision), event in zip(entries, events, strict=True)
+                if decision.recurrence
+            ],
         )
 
     # Columns of a new link; the others keep their database default (NULL).
@@ -469,7 +532,12 @@ class OdooSyncStore(engine.SyncStore):
         Event = Event.with_context(is_calendar_event_new=True)
         recurrences = Event.env["calendar.recurrence"].create(
             [
-                dict(rule, base_event_id=base.id, calendar_event_ids=[(4, base.id)])
+                dict(
+                    rule,
+                    base_event_id=base.id,
+                    calendar_event_ids=[(4, base.id)],
+                    google_dtstart=base.start,
+                )
                 for base, rule in zip(bases, rules, strict=True)
             ]
         )
@@ -481,28 +549,15 @@ class OdooSyncStore(engine.SyncStore):
         recurrences.mapped("dtstart")
         # No alarm set-up: imported meetings have no alarms, and Odoo's create
         # skips it in the sync's context (dont_notify) for the single events too.
+        return recurrences
 
     def _apply_deletion(self, calendar, decision, link, event):
-        if decision.recurring_event_id and decision.original_start is not None:
-            occurrence = self._find_occurrence(calendar, decision)
-            if occurrence and self._deletes_for_everyone(occurrence):
-                # The other attendees' instances are cancelled by their next push.
-                occurrence._google_tombstones_for_occurrences()
-                self.Link.search(
-                    [
-                        ("calendar_id", "=", calendar.key),
-                        ("google_event_id", "=", decision.google_id),
-                        ("event_id", "=", False),
-                    ]
-                ).unlink()
-                occurrence.with_context(**SYNC_CONTEXT).unlink()
-            elif occurrence:
-                self._decline(occurrence)
-            if link:
-                link.unlink()
-            return bool(occurrence)
         if not event and not link:
             return False
+        if event and self._linked_elsewhere(calendar, event):
+            # Moved to another of the user's calendars: only this copy is gone.
+            link.unlink()
+            return True
         if event and not self._deletes_for_everyone(event):
             self._decline(event)
         elif event.active:
@@ -521,10 +576,11 @@ class OdooSyncStore(engine.SyncStore):
             return event.user_id == self.user
         return not event.partner_ids - self.partner
 
-    def _decline(self, event):
+    def _decline(self, events):
         """An attendee who deleted his Google copy declines: the meeting stays for
-        the others, and it is no longer pushed to him (see outgoing)."""
-        attendance = event.attendee_ids.filtered(
+        the others, and it is no longer pushed to him (see outgoing). A series
+        takes the note on its base event only."""
+        attendance = events.attendee_ids.filtered(
             lambda a: a.partner_id == self.partner and a.state != "declined"
         )
         if not attendance:
@@ -534,19 +590,25 @@ class OdooSyncStore(engine.SyncStore):
             "%(name)s deleted this meeting from their Google Calendar and so declined it.",
             name=self.partner.name,
         )
-        event.with_context(mail_notrack=True).sudo().message_post(
-            body=body, message_type="comment", subtype_xmlid="mail.mt_note"
-        )
+        for event in attendance.event_id.filtered(
+            lambda e: not e.recurrence_id or e == e.recurrence_id.base_event_id
+        ) or attendance.event_id[:1]:
+            event.with_context(mail_notrack=True).sudo().message_post(
+                body=body, message_type="comment", subtype_xmlid="mail.mt_note"
+            )
 
-    def _find_occurrence(self, calendar, decision):
-        series = self.Link.search(
-            [
-                ("calendar_id", "=", calendar.key),
-                ("google_event_id", "=", decision.recurring_event_id),
-            ],
-            limit=1,
+    def _linked_elsewhere(self, calendar, event):
+        return bool(
+            self.Link.search_count(
+                [
+                    ("event_id", "=", event.id),
+                    ("user_id", "=", self.user.id),
+                    ("calendar_id", "!=", calendar.key),
+                    ("recurring_event_id", "=", False),
+                ],
+                limit=1,
+            )
         )
-        return self._occurrence_at(series.event_id.recurrence_id, decision.original_start)
 
     def _upsert_link(
         self, calendar, google_event, decision, link, event, *, keep_fingerprint=False
@@ -576,11 +638,15 @@ class OdooSyncStore(engine.SyncStore):
 
     @staticmethod
     def _odoo_sync_values(decision, event):
-        """What the link remembers of both sides being equal right now."""
+        """What the link remembers of both sides being equal right now (a series'
+        link counts the revisions of the whole series, see calendar.recurrence)."""
+        revision = event.google_sync_revision if event else 0
+        if event and not decision.recurring_event_id and event.recurrence_id:
+            revision = event.recurrence_id.google_sync_revision
         return {
             "fingerprint": decision.fingerprint or False,
             "odoo_synced_at": event.write_date if event else False,
-            "odoo_revision": event.google_sync_revision if event else 0,
+            "odoo_revision": revision or 0,
         }
 
     def _new_link_values(self, calendar, google_event, decision, event):
@@ -589,7 +655,10 @@ class OdooSyncStore(engine.SyncStore):
             "user_id": self.user.id,
             "calendar_id": calendar.key,
             "google_event_id": google_event["id"],
-            "ical_uid": google_event.get("iCalUID") or False,
+            # An instance shares its series' iCalUID: only the series' link keeps it.
+            "ical_uid": (not google_event.get("recurringEventId") and google_event.get("iCalUID"))
+            or False,
+            "recurring_event_id": google_event.get("recurringEventId") or False,
             "etag": decision.etag or False,
             "google_updated": decision.google_updated or False,
             "readonly": decision.readonly,
@@ -633,6 +702,81 @@ class OdooSyncStore(engine.SyncStore):
     # ------------------------------------------------------------------
     # Outgoing
     # ------------------------------------------------------------------
+    # Single events and series (on their base event) changed since they were sent,
+    # occurrences changed on their own since their series was sent, links whose
+    # event was deleted or archived, and links of meetings the user left.
+    OUTGOING_SQL = """
+        -- The user's meetings through indexes (attendee, declined, organiser),
+        -- so that a cycle costs the user's events, not the whole table.
+        WITH mine AS (
+            SELECT calendar_event_id AS id
+              FROM calendar_event_res_partner_rel
+             WHERE res_partner_id = %(partner)s
+            EXCEPT
+            -- Declined, but for the base of a series he still attends some
+            -- occurrences of: the base also stands for the series.
+            SELECT a.event_id
+              FROM calendar_attendee a
+              JOIN calendar_event d ON d.id = a.event_id
+              LEFT JOIN calendar_recurrence dr ON dr.id = d.recurrence_id
+             WHERE a.partner_id = %(partner)s AND a.state = 'declined'
+               AND (dr.base_event_id IS DISTINCT FROM d.id
+                    OR NOT EXISTS (
+                        SELECT 1 FROM calendar_attendee oa
+                          JOIN calendar_event o ON o.id = oa.event_id
+                         WHERE o.recurrence_id = dr.id AND o.active
+                           AND oa.partner_id = %(partner)s AND oa.state != 'declined'))
+             UNION
+            SELECT id FROM calendar_event WHERE user_id = %(uid)s
+        ), ev AS (
+            SELECT e.id, e.active, e.stop, e.recurrency, e.recurrence_id, r.base_event_id,
+                   COALESCE(e.google_sync_revision, 0) AS rev,
+                   COALESCE(r.google_sync_revision, 0) AS series_rev,
+                   COALESCE(r.google_start_revision, 0) AS series_start
+              FROM mine
+              JOIN calendar_event e ON e.id = mine.id
+              LEFT JOIN calendar_recurrence r ON r.id = e.recurrence_id
+        ),
+        -- Links into a Google account connected before: never written through.
+        former AS (%(former)s),
+        own AS (
+            SELECT * FROM crm_google_event_link
+             WHERE user_id = %(uid)s AND calendar_id NOT IN (SELECT id FROM former)
+        )
+        SELECT ev.id, l.id,
+               CASE WHEN ev.base_event_id = ev.id THEN 'series' ELSE 'event' END, NULL
+          FROM ev
+          -- (an event outside a series may stand for a Google instance: its link)
+          LEFT JOIN own l
+                 ON l.event_id = ev.id
+                AND (l.recurring_event_id IS NULL OR ev.recurrence_id IS NULL)
+         WHERE ev.active
+           AND (ev.recurrence_id IS NULL OR ev.base_event_id = ev.id)
+           AND (ev.stop >= %(window_start)s OR ev.recurrency)
+           AND (l.id IS NULL OR COALESCE(l.odoo_revision, 0) <
+                CASE WHEN ev.base_event_id = ev.id THEN ev.series_rev ELSE ev.rev END)
+        UNION ALL
+        SELECT ev.id, il.id, 'occurrence', sl.id
+          FROM ev
+          JOIN own sl ON sl.event_id = ev.base_event_id AND sl.recurring_event_id IS NULL
+          LEFT JOIN own il
+            ON il.event_id = ev.id AND il.calendar_id = sl.calendar_id
+           AND il.recurring_event_id = sl.google_event_id
+         WHERE ev.active AND ev.recurrence_id IS NOT NULL AND ev.stop >= %(window_start)s
+           AND ev.rev > COALESCE(il.odoo_revision, ev.series_start)
+        UNION ALL
+        SELECT l.event_id, l.id,
+               CASE WHEN e.active THEN 'left' ELSE 'delete' END, NULL
+          FROM own l
+          LEFT JOIN calendar_event e ON e.id = l.event_id
+         WHERE l.event_id IS NULL
+            -- archived by a user (a revision newer than the link's), not by the sync
+            OR (NOT e.active AND e.google_sync_revision > COALESCE(l.odoo_revision, 0))
+            -- a meeting the user no longer attends (declined, or taken off it)
+            OR (e.active AND l.recurring_event_id IS NULL
+                AND l.event_id NOT IN (SELECT id FROM mine))
+    """
+
     def outgoing(self, target):
         """What to push, see the engine; links to meetings the user no longer
         attends whose Google event is not a copy Odoo made are released here."""
@@ -640,52 +784,7 @@ class OdooSyncStore(engine.SyncStore):
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
-                """
-            -- The user's meetings through indexes (attendee, declined, organiser),
-            -- so that a cycle costs the user's events, not the whole table.
-            WITH mine AS (
-                SELECT calendar_event_id AS id
-                  FROM calendar_event_res_partner_rel
-                 WHERE res_partner_id = %(partner)s
-                EXCEPT
-                -- Declined, but for the first occurrence of a series, which also
-                -- stands for the series.
-                SELECT a.event_id
-                  FROM calendar_attendee a
-                  JOIN calendar_event d ON d.id = a.event_id
-                  LEFT JOIN calendar_recurrence dr ON dr.id = d.recurrence_id
-                 WHERE a.partner_id = %(partner)s AND a.state = 'declined'
-                   AND dr.base_event_id IS DISTINCT FROM d.id
-                 UNION
-                SELECT id FROM calendar_event WHERE user_id = %(uid)s
-            ),
-            -- Links into a Google account connected before: never written through.
-            former AS (%(former)s)
-            SELECT e.id, l.id, FALSE
-              FROM mine
-              JOIN calendar_event e ON e.id = mine.id
-              LEFT JOIN calendar_recurrence r ON r.id = e.recurrence_id
-              LEFT JOIN crm_google_event_link l
-                     ON l.event_id = e.id AND l.user_id = %(uid)s
-                    AND l.calendar_id NOT IN (SELECT id FROM former)
-              LEFT JOIN crm_google_event_link bl
-                     ON bl.event_id = r.base_event_id AND bl.user_id = %(uid)s
-                    AND bl.calendar_id NOT IN (SELECT id FROM former)
-             WHERE e.active
-               AND (e.recurrence_id IS NULL OR r.base_event_id = e.id OR l.id IS NOT NULL
-                    -- an occurrence edited on its own since its series was pushed
-                    OR e.google_sync_revision > COALESCE(bl.odoo_revision, 0))
-               AND (e.stop >= %(window_start)s OR e.recurrency)
-               AND (l.id IS NULL OR e.google_sync_revision > COALESCE(l.odoo_revision, 0))
-            UNION ALL
-            -- Deleted, archived, or (third column) no longer attended.
-            SELECT l.event_id, l.id, e.active IS TRUE
-              FROM crm_google_event_link l
-              LEFT JOIN calendar_event e ON e.id = l.event_id
-             WHERE l.user_id = %(uid)s
-               AND (l.event_id IS NULL OR NOT e.active OR l.event_id NOT IN (SELECT id FROM mine))
-               AND l.calendar_id NOT IN (SELECT id FROM former)
-            """,
+                self.OUTGOING_SQL,
                 uid=self.user.id,
                 partner=self.partner.id,
                 window_start=window_start,
@@ -695,37 +794,33 @@ class OdooSyncStore(engine.SyncStore):
         rows = self.env.cr.fetchall()
         if not rows:
             return []
-        events = self.Event.browse({event_id for event_id, _link, _left in rows if event_id})
-        links = self.Link.browse({link_id for _event, link_id, _left in rows if link_id})
+        events = self.Event.browse({row[0] for row in rows if row[0]})
+        links = self.Link.browse(
+            {link_id for row in rows for link_id in (row[1], row[3]) if link_id}
+        )
         rows = self._release_left(rows, links)
-        snapshots = self._snapshots(events)
+        snapshots = self._outgoing_snapshots(events, rows)
         calendars = {}
         items = []
-        for event_id, link_id, left in rows:
+        for event_id, link_id, kind, series_link_id in rows:
             link = links.browse(link_id) if link_id else self.Link
-            calendar = None
-            if link:
-                calendar = calendars.get(link.calendar_id.id)
-                if calendar is None:
-                    calendar = calendars[link.calendar_id.id] = self._calendar_state(
-                        link.calendar_id
-                    )
+            series_link = links.browse(series_link_id) if series_link_id else self.Link
             # A meeting the user left: his copy goes, the meeting stays.
-            odoo = None if left else snapshots.get(event_id)
-            revision = self.revisions.get(event_id, 0)
-            series_link = None
-            if odoo is not None and odoo.is_occurrence and not link:
+            odoo = snapshots[kind].get(event_id)
+            revisions = self.series_revisions if kind == "series" else self.revisions
+            revision = revisions.get(event_id, 0)
+            if kind == "occurrence":
                 # Edited on its own (Odoo keeps follow_recurrence for edits that
                 # do not move it): patched as an instance of its series.
                 odoo = dataclasses.replace(odoo, follow_recurrence=False)
-                series_link, calendar = self._series_link(events.browse(event_id), calendars)
+            calendar = self._calendar_for(link or series_link, calendars)
             items.append(
                 engine.OutgoingItem(
-                    key=(event_id, link_id),
+                    key=(event_id, link_id, kind, series_link.google_event_id or None),
                     link=_link_state(link, odoo, revision) if link else None,
                     odoo=odoo,
                     calendar=calendar,
-                    series_link=series_link,
+                    series_link=_link_state(series_link) if series_link else None,
                 )
             )
         return items
@@ -736,41 +831,52 @@ class OdooSyncStore(engine.SyncStore):
         invitation), so it stays in Google and only the link goes. The rows of
         the copies Odoo made are returned, to be deleted in Google."""
         kept, released = [], self.Link
-        for event_id, link_id, left in rows:
+        for row in rows:
+            event_id, link_id, kind, _series = row
             link = links.browse(link_id)
-            if left and (
+            if kind == "left" and (
                 link.readonly
                 or engine.odoo_id_from_google_id(self.event_id_key, link.google_event_id)
                 != event_id
             ):
                 released |= link
             else:
-                kept.append((event_id, link_id, left))
+                kept.append(row)
         released.unlink()
         return kept
 
-    def _series_link(self, occurrence, calendars):
-        base = occurrence.recurrence_id.base_event_id
-        link = self.Link.search(
-            [
-                ("event_id", "=", base.id),
-                ("user_id", "=", self.user.id),
-                ("calendar_id", "not in", self.Calendar._former_account_ids(self.user)),
-            ],
-            limit=1,
-        )
+    def _outgoing_snapshots(self, events, rows):
+        ids = {kind: set() for kind in ("event", "series", "occurrence", "delete", "left")}
+        for event_id, _link, kind, _series in rows:
+            if event_id:
+                ids[kind].add(event_id)
+        plain = self._snapshots(events.browse(ids["event"] | ids["delete"]))
+        return {
+            "event": plain,
+            "delete": plain,
+            "left": {},
+            "series": self._series_snapshots(events.browse(ids["series"])),
+            "occurrence": self._snapshots(events.browse(ids["occurrence"]), occurrence=True),
+        }
+
+    def _calendar_for(self, link, calendars):
         if not link:
-            return None, None
+            return None
         calendar = calendars.get(link.calendar_id.id)
         if calendar is None:
             calendar = calendars[link.calendar_id.id] = self._calendar_state(link.calendar_id)
-        return _link_state(link), calendar
+        return calendar
 
     def apply_outgoing(self, item, decision, result):
-        event_id, link_id = item.key
-        link = self.Link.browse(link_id) if link_id else self.Link
+        event_id, link_id, kind, _series_id = item.key
+        # exists(): the deletion of a series in this batch may have taken the
+        # links of its instances with it.
+        link = self.Link.browse(link_id).exists() if link_id else self.Link
+        if link_id and not link:
+            return
         event = self.Event.browse(event_id) if event_id else self.Event
-        revision = self.revisions.get(event_id, 0)
+        revisions = self.series_revisions if kind == "series" else self.revisions
+        revision = revisions.get(event_id, 0)
         if decision.action == Action.NOOP:
             if link and event and decision.fingerprint:
                 # Changed in Odoo but not in a mapped field: remember that.
@@ -785,10 +891,7 @@ class OdooSyncStore(engine.SyncStore):
         if result is None:
             return
         if decision.action == Action.DELETE:
-            if result.succeeded or result.not_found:
-                link.unlink()
-            else:
-                self._push_failed(link, result)
+            self._deleted_in_google(link, result)
             return
         if not result.ok:
             if decision.action == Action.PATCH and result.not_found and link:
@@ -810,26 +913,54 @@ class OdooSyncStore(engine.SyncStore):
             "state": "synced",
             "error_message": False,
         }
+        if kind == "series" and item.odoo is not None:
+            # Where the rule Google got starts, whichever occurrence Odoo's base is.
+            recurrence = event.recurrence_id
+            if recurrence.google_dtstart != item.odoo.start:
+                recurrence.google_dtstart = item.odoo.start
         if link:
             self._write_changed(link, values)
         else:
-            calendar = self._own_calendar(decision.calendar_id)
-            existing = self.Link.search(
-                [("calendar_id", "=", calendar.id), ("google_event_id", "=", decision.google_id)]
+            self._link_pushed(item, decision, event, values, body)
+
+    def _deleted_in_google(self, link, result):
+        if not (result.succeeded or result.not_found):
+            self._push_failed(link, result)
+            return
+        if not link.recurring_event_id:
+            # Google cancels a deleted series' instances itself.
+            self.Link.search(
+                [
+                    ("calendar_id", "=", link.calendar_id.id),
+                    ("recurring_event_id", "=", link.google_event_id),
+                ]
+            ).unlink()
+        link.unlink()
+
+    def _link_pushed(self, item, decision, event, values, body):
+        """The link of an event Google got for the first time (an instance of a
+        series: its link as an instance)."""
+        _event_id, _link_id, kind, series_id = item.key
+        calendar = self._own_calendar(decision.calendar_id)
+        if kind == "occurrence":
+            self._drop_instance_links(calendar.id, event)
+            values["recurring_event_id"] = series_id
+        existing = self.Link.search(
+            [("calendar_id", "=", calendar.id), ("google_event_id", "=", decision.google_id)]
+        )
+        if existing:
+            self._write_changed(existing, dict(values, event_id=event.id))
+            return
+        self.Link.create(
+            dict(
+                values,
+                event_id=event.id,
+                user_id=self.user.id,
+                calendar_id=calendar.id,
+                google_event_id=decision.google_id,
+                ical_uid=(kind != "occurrence" and body.get("iCalUID")) or False,
             )
-            if existing:
-                self._write_changed(existing, dict(values, event_id=event.id))
-            else:
-                self.Link.create(
-                    dict(
-                        values,
-                        event_id=event.id,
-                        user_id=self.user.id,
-                        calendar_id=calendar.id,
-                        google_event_id=decision.google_id,
-                        ical_uid=body.get("iCalUID") or False,
-                    )
-                )
+        )
 
     def _own_calendar(self, google_id):
         return self.Calendar.search(

@@ -17,7 +17,12 @@ Durability rules that make crashes and faults harmless:
   creating a duplicate, and the engine then patches the existing event.
 * A malformed Google event is skipped and reported, never blocks the calendar.
   An unexpected error on one event is reported too, and the calendar's sync
-  token is then not advanced, so that event is read again next cycle.
+  token is then not advanced, so that event is read again next cycle; after
+  MAX_ATTEMPTS cycles it is quarantined (reported, left out until it changes in
+  Google) and the token moves on.
+* Instances of a series (``recurringEventId``) are applied after the page's
+  series masters, and, when their series is not in Odoo yet, after the
+  calendar's last page: an instance never stands in for an occurrence.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from . import errors
+from . import errors, series
 from .google_client import BatchOperation, BatchResult, GoogleCalendarClient
 from .pacing import CallBudget
 from .planner import (
@@ -52,6 +57,11 @@ BATCH_SIZE = 50
 # thousands of events must not carry thousands of titles around.
 NAMED_CHANGES_KEPT = 50
 PRIVATE_VISIBILITIES = ("private", "confidential")
+# Cycles an event that fails unexpectedly is tried in before it is quarantined.
+MAX_ATTEMPTS = 3
+# Failing events remembered per calendar (the oldest are forgotten first).
+MAX_QUARANTINE = 500
+QUARANTINED = "quarantined"
 
 
 @dataclass
@@ -65,6 +75,8 @@ class CalendarState:
     sync_token: str | None = None
     is_source: bool = False
     is_target: bool = False
+    # Events that failed unexpectedly: {google_id: [etag, attempts]}.
+    failures: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -76,6 +88,7 @@ class SyncSettings:
     event_id_key: str  # the user's secret for deterministic event ids
     deadline: float | None = None  # time.monotonic() value; None = no limit
     calls: CallBudget | None = None  # Google calls this cycle may make; None = no limit
+    page_size: int | None = None  # events per list page; None = Google's maximum
 
 
 @dataclass
@@ -180,6 +193,14 @@ class SyncStore(abc.ABC):
     def checkpoint(self) -> None:
         """Make everything applied so far durable (commit)."""
 
+    def known_series(self, calendar: CalendarState, series_ids: set) -> set:
+        """The ids of ``series_ids`` that are series in Odoo for ``calendar``."""
+        return set()
+
+    def save_failures(self, calendar: CalendarState) -> None:  # noqa: B027
+        """Remember ``calendar.failures`` for the next cycles (made durable with the
+        next checkpoint). Optional: the default keeps them for this cycle only."""
+
     def calendar_unavailable(self, calendar: CalendarState, error: Exception) -> None:  # noqa: B027
         """Google refused to list ``calendar`` (404/403); remember it for the user.
 
@@ -208,6 +229,9 @@ class UserSync:
         self.settings = settings
         self.report = SyncReport()
         self._pulled_items = 0
+        self._deferred = []  # instances waiting for the calendar's last page
+        self._refresh = []  # masters whose instances are read again
+        self._series_inserted = False
 
     # ------------------------------------------------------------------
     def run(self) -> SyncReport:
@@ -268,14 +292,19 @@ class UserSync:
         kwargs = {"sync_token": sync_token, "show_deleted": True}
         if not sync_token:
             kwargs["time_min"] = self.settings.window_start
+        if self.settings.page_size:
+            kwargs["max_results"] = self.settings.page_size
         clean = True
         self._pulled_items = 0
+        self._deferred = []
         if not self._take_calls(1):
             return
         pages = self.client.iter_event_pages(calendar.google_id, **kwargs)
         for page in pages:
             self._pulled_items += len(page.items)
             clean &= self._apply_page(calendar, page.items)
+            if page.is_last and self._deferred:
+                clean &= self._apply_instances(calendar, self._deferred, last_page=True)
             if page.items:
                 # An empty page wrote nothing: no commit, which would also drop
                 # the ORM's caches for the rest of an idle cycle.
@@ -297,41 +326,58 @@ class UserSync:
         if not items:
             return True
         valid = [item for item in items if isinstance(item, dict) and item.get("id")]
-        linked_by_id = self.store.load_links(calendar, valid) if valid else {}
+        # Series masters (and single events) first, so that the instances of a
+        # page find their series in Odoo.
+        clean = self._apply_items(
+            calendar, [item for item in valid if not item.get("recurringEventId")]
+        )
+        clean &= self._refresh_series(calendar)
+        instances = [item for item in valid if item.get("recurringEventId")]
+        if instances:
+            clean &= self._apply_instances(calendar, instances)
+        self._forget_failures(calendar, valid)
+        return clean
+
+    def _apply_instances(self, calendar: CalendarState, instances: list, last_page=False):
+        """Instances whose occurrence Odoo has; the others wait for the calendar's
+        last page (a later page may bring their series, or the change of its rule
+        that makes the occurrence), and then stand on their own or are left out."""
+        series_ids = {item["recurringEventId"] for item in instances}
+        known = self.store.known_series(calendar, series_ids)
+        ready = [item for item in instances if item["recurringEventId"] in known]
+        waiting = [item for item in instances if item["recurringEventId"] not in known]
+        linked_by_id = self.store.load_links(calendar, ready) if ready else {}
+        if last_page:
+            self._deferred = []
+        else:
+            waiting += [item for item in ready if item["id"] not in linked_by_id]
+            ready = [item for item in ready if item["id"] in linked_by_id]
+            self._deferred.extend(waiting)
+            waiting = []
+        clean = self._apply_items(calendar, ready, series_known=True, linked_by_id=linked_by_id)
+        return clean & self._apply_items(calendar, waiting)
+
+    def _apply_items(
+        self, calendar: CalendarState, items: list, series_known=False, linked_by_id=None
+    ) -> bool:
+        if not items:
+            return True
+        if linked_by_id is None:
+            linked_by_id = self.store.load_links(calendar, items)
         clean = True
-        # Series masters first, so their exceptions find the series in Odoo.
-        ordered = sorted(valid, key=lambda item: bool(item.get("recurringEventId")))
         planned = []
-        for item in ordered:
+        for item in items:
+            if self._quarantined(calendar, item):
+                continue
             linked = linked_by_id.get(item["id"]) or Linked(None, None)
             try:
-                planned.append((item, linked, self._plan(calendar, item, linked)))
+                decision = self._plan(calendar, item, linked, series_known)
             except Exception:
                 _logger.exception("Planning a Google event failed; skipped for now")
-                clean = self._failed(item)
-        # New events and series (the bulk of a first sync) are created together;
-        # changed occurrences of a series follow one by one, once it exists.
-        simple = [
-            entry
-            for entry in planned
-            if entry[2].action == Action.CREATE
-            and entry[1].link is None
-            and not entry[2].recurring_event_id
-        ]
-        if len(simple) > 1:
-            try:
-                with self.store.isolate():
-                    self.store.create_many(calendar, [(item, dec) for item, _l, dec in simple])
-                self.report.pulled_created += len(simple)
-                for item, _linked, _decision in simple:
-                    self._note_pulled("created", item, None)
-                done = {id(entry) for entry in simple}
-                planned = [entry for entry in planned if id(entry) not in done]
-            except errors.GoogleSyncError:
-                raise
-            except Exception:
-                # One of them is bad: fall back to one by one to find it.
-                _logger.info("Creating events together failed; creating them one by one")
+                clean &= self._failed(calendar, item)
+                continue
+            planned.append((item, linked, decision))
+        planned = self._create_together(calendar, planned)
         for item, linked, decision in planned:
             try:
                 with self.store.isolate():
@@ -342,15 +388,108 @@ class UserSync:
                 # One bad event must not stop the others; it is read again next
                 # cycle because the token does not advance past it.
                 _logger.exception("Applying a Google event failed; skipped for now")
-                clean = self._failed(item)
+                clean &= self._failed(calendar, item)
         return clean
 
-    def _failed(self, item: dict) -> bool:
+    def _refresh_series(self, calendar: CalendarState) -> bool:
+        """After a master's rule or time changed, its instances Google keeps on
+        their own are read again: the change may have put some in or out of the
+        series (one request per such master)."""
+        masters, self._refresh = self._refresh, []
+        clean = True
+        for master in masters:
+            if not self._take_calls(1):
+                return False
+            try:
+                instances = self.client.list_instances(
+                    calendar.google_id, master["id"], time_min=self.settings.window_start
+                )
+            except (errors.NotFound, errors.AlreadyDeleted):
+                continue
+            own = [item for item in instances if series.is_exception(item, master)]
+            clean &= self._apply_items(calendar, own, series_known=True)
+        return clean
+
+    def _create_together(self, calendar: CalendarState, planned: list) -> list:
+        """New events and series (the bulk of a first sync) are created together;
+        returns what is left to apply one by one."""
+        simple = [
+            entry
+            for entry in planned
+            if entry[2].action == Action.CREATE
+            and entry[1].link is None
+            and not entry[2].recurring_event_id
+        ]
+        if len(simple) < 2:
+            return planned
+        try:
+            with self.store.isolate():
+                self.store.create_many(calendar, [(item, dec) for item, _l, dec in simple])
+        except errors.GoogleSyncError:
+            raise
+        except Exception:
+            # One of them is bad: fall back to one by one to find it.
+            _logger.info("Creating events together failed; creating them one by one")
+            return planned
+        self.report.pulled_created += len(simple)
+        for item, _linked, _decision in simple:
+            self._note_pulled("created", item, None)
+        done = {id(entry) for entry in simple}
+        return [entry for entry in planned if id(entry) not in done]
+
+    # ------------------------------------------------------------------
+    # Events that fail unexpectedly
+    # ------------------------------------------------------------------
+    def _failed(self, calendar: CalendarState, item: dict) -> bool:
+        """Count a failed attempt; True when the event is quarantined now (the
+        calendar's token may then move on past it)."""
+        entry = calendar.failures.get(item["id"])
+        if entry is None or entry[0] != item.get("etag"):
+            entry = [item.get("etag"), 0]
+        entry[1] += 1
+        calendar.failures.pop(item["id"], None)
+        calendar.failures[item["id"]] = entry
+        while len(calendar.failures) > MAX_QUARANTINE:
+            calendar.failures.pop(next(iter(calendar.failures)))
+        self.store.save_failures(calendar)
+        if entry[1] >= MAX_ATTEMPTS:
+            _logger.warning("A Google event failed %s times; quarantined", entry[1])
+            self._report_quarantined(item)
+            return True
         self.report.errors.append("apply_failed")
         self.report.skipped.append((item["id"], "apply_failed"))
         return False
 
-    def _plan(self, calendar: CalendarState, item: dict, linked: Linked) -> IncomingDecision:
+    def _quarantined(self, calendar: CalendarState, item: dict) -> bool:
+        """A quarantined event delivered again unchanged is left out right away."""
+        entry = calendar.failures.get(item["id"])
+        if entry is None or entry[1] < MAX_ATTEMPTS or entry[0] != item.get("etag"):
+            return False
+        self._report_quarantined(item)
+        return True
+
+    def _report_quarantined(self, item: dict) -> None:
+        self.report.errors.append(QUARANTINED)
+        self.report.skipped.append((item["id"], QUARANTINED))
+
+    def _forget_failures(self, calendar: CalendarState, items: list) -> None:
+        """Events of the page that went through no longer count as failing."""
+        if not calendar.failures:
+            return
+        failed = {key for key, _reason in self.report.skipped}
+        done = [
+            item["id"]
+            for item in items
+            if item["id"] in calendar.failures and item["id"] not in failed
+        ]
+        if done:
+            for google_id in done:
+                calendar.failures.pop(google_id, None)
+            self.store.save_failures(calendar)
+
+    def _plan(
+        self, calendar: CalendarState, item: dict, linked: Linked, series_known=False
+    ) -> IncomingDecision:
         settings = self.settings
         return plan_incoming(
             linked.link,
@@ -362,10 +501,14 @@ class UserSync:
             calendar_tz=calendar.time_zone,
             access_role=calendar.access_role,
             self_email=settings.self_email,
+            series_known=series_known,
         )
 
     def _apply_incoming(self, calendar: CalendarState, item: dict, linked: Linked) -> None:
-        self._apply_decision(calendar, item, self._plan(calendar, item, linked), linked)
+        series_id = item.get("recurringEventId")
+        known = bool(series_id) and series_id in self.store.known_series(calendar, {series_id})
+        decision = self._plan(calendar, item, linked, known)
+        self._apply_decision(calendar, item, decision, linked)
 
     def _apply_decision(self, calendar, item, decision, linked) -> None:
         if decision.action == Action.SKIP:
@@ -373,6 +516,8 @@ class UserSync:
                 _logger.info("Skipped Google event: %s", decision.error)
                 self.report.skipped.append((item["id"], decision.error))
         changed = self.store.apply_incoming(calendar, item, decision, linked)
+        if _moves_series(item, decision):
+            self._refresh.append(item)
         if changed is False:
             return  # e.g. the echo of a deletion we sent ourselves
         if decision.action == Action.CREATE:
@@ -402,6 +547,15 @@ class UserSync:
     # Push
     # ------------------------------------------------------------------
     def push(self, target: CalendarState | None, calendars_by_key: dict) -> None:
+        self._series_inserted = False
+        self._push_changes(target)
+        if self._series_inserted and not self.report.incomplete:
+            # Occurrences changed on their own before their series reached Google
+            # go out as soon as it is there: once more, in this cycle.
+            self._series_inserted = False
+            self._push_changes(target)
+
+    def _push_changes(self, target: CalendarState | None) -> None:
         settings = self.settings
         pending: list[tuple[OutgoingItem, OutgoingDecision]] = []
         applied = False
@@ -496,6 +650,7 @@ class UserSync:
         ):
             if decision.action == Action.INSERT:
                 self.report.pushed_inserted += 1
+                self._series_inserted |= bool((decision.body or {}).get("recurrence"))
             elif decision.action == Action.PATCH:
                 self.report.pushed_updated += 1
             else:
@@ -529,6 +684,15 @@ class UserSync:
         linked = self.store.load_links(calendar, [current]).get(current["id"])
         with self.store.isolate():
             self._apply_incoming(calendar, current, linked or Linked(None, None))
+
+
+def _moves_series(item: dict, decision: IncomingDecision) -> bool:
+    """Did a master's rule or times change in Odoo by this decision?"""
+    applied = decision.action == Action.UPDATE or (
+        decision.action == Action.CONFLICT and decision.conflict.winner == "google"
+    )
+    moved = decision.recurrence_changed or bool({"start", "allday"} & set(decision.values or {}))
+    return applied and decision.recurrence is not None and bool(item.get("recurrence")) and moved
 
 
 def push_failure_reason(result: BatchResult) -> str:

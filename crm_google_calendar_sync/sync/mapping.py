@@ -141,6 +141,7 @@ class OdooEvent:
     byday: str | None = None
     weekday: str | None = None
     recurrence_exdates: tuple = ()  # naive UTC datetimes / dates of removed occurrences
+    wkst: str | None = None  # first day of Odoo's week ("SU" for US English, else "MO")
     recurrence_id: int | None = None
     recurrence_base: bool = False  # this event is the series' base (Google master)
     follow_recurrence: bool = True  # False: a modified occurrence (Google exception)
@@ -200,6 +201,7 @@ class OdooEvent:
                 "day",
                 "byday",
                 "weekday",
+                "wkst",
                 *WEEKDAY_FIELDS,
             )
         }
@@ -519,7 +521,9 @@ def snapshot_from_values(values, recurrence=None, **extra):
                 if key in {f.name for f in fields(OdooEvent)}
             }
         )
-        data.update(recurrence_base=True, recurrence_exdates=recurrence.exdates)
+        data.update(
+            recurrence_base=True, recurrence_exdates=recurrence.exdates, wkst=recurrence.wkst
+        )
         if data.get("until") is False:
             data["until"] = None
         for key in ("weekday", "byday"):

@@ -118,6 +118,7 @@ class IncomingDecision:
     error: str | None = None
     recurring_event_id: str | None = None
     original_start: datetime | date | None = None
+    mapped: dict | None = None  # all mapped values of the Google event (``values``: the change)
 
 
 @dataclass
@@ -198,8 +199,12 @@ def plan_incoming(
     calendar_tz=None,
     access_role="owner",
     self_email=None,
+    series_known=False,
 ):
-    """Decide what an incoming Google event means for Odoo (see IncomingDecision)."""
+    """Decide what an incoming Google event means for Odoo (see IncomingDecision).
+
+    ``series_known``: for an instance of a series, whether Odoo has that series; its
+    occurrence is then ``odoo`` (None: Odoo has no occurrence there)."""
     if not isinstance(google_event, dict) or not google_event.get("id"):
         return IncomingDecision(Action.SKIP, "not_an_event", error="not_an_event")
     gid = google_event["id"]
@@ -237,6 +242,7 @@ def plan_incoming(
         event_tz=mapped.event_tz,
         warnings=tuple(warnings),
         readonly=readonly,
+        mapped=mapped.values,
     )
 
     if is_private_google(google_event) and not include_private:
@@ -247,6 +253,11 @@ def plan_incoming(
     google_fp = fingerprint(common_from_odoo(incoming, user_tz=user_tz))
     common["fingerprint"] = google_fp
 
+    if odoo is None and series_known and common["recurring_event_id"]:
+        # Odoo's series has no occurrence there: deleted in Odoo (the deletion
+        # is on its way to Google) or beyond the occurrences Odoo keeps.
+        reason = "deleted_in_odoo" if link is not None else "not_in_series"
+        return IncomingDecision(Action.SKIP, reason, **common)
     if odoo is None:
         if link is not None and link.fingerprint == google_fp:
             # Deleted in Odoo, unchanged in Google: the push deletes it there.
@@ -430,6 +441,8 @@ def plan_outgoing(
     if not _safe_in_window(odoo, window_start, user_tz):
         return OutgoingDecision(Action.SKIP, "outside_window", link and link.google_id, target)
 
+    if series_link is not None and series_link.readonly:
+        return OutgoingDecision(Action.SKIP, "readonly", link and link.google_id, target)
     # New, or an insert whose answer never came (its link knows no etag and no
     # fingerprint yet): insert; Google answers 409 when the earlier one landed.
     inserting = link is None or not (link.etag or link.fingerprint)
@@ -479,6 +492,9 @@ def plan_outgoing(
         return OutgoingDecision(
             Action.NOOP, "unchanged", link.google_id, target, fingerprint=odoo_fp
         )
+    if not odoo.is_occurrence and not rec_mod.parse_instance_id(link.google_id):
+        # A series made a single event in Odoo ends its rule in Google too.
+        body.setdefault("recurrence", [])
     return OutgoingDecision(
         Action.PATCH,
         "changed_in_odoo",

@@ -93,6 +93,7 @@ class Recurrence:
     byday: str | None = None  # "1".."4", "-1" for month_by == "day"
     event_tz: str | None = None
     exdates: tuple = field(default=())  # sorted naive UTC datetimes or dates
+    wkst: str | None = None  # "MO".."SU": the week's first day (None = Monday)
 
     def weekdays(self):
         """Indexes (0 = Monday) of the weekly days."""
@@ -129,6 +130,8 @@ class Recurrence:
             parts.append(f"BYDAY={int(self.byday)}{day}")
         elif self.rrule_type == "monthly":
             parts.append(f"BYMONTHDAY={self.day}")
+        if self._week_start_matters():
+            parts.append(f"WKST={self.wkst}")
         if self.end_type == "count":
             parts.append(f"COUNT={self.count}")
         elif self.end_type == "end_date":
@@ -136,9 +139,12 @@ class Recurrence:
                 parts.append(f"UNTIL={format_date_compact(self.until)}")
             else:
                 # RFC 5545: with a zoned DTSTART, UNTIL is UTC. The whole last day counts.
-                last = local_to_utc(datetime.combine(self.until, time(23, 59, 59)), tz)
-                parts.append(f"UNTIL={format_utc_compact(last)}")
+                parts.append(f"UNTIL={format_utc_compact(_utc_end_of_day(self.until, tz))}")
         return ";".join(parts)
+
+    def _week_start_matters(self):
+        """A week start other than Monday changes only weekly rules every few weeks."""
+        return self.rrule_type == "weekly" and self.interval > 1 and self.wkst not in (None, "MO")
 
     def odoo_rrule(self):
         """Rule string in the form Odoo's ``calendar.recurrence.rrule`` parses."""
@@ -159,7 +165,18 @@ class Recurrence:
             "byday": self.byday if self.month_by == "day" else None,
             "exdates": [_stamp(x) for x in self.exdates],
         }
+        if self._week_start_matters():
+            data["wkst"] = self.wkst
         return data
+
+
+def _utc_end_of_day(day, tz):
+    """The last second of ``day`` in ``tz`` as naive UTC; the end of year 9999 (an
+    "endless" UNTIL some calendars write) where UTC would leave the calendar."""
+    try:
+        return local_to_utc(datetime.combine(day, time(23, 59, 59)), tz)
+    except OverflowError:
+        return datetime.max.replace(microsecond=0)
 
 
 def _stamp(value):
@@ -266,15 +283,24 @@ def _until_to_odoo(value, start_local, allday, tz):
         raise _invalid(f"invalid UNTIL {value!r:.30}") from exc
     if clock is None or allday:
         if allday and clock is not None and match.group(3) and tz:
-            return utc_to_local(datetime.combine(day, clock), tz).date()
+            return _local_or_same(datetime.combine(day, clock), tz).date()
         return day
     local = datetime.combine(day, clock)
     if match.group(3) and tz:
-        local = utc_to_local(local, tz)
+        local = _local_or_same(local, tz)
     # An occurrence on the UNTIL day is included only when it starts at or before UNTIL.
     if local.time() < start_local.time():
         return local.date() - timedelta(days=1)
     return local.date()
+
+
+def _local_or_same(utc_naive, tz):
+    """Wall-clock time of a UTC UNTIL; the UTC value itself at the end of year 9999,
+    where the zone's offset would leave the calendar."""
+    try:
+        return utc_to_local(utc_naive, tz)
+    except OverflowError:
+        return utc_naive
 
 
 def from_google(lines, *, start_local, allday, tz):
@@ -357,6 +383,8 @@ def _rule_to_recurrence(parts, start_local, allday, tz):
         else start_local.date()
     )
     values = {"rrule_type": rrule_type, "interval": interval, "event_tz": tz}
+    if parts.get("WKST", "MO") != "MO":
+        values["wkst"] = parts["WKST"]
 
     if rrule_type == "daily" and byday:
         # "Every weekday" is sometimes written as a daily rule filtered by days.
@@ -423,6 +451,8 @@ def _du_rule(rec, start_local, *, count_cap=MAX_EXPANSION):
     """dateutil rule expanding ``rec`` in wall-clock time from ``start_local``."""
     dtstart = _as_datetime(start_local)
     kwargs = {"dtstart": dtstart, "interval": rec.interval}
+    if rec.wkst:
+        kwargs["wkst"] = ICAL_DAYS.index(rec.wkst)
     if rec.rrule_type == "weekly":
         kwargs["byweekday"] = rec.weekdays() or (dtstart.weekday(),)
     elif rec.rrule_type == "monthly" and rec.month_by == "day":
@@ -505,6 +535,8 @@ def from_odoo_fields(fields, *, start_local):
         else:
             values.update(month_by="date", day=int(fields.get("day") or start_day.day))
     exdates = tuple(sorted(set(fields.get("exdates") or ())))
+    if fields.get("wkst") in ICAL_DAYS[1:]:
+        values["wkst"] = fields["wkst"]
     return Recurrence(exdates=exdates, **values)
 
 
@@ -521,33 +553,25 @@ def occurrences(rec, *, start_local, allday, tz, include_excluded=False, limit=M
             yield value
 
 
-def series_last_end(rec, *, start_local, duration, allday, tz):
-    """End of the last occurrence (naive UTC; all-day: midnight after the last day).
-
-    None for series without end (and for series longer than MAX_EXPANSION occurrences).
-    """
-    if rec.end_type == "forever" or (rec.end_type == "count" and rec.count > MAX_EXPANSION):
-        return None
-    rule = _du_rule(rec, start_local)
-    last = None
-    if rec.end_type == "end_date":
-        last = rule.before(datetime.combine(rec.until, time.max), inc=True)
-    else:
-        for last in rule:  # noqa: B007 - the last value is what we want
-            pass
-    if last is None:
-        return _as_datetime(start_local) + duration
-    if allday:
-        return datetime.combine(last.date(), time()) + duration
-    return (local_to_utc(last, tz) if tz else last) + duration
-
-
 def series_in_window(rec, *, start_local, duration, allday, tz, window_start):
-    """True when any occurrence ends at or after ``window_start`` (naive UTC)."""
-    last_end = series_last_end(
-        rec, start_local=start_local, duration=duration, allday=allday, tz=tz
-    )
-    return last_end is None or last_end >= window_start
+    """True when any occurrence ends at or after ``window_start`` (naive UTC).
+
+    Looks at no more than MAX_EXPANSION occurrences: a series that is still going
+    after them counts as reaching the window (a daily rule until the year 9999 costs
+    one step, not three million).
+    """
+    if rec.end_type == "forever":
+        return True
+    for index, local in enumerate(_du_rule(rec, start_local)):
+        if index >= MAX_EXPANSION:
+            return True
+        if allday:
+            start = datetime.combine(local.date(), time())
+        else:
+            start = local_to_utc(local, tz) if tz else local
+        if start + duration >= window_start:
+            return True
+    return False
 
 
 # --- instance ids --------------------------------------------------------------------

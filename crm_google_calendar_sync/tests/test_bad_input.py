@@ -216,9 +216,10 @@ class TestBadInput(ReliabilityCase):
         if not event:
             skipped = [why for key, why in report.skipped if key == google_id]
             return f"expected synced, not imported (skipped: {skipped})"
-        return self._check_synced(event, links, case.get("checks") or {})
+        google = self.emulator.get_event_raw(email, google_id) if google_id else None
+        return self._check_synced(event, links, case.get("checks") or {}, body, google)
 
-    def _check_synced(self, event, links, checks):
+    def _check_synced(self, event, links, checks, sent=None, google=None):
         description = event.description or ""
         lowered = description.lower()
         for needle in FORBIDDEN_IN_HTML:
@@ -240,6 +241,14 @@ class TestBadInput(ReliabilityCase):
             "allday": lambda: event.allday == checks["allday"],
             "readonly": lambda: links[:1].readonly == checks["readonly"],
             "victim_untouched": lambda: event != self.victim["meeting"],
+            # A series Odoo keeps only in part: at most this many occurrences...
+            "occurrences_max": lambda: (
+                0 < len(event.recurrence_id.calendar_event_ids) <= checks["occurrences_max"]
+            ),
+            # ... while Google keeps the rule it has (nothing was sent back).
+            "rule_kept": lambda: (
+                google["recurrence"] == sent["recurrence"] and google["sequence"] == 0
+            ),
         }
         for key in checks:
             if not expectations[key]():

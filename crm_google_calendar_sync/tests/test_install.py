@@ -68,7 +68,19 @@ class TestInstall(TransactionCase):
         )
         indexes = " ".join(row[0] for row in self.env.cr.fetchall())
         self.assertIn("UNIQUE INDEX crm_google_event_link_calendar_google_event_uniq", indexes)
-        self.assertIn("UNIQUE INDEX crm_google_event_link_event_calendar_uniq", indexes)
+        # One link per event and calendar, besides the instance links of a series.
+        self.assertIn(
+            "UNIQUE INDEX crm_google_event_link_event_calendar_own_uniq ON public."
+            "crm_google_event_link USING btree (event_id, calendar_id) "
+            "WHERE (recurring_event_id IS NULL)",
+            indexes,
+        )
+        self.assertIn(
+            "UNIQUE INDEX crm_google_event_link_event_calendar_instance_uniq ON public."
+            "crm_google_event_link USING btree (event_id, calendar_id) "
+            "WHERE (recurring_event_id IS NOT NULL)",
+            indexes,
+        )
         self.assertIn("UNIQUE INDEX crm_google_calendar_user_google_id_uniq", indexes)
         self.assertIn("UNIQUE INDEX crm_google_token_user_uniq", indexes)
 

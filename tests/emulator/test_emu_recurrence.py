@@ -159,3 +159,25 @@ def test_series_window_and_endless_series(alice):
         alice.events().list(calendarId="primary", timeMax="2030-01-01T00:00:00Z").execute()["items"]
     )
     assert before == []
+
+
+def test_until_at_the_end_of_time_east_of_utc(alice):
+    """Google accepts an UNTIL at the last second of year 9999 (some calendar apps
+    write it for "no end"), also where that instant is already year 10000 locally."""
+    body = dict(
+        SERIES,
+        start={"dateTime": "2030-03-18T10:00:00", "timeZone": "Asia/Tokyo"},
+        end={"dateTime": "2030-03-18T11:00:00", "timeZone": "Asia/Tokyo"},
+        recurrence=["RRULE:FREQ=DAILY;UNTIL=99991231T235959Z"],
+    )
+    series = alice.events().insert(calendarId="primary", body=body).execute()
+    items = (
+        alice.events()
+        .instances(calendarId="primary", eventId=series["id"], maxResults=3)
+        .execute()["items"]
+    )
+    assert [i["start"]["dateTime"][:10] for i in items] == [
+        "2030-03-18",
+        "2030-03-19",
+        "2030-03-20",
+    ]

@@ -1,0 +1,459 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The series half of the Odoo side of a sync cycle (see sync_store).
+
+A Google series is one ``calendar.recurrence``: its master's link sits on the
+base event, each instance Google keeps on its own has a link on its occurrence,
+and occurrences are found by their original start (:mod:`..sync.series`).
+Changes of the master reach the whole series, as Odoo's "all events" does, but
+occurrence by occurrence: unchanged occurrences keep their records, and those
+Google keeps on their own keep their values.
+"""
+
+import dataclasses
+from datetime import datetime
+
+from ..sync import engine, recurrence, series
+from ..sync.mapping import MappingError
+from ..sync.planner import Action
+
+# Master values that every occurrence following the series takes.
+SERIES_VALUE_FIELDS = ("name", "description", "location", "privacy", "show_as")
+
+
+class SeriesStore:
+    """Mixin of OdooSyncStore: series, occurrences and instance links."""
+
+    # ------------------------------------------------------------------
+    # Reading
+    # ------------------------------------------------------------------
+    def _series_links(self, calendar, series_ids):
+        """``{series google id: link}`` of this calendar's series in Odoo, also of
+        those that have no occurrence left (their instances have no place to go)."""
+        if not series_ids:
+            return {}
+        links = self.Link.search(
+            [
+                ("calendar_id", "=", calendar.key),
+                ("google_event_id", "in", list(series_ids)),
+                ("recurring_event_id", "=", False),
+                "|",
+                ("event_id", "=", False),
+                ("event_id.recurrence_id", "!=", False),
+            ]
+        )
+        return {link.google_event_id: link for link in links}
+
+    def known_series(self, calendar, series_ids):
+        return set(self._series_links(calendar, series_ids))
+
+    def _occurrence_index(self, recurrences):
+        """``{(recurrence id, key): event}``; an active occurrence wins."""
+        index = {}
+        occurrences = self.Event.search(
+            [("recurrence_id", "in", recurrences.ids)], order="active, id"
+        )
+        for event in occurrences:
+            index[(event.recurrence_id.id, self._key(event))] = event
+        return index
+
+    @staticmethod
+    def _key(event):
+        return series.key_of(event.google_original_start or event.start, event.allday)
+
+    def _load_instances(self, calendar, items, links):
+        """``{google id: Linked}`` of instance items: their own link if it still
+        belongs to an occurrence of their series, else the occurrence at their
+        original start (one query for all)."""
+        series_links = self._series_links(calendar, {item["recurringEventId"] for item in items})
+        standing_alone = [
+            item["recurringEventId"]
+            for item in items
+            if item["id"] in links and not links[item["id"]].event_id.recurrence_id
+        ]
+        if standing_alone:
+            self._adopt_instances(
+                calendar,
+                {
+                    series_id: series_links[series_id].event_id.recurrence_id
+                    for series_id in standing_alone
+                    if series_id in series_links
+                },
+            )
+        recurrences = self.Event.browse(
+            [link.event_id.id for link in series_links.values()]
+        ).recurrence_id
+        index = self._occurrence_index(recurrences)
+        targets = {}
+        for item in items:
+            own = links.get(item["id"]) or self.Link
+            series_link = series_links.get(item["recurringEventId"])
+            rec = series_link.event_id.recurrence_id if series_link else None
+            left = own.event_id.recurrence_id
+            if own and rec and left and left != rec:
+                own.unlink()  # left over from a series the event no longer belongs to
+                own = self.Link
+            event = own.event_id if own else self._occurrence_for(item, rec, index)
+            targets[item["id"]] = (own, event)
+        snapshots = self._snapshots(
+            self.Event.browse([event.id for _own, event in targets.values() if event]),
+            occurrence=True,
+        )
+        result = {}
+        for google_id, (own, event) in targets.items():
+            odoo = snapshots.get(event.id) if event else None
+            if own:
+                state = self._link_state(own, odoo, self.revisions.get(event.id, 0))
+                result[google_id] = engine.Linked(state, odoo, own)
+            elif odoo is not None:
+                result[google_id] = engine.Linked(None, odoo, None)
+        return result
+
+    def _occurrence_for(self, item, rec, index):
+        if not rec:
+            return self.Event
+        try:
+            original = recurrence.parse_original_start(item.get("originalStartTime"))
+        except MappingError:
+            return self.Event
+        allday = not isinstance(original, datetime)
+        return index.get((rec.id, series.key_of(original, allday)), self.Event)
+
+    def _series_snapshots(self, bases):
+        """Snapshots of series as Google's masters show them, by base event id."""
+        bases = bases.filtered("recurrence_id")
+        if not bases:
+            return {}
+        plain = self._snapshots(bases)
+        occurrences = self.Event.with_context(active_test=False).search(
+            [("recurrence_id", "in", bases.recurrence_id.ids), ("active", "=", True)],
+            order="start, id",
+        )
+        occurrence_snapshots = self._snapshots(occurrences, occurrence=True)
+        on_their_own = set(
+            self.Link.search(
+                [
+                    ("event_id", "in", occurrences.ids),
+                    ("user_id", "=", self.user.id),
+                    ("recurring_event_id", "!=", False),
+                ]
+            ).event_id.ids
+        )
+        by_series = {}
+        for event in occurrences:
+            by_series.setdefault(event.recurrence_id.id, []).append(event)
+        user_tz = self.user.tz or "UTC"
+        result = {}
+        for base in bases:
+            rec = base.recurrence_id
+            own = by_series.get(rec.id, [])
+            # Not changed on its own since the series was made.
+            following = [
+                event
+                for event in own
+                if event.follow_recurrence
+                and event.id not in on_their_own
+                and self.revisions.get(event.id, 0) <= rec.google_start_revision
+            ]
+            rep = following[0] if following else base
+            self.series_revisions[base.id] = rec.google_sync_revision or 0
+            result[base.id] = series.master_snapshot(
+                plain[base.id],
+                occurrence_snapshots.get(rep.id) or plain[base.id],
+                anchor=self._anchor(rec, base),
+                present_keys=[self._key(event) for event in own],
+                user_tz=user_tz,
+            )
+        return result
+
+    @staticmethod
+    def _anchor(rec, base):
+        return rec.google_dtstart or base.google_original_start or base.start
+
+    # ------------------------------------------------------------------
+    # Instances
+    # ------------------------------------------------------------------
+    def _apply_instance(self, calendar, google_event, decision, link, event):
+        """An instance Google keeps on its own: its occurrence follows it. Returns
+        the occurrence, or False when there was nothing to do."""
+        action = decision.action
+        if action == Action.NOOP and not link:
+            return False  # as the master shows it: no link of its own needed
+        if action == Action.DELETE:
+            return self._cancel_instance(calendar, decision, link, event)
+        if action == Action.CREATE:
+            # Its series is not in Odoo (e.g. Odoo cannot store the rule).
+            event = self._create_event(decision, google_event)
+        elif action in (Action.UPDATE, Action.CONFLICT):
+            values = self._event_values(decision, update=True)
+            if values and event.recurrence_id:
+                values["recurrence_update"] = "self_only"
+            if values:
+                self._write_pulled(event, values, decision)
+        if not link and event:
+            self._drop_instance_links(calendar.key, event)
+        return event
+
+    def _cancel_instance(self, calendar, decision, link, event):
+        """A cancelled instance: its occurrence goes (if it is still there), when
+        the organiser cancelled it; an attendee declines that occurrence."""
+        if link:
+            link.unlink()
+        if not event or not event.active:
+            return bool(link)
+        if not self._deletes_for_everyone(event):
+            self._decline(event)
+        elif event.recurrence_id:
+            # The other attendees' instances are cancelled by their next push;
+            # this user's own is cancelled already.
+            event._google_tombstones_for_occurrences()
+            self.Link.search(
+                [
+                    ("calendar_id", "=", calendar.key),
+                    ("google_event_id", "=", decision.google_id),
+                    ("event_id", "=", False),
+                ]
+            ).unlink()
+            self._discard(event)
+        else:
+            event.write({"active": False})  # an instance standing on its own
+        return True
+
+    def _discard(self, events):
+        """Occurrences Google no longer shows go. The last one of a series is only
+        archived: it keeps the series and its link, so that a later change of the
+        rule in Google finds them (the sync's archiving is no deletion to send)."""
+        keep = self.Event
+        for rec in events.recurrence_id:
+            if not rec.calendar_event_ids - events:
+                doomed = events.filtered(lambda e, r=rec: e.recurrence_id == r)
+                keep |= (doomed & rec.base_event_id) or doomed[:1]
+        if keep:
+            keep.write({"active": False})
+        (events - keep).unlink()
+
+    def _drop_instance_links(self, calendar_id, events):
+        """A calendar's instance links of ``events`` (their Google instance is gone
+        or belongs to a series they left)."""
+        self.Link.search(
+            [
+                ("calendar_id", "=", calendar_id),
+                ("event_id", "in", events.ids),
+                ("recurring_event_id", "!=", False),
+            ]
+        ).unlink()
+
+    # ------------------------------------------------------------------
+    # Series
+    # ------------------------------------------------------------------
+    def _series_created(self, calendar, pairs):
+        """After new series ``[(base event, decision)]`` were created (by Odoo's own
+        expansion): their occurrences become exactly Google's instances (EXDATEs,
+        week starts), and instances that came before their series join it."""
+        for base, decision in pairs:
+            recurrence = base.recurrence_id
+            if not recurrence or not decision.recurrence:
+                continue
+            keys = self._google_keys(decision)
+            occurrences = recurrence.calendar_event_ids
+            if {self._key(event) for event in occurrences} != set(keys):
+                changes = series.reconcile(
+                    [series.Occurrence(self._key(e), e.id, e == base) for e in occurrences],
+                    old_keys=(),
+                    new_keys=keys,
+                )
+                self._apply_series_changes(calendar, base, changes, decision)
+        self._adopt_instances(
+            calendar, {decision.google_id: base.recurrence_id for base, decision in pairs}
+        )
+
+    def _google_keys(self, decision):
+        """The original starts of the instances a Google master gives."""
+        rule, mapped = decision.recurrence, decision.mapped
+        keys = series.rule_keys(
+            rule, anchor=mapped["start"], allday=mapped["allday"], tz=rule.event_tz
+        )
+        excluded = set(rule.exdates)
+        return [key for key in keys if key not in excluded]
+
+    def _adopt_instances(self, calendar, series_by_id):
+        """Instances imported on their own before Odoo had their series join it
+        (``series_by_id``: Google id -> calendar.recurrence)."""
+        series_by_id = {key: rec for key, rec in series_by_id.items() if rec}
+        if not series_by_id:
+            return
+        orphans = self.Link.search(
+            [
+                ("calendar_id", "=", calendar.key),
+                ("recurring_event_id", "in", list(series_by_id)),
+                ("event_id.recurrence_id", "=", False),
+            ]
+        )
+        if not orphans:
+            return
+        index = self._occurrence_index(
+            self.env["calendar.recurrence"].union(*series_by_id.values())
+        )
+        for orphan in orphans:
+            parsed = recurrence.parse_instance_id(orphan.google_event_id)
+            rec = series_by_id[orphan.recurring_event_id]
+            if not parsed:
+                continue
+            key = series.key_of(parsed[1], not isinstance(parsed[1], datetime))
+            occurrence = index.get((rec.id, key))
+            if not occurrence:
+                continue
+            standalone = orphan.event_id
+            values = standalone.read([*SERIES_VALUE_FIELDS, *self._time_fields(standalone)])[0]
+            values.pop("id")
+            self._drop_instance_links(calendar.key, occurrence)
+            orphan.write({"event_id": occurrence.id})
+            occurrence.write(dict(values, recurrence_update="self_only"))
+            standalone.unlink()
+
+    @staticmethod
+    def _time_fields(event):
+        if event.allday:
+            return ["allday", "start_date", "stop_date"]
+        return ["allday", "start", "stop"]
+
+    def _update_series(self, calendar, event, decision):
+        """A master changed in Google (or a single event became one); returns the
+        event its link belongs to now (none when no occurrence is left)."""
+        rule = decision.recurrence
+        if not event.recurrence_id:
+            self._plain_write(event, decision)
+            values = {
+                key: value for key, value in rule.odoo_values().items() if key != "recurrency"
+            }
+            event._apply_recurrence_values(values).active = False
+            recurrence = event.recurrence_id
+            recurrence.write(
+                {"google_dtstart": decision.mapped["start"], "google_week_start": rule.wkst or "MO"}
+            )
+            self._series_created(calendar, [(event, decision)])
+            return recurrence.base_event_id or event.exists()
+        if rule is None:
+            # The series became a single event in Google.
+            self._drop_instance_links(calendar.key, event.recurrence_id.calendar_event_ids)
+            event.write({"recurrency": False, "recurrence_update": "all_events"})
+            self._plain_write(event, decision)
+            return event
+        recurrence = event.recurrence_id
+        self._reconcile_series(calendar, event, decision)
+        return recurrence.base_event_id or event.exists()
+
+    def _plain_write(self, event, decision):
+        values = {
+            key: value
+            for key, value in self._event_values(decision, update=True).items()
+            if key not in event._get_recurrent_fields() and key != "recurrence_update"
+        }
+        if values:
+            event.write(values)
+
+    def _reconcile_series(self, calendar, base, decision):
+        rec = base.recurrence_id
+        rule, mapped = decision.recurrence, decision.mapped
+        # The base may be the archived last occurrence of an emptied series.
+        old_master = dataclasses.replace(self._snapshots(base)[base.id], recurrence_base=True)
+        old = old_master.recurrence(user_tz=self.user.tz or "UTC")
+        old_keys = series.rule_keys(
+            old, anchor=self._anchor(rec, base), allday=base.allday, tz=old.event_tz
+        )
+        changes = series.reconcile(
+            [series.Occurrence(self._key(e), e.id, e == base) for e in rec.calendar_event_ids],
+            old_keys=old_keys,
+            new_keys=self._google_keys(decision),
+        )
+        rule_values = {k: v for k, v in rule.odoo_values().items() if k != "recurrency"}
+        rec.write(
+            dict(rule_values, google_dtstart=mapped["start"], google_week_start=rule.wkst or "MO")
+        )
+        following = self._apply_series_changes(calendar, base, changes, decision)
+        self._write_series_values(following, decision, mapped)
+
+    def _apply_series_changes(self, calendar, base, changes, decision):
+        """Delete, move and create occurrences as ``changes`` says; returns the
+        occurrences that follow the series (not kept by Google on their own)."""
+        rec, mapped = base.recurrence_id, decision.mapped
+        occurrences = rec.calendar_event_ids
+        doomed = self.Event.browse([occ.ref for occ in changes.delete])
+        self._drop_instance_links(calendar.key, doomed)
+        self._discard(doomed)
+        on_their_own = self.Link.search(
+            [
+                ("calendar_id", "=", calendar.key),
+                ("event_id", "in", occurrences.ids),
+                ("recurring_event_id", "!=", False),
+            ]
+        ).event_id
+        values = {
+            key: value or (self.default_title if key == "name" else value)
+            for key, value in mapped.items()
+            if key in SERIES_VALUE_FIELDS
+        }
+        if changes.retime_base:
+            # The base takes the first new start, as a plain occurrence of the master.
+            self._drop_instance_links(calendar.key, base)
+            on_their_own -= base
+            base.write(dict(self._times_at(changes.retime_base, mapped), **values))
+        following = (rec.calendar_event_ids - on_their_own).sorted("start")
+        self._create_occurrences(rec, following[:1] or base, changes.create, mapped, values)
+        if not rec.base_event_id.active:
+            # The series had no occurrence left; the rule now gives new ones.
+            rec._select_new_base_event()
+        return following
+
+    def _write_series_values(self, events, decision, mapped):
+        """The master's changed values on every occurrence that follows it."""
+        values = {
+            key: value
+            for key, value in self._event_values(decision, update=True).items()
+            if key in SERIES_VALUE_FIELDS
+        }
+        if values:
+            events.write(dict(values, recurrence_update="self_only"))
+        for event in events.filtered("follow_recurrence"):
+            times = self._times_at(self._key(event), mapped)
+            if any(event[name] != value for name, value in times.items()):
+                event.write(times)
+
+    @staticmethod
+    def _times_at(key, mapped):
+        """Time values of an occurrence at ``key`` with the master's length."""
+        times = series.occurrence_times(key, mapped)
+        times["google_original_start"] = times.pop("original_start")
+        return dict(times, follow_recurrence=True)
+
+    def _create_occurrences(self, rec, model, keys, mapped, values):
+        """New occurrences at ``keys`` with the master's ``values``, copies of
+        ``model`` as Odoo's own expansion makes them."""
+        if not keys:
+            return
+        base_values = dict(model.copy_data()[0], **values, active=True)
+        vals_list = []
+        for key in keys:
+            times = self._times_at(key, mapped)
+            times.pop("start_date", None)
+            times.pop("stop_date", None)
+            vals_list.append(dict(base_values, **times, recurrence_id=rec.id))
+        self.Event.with_user(self.user).sudo().create(vals_list)
+
+    def _delete_series(self, calendar, decision, link, base):
+        """The master was deleted in Google: the whole series goes."""
+        events = base.recurrence_id.calendar_event_ids | base
+        self.Link.search(
+            [
+                ("calendar_id", "=", calendar.key),
+                ("recurring_event_id", "=", link.google_event_id),
+            ]
+        ).unlink()
+        if not self._deletes_for_everyone(base):
+            # An attendee deleted his copy of the series: he declines all of it.
+            self._decline(events.filtered("active"))
+        else:
+            if decision.conflict:
+                self._note_conflict(base, decision)
+            events.filtered("active").write({"active": False})
+        link.unlink()
+        return True

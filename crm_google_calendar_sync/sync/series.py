@@ -1,0 +1,214 @@
+"""One model of a recurring series for both sides of the sync.
+
+Google keeps a series as a master (rule and values) plus exceptions: instances
+moved, changed or cancelled on their own, each named by its *original start*
+(where the rule put it). Odoo keeps a ``calendar.recurrence`` with one event per
+occurrence; the sync remembers each occurrence's original start. Everything here
+works on those original starts ("keys": naive UTC datetimes, or dates for all-day
+series), so the same rules serve the Odoo adapter and any other store:
+
+* :func:`reconcile`: which occurrences stay, go and are added when Google's
+  master changes (rule, time, EXDATE), whatever Odoo did with the series before.
+* :func:`master_snapshot`: the series as Google's master shows it, built from
+  Odoo's occurrences: the rule's first start, the values of an occurrence that
+  follows the series, and the rule's starts that have no occurrence as EXDATEs.
+
+Odoo expands a series to at most :data:`recurrence.ODOO_MAX_OCCURRENCES`
+occurrences; the keys here stop there as well.
+"""
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+
+from . import recurrence as rec_mod
+from .mapping import ALLDAY_START, ALLDAY_STOP
+from .timeutil import MappingError, parse_date, parse_datetime, utc_to_local
+
+# Fields in which an instance differs from its master when Google keeps it on its own.
+INSTANCE_FIELDS = ("summary", "description", "location", "visibility", "transparency")
+
+__all__ = [
+    "Occurrence",
+    "SeriesChanges",
+    "is_exception",
+    "key_of",
+    "master_snapshot",
+    "occurrence_times",
+    "reconcile",
+    "rule_keys",
+]
+
+
+def key_of(start, allday):
+    """The key of an occurrence starting at ``start`` (naive UTC, or a date)."""
+    if allday:
+        return start.date() if isinstance(start, datetime) else start
+    if not isinstance(start, datetime):
+        return datetime.combine(start, ALLDAY_START)
+    return start
+
+
+def rule_keys(rec, *, anchor, allday, tz, excluded=True):
+    """The keys a rule gives from its first start ``anchor`` (naive UTC; for all-day
+    series any time of the first day), at most as many as Odoo creates.
+
+    ``excluded``: include the rule's EXDATEs (they are still the rule's starts)."""
+    if allday:
+        start_local = anchor.date() if isinstance(anchor, datetime) else anchor
+    else:
+        start_local = utc_to_local(anchor, tz) if tz else anchor
+    return list(
+        rec_mod.occurrences(
+            rec,
+            start_local=start_local,
+            allday=allday,
+            tz=tz,
+            include_excluded=excluded,
+            limit=rec_mod.ODOO_MAX_OCCURRENCES,
+        )
+    )
+
+
+def occurrence_times(key, mapped):
+    """Odoo's time values of the occurrence at ``key`` of a master whose mapped
+    values (see ``mapping.google_to_odoo``) are ``mapped``: its length, all-day or
+    not, and the key as its original start."""
+    if mapped["allday"]:
+        day = key.date() if isinstance(key, datetime) else key
+        last = day + (mapped["stop_date"] - mapped["start_date"])
+        return {
+            "allday": True,
+            "start": datetime.combine(day, ALLDAY_START),
+            "stop": datetime.combine(last, ALLDAY_STOP),
+            "start_date": day,
+            "stop_date": last,
+            "original_start": datetime.combine(day, ALLDAY_START),
+        }
+    length = max(mapped["stop"] - mapped["start"], timedelta(0))
+    return {"allday": False, "start": key, "stop": key + length, "original_start": key}
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One occurrence of a series as a store holds it."""
+
+    key: object  # its original start
+    ref: object  # the store's handle (e.g. the calendar.event id)
+    is_base: bool = False
+
+
+@dataclass
+class SeriesChanges:
+    """What a changed master means for a series' occurrences."""
+
+    delete: list = field(default_factory=list)  # Occurrence
+    create: list = field(default_factory=list)  # keys
+    retime_base: object = None  # key the base occurrence moves to, if any
+
+
+def reconcile(occurrences, *, old_keys, new_keys, excluded=()):
+    """Occurrences to delete and keys to create for a master that changed.
+
+    ``old_keys``/``new_keys``: the rule's starts before and after the change;
+    ``excluded``: the new master's EXDATEs. An occurrence whose key the new rule no
+    longer has (or excludes) goes. A key is created only when the rule is new there:
+    a start both rules have but Odoo does not (an instance cancelled on its own)
+    stays away. The base occurrence, which carries the series' link, is moved to
+    the first new key instead of being deleted and recreated.
+    """
+    excluded = set(excluded)
+    wanted = [key for key in new_keys if key not in excluded]
+    wanted_set = set(wanted)
+    present = {occurrence.key for occurrence in occurrences}
+    old = set(old_keys)
+    changes = SeriesChanges(
+        delete=[occ for occ in occurrences if occ.key not in wanted_set],
+        create=[key for key in wanted if key not in present and key not in old],
+    )
+    base = next((occ for occ in changes.delete if occ.is_base), None)
+    if base is not None and changes.create:
+        changes.delete.remove(base)
+        changes.retime_base = changes.create.pop(0)
+    return changes
+
+
+def master_snapshot(base, representative, *, anchor, present_keys, user_tz="UTC"):
+    """The series as Google's master shows it (an ``OdooEvent``).
+
+    ``base``: snapshot of the series' base event (id, rule fields, state);
+    ``representative``: snapshot of an occurrence that follows the series (its
+    values are the master's); ``anchor``: the rule's first start (naive UTC);
+    ``present_keys``: keys of the occurrences Odoo has. Starts of the rule without
+    an occurrence become EXDATEs, so that Google shows what Odoo shows.
+    """
+    rep = representative or base
+    values = {
+        name: getattr(rep, name)
+        for name in ("name", "description", "location", "privacy", "show_as", "allday")
+    }
+    values.update(_anchored_times(rep, anchor))
+    snapshot = replace(
+        base,
+        **values,
+        recurrence_base=True,
+        follow_recurrence=True,
+        original_start=None,
+        recurrence_exdates=(),
+    )
+    try:
+        rec = snapshot.recurrence(user_tz=user_tz)
+    except MappingError:
+        return snapshot
+    if rec is None:
+        return snapshot
+    present = set(present_keys)
+    missing = [
+        key
+        for key in rule_keys(rec, anchor=anchor, allday=snapshot.allday, tz=rec.event_tz)
+        if key not in present
+    ]
+    return replace(snapshot, recurrence_exdates=tuple(missing))
+
+
+def _anchored_times(rep, anchor):
+    """Start and stop of ``rep``'s length, moved to the rule's first start."""
+    if rep.allday:
+        first = anchor.date() if isinstance(anchor, datetime) else anchor
+        start_date = rep.start_date or rep.start.date()
+        stop_date = rep.stop_date or rep.stop.date()
+        last = first + (stop_date - start_date)
+        return {
+            "start_date": first,
+            "stop_date": last,
+            "start": datetime.combine(first, ALLDAY_START),
+            "stop": datetime.combine(last, ALLDAY_STOP),
+        }
+    if isinstance(anchor, date) and not isinstance(anchor, datetime):
+        anchor = datetime.combine(anchor, time())
+    length = max(rep.stop - rep.start, timedelta(0))
+    return {"start": anchor, "stop": anchor + length, "start_date": None, "stop_date": None}
+
+
+def is_exception(instance, master):
+    """Does Google keep ``instance`` (from ``events.instances``) on its own, i.e.
+    cancelled, moved or changed, rather than as the master shows it?"""
+    if instance.get("status") == "cancelled":
+        return True
+    if any((instance.get(key) or "") != (master.get(key) or "") for key in INSTANCE_FIELDS):
+        return True
+    try:
+        moved = _instant(instance.get("start")) != _instant(instance.get("originalStartTime"))
+        return moved or _length(instance) != _length(master)
+    except (MappingError, TypeError):
+        return True
+
+
+def _instant(part):
+    part = part or {}
+    if part.get("date"):
+        return parse_date(part["date"])
+    return parse_datetime(part.get("dateTime"), part.get("timeZone"))
+
+
+def _length(event):
+    return _instant(event.get("end")) - _instant(event.get("start"))
