@@ -140,6 +140,8 @@ class CalendarEvent(models.Model):
         of_series = whole_series or self.env.context.get(SERIES_WRITE) is SERIES_MARK
         if not from_sync:
             vals = without_google_bookkeeping(vals)
+            if not vals:
+                return True  # nothing left of a client's write: not even a write date
             if GOOGLE_MAPPED_FIELDS & set(vals):
                 self._check_google_readonly()
                 vals = dict(vals, google_sync_changed_at=fields.Datetime.now())

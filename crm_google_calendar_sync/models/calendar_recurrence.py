@@ -85,6 +85,8 @@ class CalendarRecurrence(models.Model):
             self._written_by_sync().update(self.ids)
         else:
             vals = without_google_bookkeeping(vals, RECURRENCE_BOOKKEEPING_FIELDS)
+            if not vals:
+                return True  # nothing left of a client's write: not even a write date
         old_bases = {rec: rec.base_event_id for rec in self} if "base_event_id" in vals else {}
         result = super().write(vals)
         if not from_sync and RULE_FIELDS & set(vals):

@@ -454,6 +454,7 @@ class SeriesStore:
         else:
             if decision.conflict:
                 self._note_conflict(base, decision)
-            events.filtered("active").write({"active": False})
+            # A change for every other copy: their next push deletes them.
+            self._write_pulled(events.filtered("active"), {"active": False}, decision)
         link.unlink()
         return True

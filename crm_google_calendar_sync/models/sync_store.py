@@ -563,7 +563,8 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
         elif event.active:
             if decision.conflict:
                 self._note_conflict(event, decision)
-            event.write({"active": False})
+            # A change for every other copy: their next push deletes them.
+            self._write_pulled(event, {"active": False}, decision)
         if link:
             link.unlink()
         return True

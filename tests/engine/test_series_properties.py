@@ -33,7 +33,7 @@ scenarios = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(scenarios)
 
 CLIENT_ID, CLIENT_SECRET = "series-client", "series-secret"
-DB_UUID = "7d1b7b4e-3f1c-11ee-be56-0242ac120002"
+EVENT_ID_KEY = "series-properties-user-key"
 WRITES = {"events.insert", "events.patch", "events.update", "events.delete"}
 ACCOUNTS = itertools.count(1)
 
@@ -80,7 +80,7 @@ class Account:
             self_email=self.email,
             include_private=True,
             window_start=datetime.utcnow() - timedelta(days=30),
-            db_uuid=DB_UUID,
+            event_id_key=EVENT_ID_KEY,
             page_size=page_size,
         )
 
