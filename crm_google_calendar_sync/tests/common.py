@@ -1,19 +1,15 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Test base: a real Google Calendar emulator on 127.0.0.1 per test class."""
 
-import sys
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from odoo import fields
 from odoo.tests import TransactionCase, new_test_user
 
-try:
-    from google_calendar_emulator import EmulatorServer
-except ImportError:  # running from a checkout: the emulator sits beside the addon
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from google_calendar_emulator import EmulatorServer
+# The google-calendar-emulator distribution (pip install ./emulator): a test dependency,
+# never installed with the addon.
+from google_calendar_emulator import EmulatorServer
 
 CLIENT_ID = "odoo-test-client-id"
 CLIENT_SECRET = "odoo-test-client-secret"

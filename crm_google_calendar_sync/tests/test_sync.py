@@ -15,6 +15,10 @@ def _google_time(dt):
     return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _rule_lines(rrule):
+    return [line for line in (rrule or "").splitlines() if not line.startswith("DTSTART")]
+
+
 @tagged("post_install", "-at_install")
 class TestSync(SyncCase):
     @classmethod
@@ -928,7 +932,10 @@ class TestSync(SyncCase):
                 }
             )
             expected = reference.recurrence_id.calendar_event_ids
-            self.assertEqual(recurrence.rrule, reference.recurrence_id.rrule)
+            # Odoo stamps the rule text with the second it computed it (DTSTART).
+            self.assertEqual(
+                _rule_lines(recurrence.rrule), _rule_lines(reference.recurrence_id.rrule)
+            )
             self.assertEqual(
                 sorted(imported.mapped(lambda e: (e.start, e.stop))),
                 sorted(expected.mapped(lambda e: (e.start, e.stop))),
