@@ -131,8 +131,15 @@ def test_demo_mode(database):
     assert command == "scripts/demo"
     odoo_port, emulator_port = _free_port(), _free_port()
     process = subprocess.Popen(
-        [command, "--db", database, "--port", str(odoo_port)]
-        + ["--emulator-port", str(emulator_port)],
+        [
+            command,
+            "--db",
+            database,
+            "--port",
+            str(odoo_port),
+            "--emulator-port",
+            f"{emulator_port}",
+        ],
         cwd=ROOT,
         env=dict(os.environ, ODOO_PYTHON=PYTHON),
         stdout=subprocess.PIPE,
@@ -173,7 +180,7 @@ def test_install_the_addon(database, pip_target):
         env=env,
     )
     installed = _run(
-        f"psql -d {database} -tAc \"select state from ir_module_module "
+        f'psql -d {database} -tAc "select state from ir_module_module '
         "where name = 'crm_google_calendar_sync'\""
     )
     assert installed.stdout.strip() == "installed"
