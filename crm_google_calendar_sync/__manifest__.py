@@ -9,8 +9,14 @@
     "depends": ["calendar"],
     "excludes": ["google_calendar"],
     "external_dependencies": {
-        # PyPI distribution names: Odoo 18 warns when an import name is given here.
-        "python": ["google-api-python-client", "google-auth-oauthlib"],
+        # PyPI distribution names (Odoo 18 warns about import names); the wheel
+        # declares the same, and requirements.txt repeats them.
+        "python": [
+            "google-api-python-client>=2.100",
+            "google-auth>=2.20",
+            "google-auth-httplib2>=0.2",
+            "google-auth-oauthlib>=1.1",
+        ],
     },
     "data": [
         "security/crm_google_calendar_sync_security.xml",

@@ -1,15 +1,27 @@
-"""Shared pytest fixtures: a running Google Calendar emulator."""
+"""Shared set-up of the suites that need no Odoo: the engine importable without Odoo,
+and a running Google Calendar emulator.
 
-import os
+``crm_google_calendar_sync/__init__.py`` loads the Odoo models, which Odoo only allows
+inside its module loader (as ``odoo.addons.crm_google_calendar_sync``). The engine below
+``sync/`` never imports Odoo, so these suites load the package as a bare namespace:
+``import crm_google_calendar_sync.sync`` then works with or without Odoo installed.
+"""
+
 import sys
+import types
+from pathlib import Path
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if ROOT not in sys.path:  # run from a checkout without installing the package
-    sys.path.insert(0, ROOT)
+# The google-calendar-emulator distribution (pip install ./emulator; scripts/test does).
+from google_calendar_emulator import EmulatorServer
 
-from google_calendar_emulator import EmulatorServer  # noqa: E402
+ADDON_DIR = Path(__file__).resolve().parent.parent / "crm_google_calendar_sync"
+if "crm_google_calendar_sync" not in sys.modules:
+    package = types.ModuleType("crm_google_calendar_sync")
+    package.__path__ = [str(ADDON_DIR)]
+    package.__file__ = None
+    sys.modules["crm_google_calendar_sync"] = package
 
 
 @pytest.fixture

@@ -1,9 +1,10 @@
-"""The wheel built by ``pip wheel .`` is what ``pip install .`` puts into an Odoo environment.
+"""The two distributions of the repository, built as a user builds them.
 
-It must carry the addon under ``odoo/addons/crm_google_calendar_sync`` with every data file
-the manifest loads, the translations and the Apps page, plus the emulator, and declare the
-Google client libraries, without shipping ``odoo/__init__.py`` files that would shadow
-Odoo's own packages.
+* ``pip install ./crm_google_calendar_sync`` (whool, as OCA builds addons) puts the addon
+  under ``odoo/addons/crm_google_calendar_sync`` with every data file the manifest loads,
+  takes name, version and dependencies from the manifest, ships no ``odoo/__init__.py``
+  that would shadow Odoo, and installs nothing else.
+* ``pip install ./emulator`` installs ``google_calendar_emulator`` and its console script.
 """
 
 import ast
@@ -21,80 +22,78 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 ADDON = "crm_google_calendar_sync"
 PREFIX = f"odoo/addons/{ADDON}/"
-# What setup.py needs to build; copied so the build never writes build/ or *.egg-info
-# into the working tree (and two runs cannot race on them).
-SOURCES = (
-    "setup.py",
-    "requirements.txt",
-    "README.md",
-    "pyproject.toml",
-    ADDON,
-    "google_calendar_emulator",
-)
 
 
 def _manifest():
     return ast.literal_eval((ROOT / ADDON / "__manifest__.py").read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory):
-    src = tmp_path_factory.mktemp("src")
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build")
-    for name in SOURCES:
-        path = ROOT / name
-        if path.is_dir():
-            shutil.copytree(path, src / name, ignore=ignore)
-        elif path.exists():
-            shutil.copy2(path, src / name)
-    out = tmp_path_factory.mktemp("wheel")
-    command = [
-        sys.executable,
-        "-m",
-        "pip",
-        "wheel",
-        "--no-deps",
-        "--no-cache-dir",
-        "--disable-pip-version-check",
-        "-q",
-        "-w",
-        str(out),
-        str(src),
-    ]
-    if importlib.util.find_spec("setuptools"):
-        # Build with the setuptools at hand instead of fetching one from an index.
+def _build_wheel(source, out):
+    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-cache-dir"]
+    command += ["--disable-pip-version-check", "-q", "-w", str(out), str(source)]
+    if importlib.util.find_spec("whool") and importlib.util.find_spec("setuptools"):
+        # Build with the backends at hand instead of fetching them from an index.
         command.insert(4, "--no-build-isolation")
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     wheels = list(out.glob("*.whl"))
     assert len(wheels) == 1, wheels
     return wheels[0]
 
 
-@pytest.fixture(scope="module")
-def names(wheel):
+def _names(wheel):
     with zipfile.ZipFile(wheel) as archive:
         return set(archive.namelist())
 
 
-@pytest.fixture(scope="module")
-def metadata(wheel, names):
-    path = next(name for name in names if name.endswith(".dist-info/METADATA"))
+def _dist_info_file(wheel, suffix):
     with zipfile.ZipFile(wheel) as archive:
-        return email.parser.Parser().parsestr(archive.read(path).decode("utf-8"))
+        path = next(name for name in archive.namelist() if name.endswith(f".dist-info/{suffix}"))
+        return archive.read(path).decode("utf-8")
 
 
-def test_wheel_name_and_version_follow_the_manifest(wheel, metadata):
+def _requirement_names(metadata):
+    return {
+        re.split(r"[<>=!~;\s\[]", requirement, maxsplit=1)[0].lower()
+        for requirement in metadata.get_all("Requires-Dist") or []
+    }
+
+
+def _normalised(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@pytest.fixture(scope="module")
+def addon_wheel(tmp_path_factory):
+    # whool builds from the files git tracks, in place: nothing is written into the tree.
+    return _build_wheel(ROOT / ADDON, tmp_path_factory.mktemp("addon"))
+
+
+@pytest.fixture(scope="module")
+def addon_metadata(addon_wheel):
+    return email.parser.Parser().parsestr(_dist_info_file(addon_wheel, "METADATA"))
+
+
+@pytest.fixture(scope="module")
+def emulator_wheel(tmp_path_factory):
+    # setuptools writes build/ and *.egg-info next to the sources: build from a copy.
+    source = tmp_path_factory.mktemp("src") / "emulator"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build")
+    shutil.copytree(ROOT / "emulator", source, ignore=ignore)
+    return _build_wheel(source, tmp_path_factory.mktemp("emulator"))
+
+
+def test_addon_name_and_version_follow_the_manifest(addon_wheel, addon_metadata):
     version = _manifest()["version"]
     assert re.fullmatch(r"18\.0\.\d+\.\d+\.\d+", version)
-    assert re.fullmatch(rf"odoo_addon_{ADDON}-18\.0\.[0-9.]+-py3-none-any\.whl", wheel.name)
-    assert wheel.name.startswith(f"odoo_addon_{ADDON}-{version}-")
-    # Newer setuptools write the name normalised (PEP 503): compare it that way.
-    assert _normalised(metadata["Name"]) == _normalised(f"odoo-addon-{ADDON}")
-    assert metadata["Version"] == version
+    assert addon_wheel.name == f"odoo_addon_{ADDON}-{version}-py3-none-any.whl"
+    assert _normalised(addon_metadata["Name"]) == _normalised(f"odoo-addon-{ADDON}")
+    assert addon_metadata["Version"] == version
+    assert addon_metadata["Summary"] == _manifest()["summary"]
 
 
-def test_addon_sits_in_the_odoo_addons_namespace(names):
+def test_addon_sits_in_the_odoo_addons_namespace_and_nothing_else(addon_wheel):
+    names = _names(addon_wheel)
     for relative in (
         "__manifest__.py",
         "__init__.py",
@@ -108,10 +107,15 @@ def test_addon_sits_in_the_odoo_addons_namespace(names):
     # odoo/addons directory on sys.path: shipping our own would shadow them.
     assert "odoo/__init__.py" not in names
     assert "odoo/addons/__init__.py" not in names
+    outside = {name for name in names if not name.startswith((PREFIX, "odoo_addon_"))}
+    assert not outside, sorted(outside)
     assert not [name for name in names if "__pycache__" in name or name.endswith(".pyc")]
+    assert PREFIX + "pyproject.toml" not in names
+    assert "entry_points.txt" not in {Path(name).name for name in names}
 
 
-def test_every_data_file_of_the_manifest_is_shipped(names):
+def test_every_data_file_of_the_manifest_is_shipped(addon_wheel):
+    names = _names(addon_wheel)
     manifest = _manifest()
     data = manifest["data"] + manifest.get("demo", [])
     assert any(path.startswith("views/") for path in data)
@@ -121,7 +125,8 @@ def test_every_data_file_of_the_manifest_is_shipped(names):
     assert not missing
 
 
-def test_translations_and_apps_page_are_shipped(names):
+def test_translations_and_apps_page_are_shipped(addon_wheel):
+    names = _names(addon_wheel)
     assert PREFIX + f"i18n/{ADDON}.pot" in names
     assert PREFIX + "i18n/de.po" in names
     assert PREFIX + "static/description/index.html" in names
@@ -130,31 +135,31 @@ def test_translations_and_apps_page_are_shipped(names):
     assert PREFIX + "readme/DESCRIPTION.md" in names
 
 
-def test_emulator_is_shipped_with_its_command(wheel, names):
+def test_addon_dependencies_are_the_manifests(addon_metadata):
+    declared = set(addon_metadata.get_all("Requires-Dist") or [])
+    external = set(_manifest()["external_dependencies"]["python"])
+    assert external <= declared
+    # Odoo itself (from "depends"), nothing more.
+    assert {_normalised(name) for name in _requirement_names(addon_metadata)} == {
+        "odoo",
+        *(_normalised(re.split(r"[<>=!~]", dep)[0]) for dep in external),
+    }
+
+
+def test_requirements_txt_repeats_the_manifest():
+    lines = (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    requirements = {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+    assert requirements == set(_manifest()["external_dependencies"]["python"])
+
+
+def test_emulator_is_a_distribution_with_its_command(emulator_wheel):
+    names = _names(emulator_wheel)
     for module in ("__init__.py", "__main__.py", "server.py", "oauth.py", "state.py"):
         assert f"google_calendar_emulator/{module}" in names
-    path = next(name for name in names if name.endswith(".dist-info/entry_points.txt"))
-    with zipfile.ZipFile(wheel) as archive:
-        entry_points = archive.read(path).decode("utf-8")
+    assert not [name for name in names if name.startswith("odoo")]
+    entry_points = _dist_info_file(emulator_wheel, "entry_points.txt")
     assert "google-calendar-emulator = google_calendar_emulator.__main__:main" in entry_points
-
-
-def test_google_dependencies_are_declared(metadata):
-    requires = {
-        re.split(r"[<>=!~;\s\[]", requirement, maxsplit=1)[0].lower()
-        for requirement in metadata.get_all("Requires-Dist") or []
-    }
-    assert {
-        "google-api-python-client",
-        "google-auth-oauthlib",
-        "google-auth",
-        "google-auth-httplib2",
-    } <= requires
-    # The emulator's console script needs dateutil outside an Odoo environment too.
-    assert "python-dateutil" in requires
-    # The manifest's external dependencies must be installed by the wheel too.
-    assert {name.lower() for name in _manifest()["external_dependencies"]["python"]} <= requires
-
-
-def _normalised(name):
-    return re.sub(r"[-_.]+", "-", name).lower()
+    metadata = email.parser.Parser().parsestr(_dist_info_file(emulator_wheel, "METADATA"))
+    assert _normalised(metadata["Name"]) == "google-calendar-emulator"
+    # dateutil expands recurrences; the client's discovery document validates requests.
+    assert {"python-dateutil", "google-api-python-client"} <= _requirement_names(metadata)

@@ -11,7 +11,8 @@ TOKEN_LIFETIME = 30 * 24 * 3600
 
 
 def start_emulator(**kwargs):
-    sys.path.insert(0, str(REPO))
+    # The emulator distribution lives in emulator/ (pip install ./emulator also works).
+    sys.path.insert(0, str(REPO / "emulator"))
     from google_calendar_emulator import EmulatorServer
 
     server = EmulatorServer(

@@ -1,9 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Test base: a real Google Calendar emulator on 127.0.0.1 per test class."""
 
-import sys
 from datetime import datetime, timedelta
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from google.oauth2.credentials import Credentials
@@ -14,11 +12,9 @@ from odoo.tests import TransactionCase, new_test_user
 
 from ..sync import oauth
 
-try:
-    from google_calendar_emulator import EmulatorServer
-except ImportError:  # running from a checkout: the emulator sits beside the addon
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from google_calendar_emulator import EmulatorServer
+# The google-calendar-emulator distribution (pip install ./emulator): a test dependency,
+# never installed with the addon.
+from google_calendar_emulator import EmulatorServer
 
 CLIENT_ID = "odoo-test-client-id"
 CLIENT_SECRET = "odoo-test-client-secret"

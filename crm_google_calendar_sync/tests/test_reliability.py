@@ -867,6 +867,11 @@ class TestReliability(ReliabilityCase):
         )
         meeting = self.meeting(user, "Leak conflict", self.future(3))
         root = logging.getLogger()
+        # Whatever level the runner gives Odoo's loggers, the addon's own logging is
+        # checked at DEBUG.
+        addon_logger = logging.getLogger("odoo.addons.crm_google_calendar_sync")
+        self.addCleanup(addon_logger.setLevel, addon_logger.level)
+        addon_logger.setLevel(logging.DEBUG)
         with self.assertLogs(root, level="DEBUG") as captured:
             # Expired token: refresh at the token endpoint, then a full sync with a
             # conflict (chatter note), a failure (error state) and a revoke.

@@ -11,7 +11,9 @@ import urllib.parse
 import requests
 from emu_helpers import make_service
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The console script of the google-calendar-emulator distribution, installed beside
+# this interpreter (scripts/test installs it from ./emulator).
+COMMAND = os.path.join(os.path.dirname(sys.executable), "google-calendar-emulator")
 
 
 def free_port():
@@ -22,12 +24,9 @@ def free_port():
 
 def test_cli_serves_demo_data_and_stops_on_ctrl_c():
     port = free_port()
-    env = dict(os.environ, PYTHONPATH=ROOT)
     process = subprocess.Popen(
         [
-            sys.executable,
-            "-m",
-            "google_calendar_emulator",
+            COMMAND,
             "--port",
             str(port),
             "--user",
@@ -42,8 +41,6 @@ def test_cli_serves_demo_data_and_stops_on_ctrl_c():
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env,
-        cwd=ROOT,
     )
     try:
         first = process.stdout.readline()
