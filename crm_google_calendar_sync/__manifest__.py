@@ -10,8 +10,10 @@
     "excludes": ["google_calendar"],
     "external_dependencies": {
         # PyPI distribution names (Odoo 18 warns about import names); the wheel
-        # declares the same, and requirements.txt repeats them.
+        # declares the same, and requirements.txt repeats them. Odoo reads the
+        # version specifiers with `packaging`, which Odoo itself does not install.
         "python": [
+            "packaging",
             "google-api-python-client>=2.100",
             "google-auth>=2.20",
             "google-auth-httplib2>=0.2",

@@ -163,3 +163,12 @@ def test_emulator_is_a_distribution_with_its_command(emulator_wheel):
     assert _normalised(metadata["Name"]) == "google-calendar-emulator"
     # dateutil expands recurrences; the client's discovery document validates requests.
     assert {"python-dateutil", "google-api-python-client"} <= _requirement_names(metadata)
+
+
+def test_versioned_dependencies_bring_what_odoo_needs_to_read_them():
+    # Odoo 18 reads a versioned external dependency ("google-auth>=2.20") with the
+    # `packaging` distribution, which Odoo's own requirements do not install: without
+    # it the addon cannot be installed in a fresh Odoo environment.
+    external = _manifest()["external_dependencies"]["python"]
+    if any(re.search(r"[<>=!~;]", dep) for dep in external):
+        assert "packaging" in external
