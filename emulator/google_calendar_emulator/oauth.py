@@ -147,6 +147,14 @@ class OAuth:
             if grant.email == email:
                 grant.revoked = True
 
+    def apps_with_access(self, email):
+        """Client ids the account granted access to (its "third-party apps")."""
+        return sorted({g.client_id for g in self.grants if g.email == email and not g.revoked})
+
+    def remove_access(self, email, client_id):
+        """The person removes an app from their Google account's third-party apps."""
+        self._revoke_pair(email, client_id)
+
     def _revoke_pair(self, email, client_id):
         # Google removes the app's access for the account: every token of that pair dies.
         for grant in self.grants:

@@ -102,7 +102,11 @@ input[type=email]{box-sizing:border-box;width:100%;padding:14px;font-size:16px;
   #e3e3e3;padding:12px 4px;font-size:15px;cursor:pointer;display:flex;gap:12px;align-items:center}
 .avatar{width:28px;height:28px;border-radius:50%;background:#0b57d0;color:#fff;display:inline-flex;
   align-items:center;justify-content:center;font-size:14px}
-ul.scopes{padding-left:20px;margin:8px 0 16px}ul.scopes li{margin:8px 0;font-size:14px}
+ul.scopes{list-style:none;padding-left:0;margin:8px 0 16px}ul.scopes li{margin:8px 0;font-size:14px}
+ul.scopes label{display:flex;gap:8px;align-items:flex-start;margin:0;color:#1f1f1f}
+.apps form{display:flex;gap:12px;align-items:center;margin:4px 0}
+.apps button{font-size:13px;border-radius:16px;padding:4px 14px;cursor:pointer;
+  background:none;border:1px solid #747775;color:#b3261e}
 .small{font-size:12px;color:#444746}
 .actions{display:flex;justify-content:flex-end;gap:12px;margin-top:28px}
 .actions button{font-size:14px;font-weight:500;border-radius:20px;padding:10px 24px;cursor:pointer}
@@ -234,16 +238,33 @@ def _event_rows(events):
     return "".join(rows)
 
 
-def index_page(base_url, client_id, accounts, max_events=200):
+def _apps_section(email, client_ids):
+    """The apps with access to the account, each with "Remove access"."""
+    esc = html.escape
+    forms = "".join(
+        '<form method="post" action="/permissions">'
+        f'<input type="hidden" name="email" value="{esc(email)}">'
+        f'<input type="hidden" name="client_id" value="{esc(client)}">'
+        f"<span>{esc(client)}</span>"
+        '<button type="submit">Remove access</button></form>'
+        for client in client_ids
+    )
+    return f'<div class="apps"><p class="small">Apps with access to this account:</p>{forms}</div>'
+
+
+def index_page(base_url, client_id, accounts, max_events=200, apps=None):
     """Every account with its calendars and their events.
 
     ``accounts``: ``[(email, [(calendar dict, [event bodies])])]`` where a
-    calendar dict has ``id``, ``summary``, ``role``, ``owner``.
+    calendar dict has ``id``, ``summary``, ``role``, ``owner``; ``apps``: the
+    client ids each account granted access to, offered for removal.
     """
     esc = html.escape
     sections = []
     for email, calendars in accounts:
         parts = [f'<h2 id="{esc(email)}">{esc(email)}</h2>']
+        if (apps or {}).get(email):
+            parts.append(_apps_section(email, apps[email]))
         for calendar, events in calendars:
             shown = events[:max_events]
             more = len(events) - len(shown)

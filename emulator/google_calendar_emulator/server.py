@@ -426,11 +426,24 @@ class EmulatorServer:
             return _Result(
                 200, {"Content-Type": "text/html; charset=utf-8"}, _index_page(self).encode()
             )
+        if path == "/permissions" and method == "POST":
+            return self._remove_access(body)
         result = _error_result(not_found())
         self._record(
             RequestRecord(method, path, _flat(query), 404, False, "http.unknown", None, headers)
         )
         return result
+
+    def _remove_access(self, body):
+        """The index page's "Remove access": the person withdraws an app's access to
+        their account, as under "Third-party apps & services" in a Google account."""
+        form = urllib.parse.parse_qs((body or b"").decode("utf-8", "replace"))
+        email = (form.get("email") or [""])[-1]
+        client_id = (form.get("client_id") or [""])[-1]
+        with self.lock:
+            self.oauth.remove_access(email, client_id)
+        location = "/#" + urllib.parse.quote(email, safe="@")
+        return _Result(303, {"Location": location}, b"")
 
     # ------------------------------------------------------------------ OAuth
     def _oauth_call(self, name, method, path, query, *, headers, body):
@@ -766,4 +779,5 @@ def _index_page(emulator):
                 events = [copy.deepcopy(stored.body) for stored in calendar.events.values()]
                 calendars.append((info, events))
             accounts.append((address, calendars))
-    return pages.index_page(emulator.base_url, emulator.client_id, accounts)
+        apps = {address: emulator.oauth.apps_with_access(address) for address, _ in accounts}
+    return pages.index_page(emulator.base_url, emulator.client_id, accounts, apps=apps)

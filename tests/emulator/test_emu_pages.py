@@ -141,3 +141,70 @@ def service_delete(server, email, calendar_id, event_id):
         timeout=5,
     )
     assert answer.status_code == 204, answer.text
+
+
+def test_consent_page_shows_one_marker_per_permission(emulator):
+    """Each permission is a checkbox: the list draws no bullet point next to it."""
+    page = consent_page(emulator, "de")
+    style = re.search(r"<style>(.*?)</style>", page, re.S).group(1)
+    assert re.search(r"ul\.scopes\{[^}]*list-style:none", style), style
+
+
+def _remove_access_forms(page):
+    return re.findall(r'<form method="post" action="/permissions">(.*?)</form>', page, re.S)
+
+
+def test_index_page_lets_a_person_remove_an_apps_access(emulator):
+    """As in the Google account's "Third-party apps & services": the person withdraws
+    the app's access, and the app's tokens stop working."""
+    emulator.add_account("ben@example.com")
+    emulator.add_account("anna@example.com")
+    ben = emulator.issue_tokens("ben@example.com")
+    anna = emulator.issue_tokens("anna@example.com")
+    page = requests.get(emulator.base_url, timeout=5).text
+    forms = _remove_access_forms(page)
+    assert len(forms) == 2, page
+    assert 'value="ben@example.com"' in "".join(forms)
+    answer = requests.post(
+        emulator.base_url + "permissions",
+        data={"email": "ben@example.com", "client_id": emulator.client_id},
+        allow_redirects=False,
+        timeout=5,
+    )
+    assert answer.status_code == 303
+    assert answer.headers["Location"].endswith("#ben@example.com")
+
+    def calendar_list(tokens):
+        return requests.get(
+            emulator.base_url + "calendar/v3/users/me/calendarList",
+            headers={"Authorization": f"Bearer {tokens['access_token']}"},
+            timeout=5,
+        ).status_code
+
+    assert calendar_list(ben) == 401
+    assert calendar_list(anna) == 200
+    refreshed = requests.post(
+        emulator.base_url + "token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": ben["refresh_token"],
+            "client_id": emulator.client_id,
+            "client_secret": emulator.client_secret,
+        },
+        timeout=5,
+    )
+    assert refreshed.json()["error"] == "invalid_grant"
+    # Ben's account lists no app any more; Anna's still does.
+    page = requests.get(emulator.base_url, timeout=5).text
+    assert len(_remove_access_forms(page)) == 1
+
+
+def test_removing_access_needs_a_post_with_a_known_account(emulator):
+    assert requests.get(emulator.base_url + "permissions", timeout=5).status_code == 404
+    answer = requests.post(
+        emulator.base_url + "permissions",
+        data={"email": "nobody@example.com", "client_id": emulator.client_id},
+        allow_redirects=False,
+        timeout=5,
+    )
+    assert answer.status_code == 303
