@@ -4,6 +4,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..sync import recurrence
+from ..sync.engine import MAX_ATTEMPTS
 
 # The calendar.recurrence values (shown on the event) that make up the rule
 # Google receives for a series.
@@ -51,6 +52,8 @@ def without_google_bookkeeping(vals, bookkeeping=SYNC_BOOKKEEPING_FIELDS):
     if bookkeeping.isdisjoint(vals):
         return vals
     return {name: value for name, value in vals.items() if name not in bookkeeping}
+
+
 # Context key while Odoo writes the events of a whole-series change; compared by
 # identity too, so that no client can keep its edits from reaching Google.
 SERIES_WRITE = "crm_google_series_write"
@@ -301,6 +304,12 @@ class CalendarEvent(models.Model):
     google_sync_status_reason = fields.Char(
         "Google Sync Problem", compute="_compute_google_sync_status", groups="base.group_user"
     )
+    google_sync_calendar = fields.Char(
+        "In Google Calendar",
+        compute="_compute_google_sync_status",
+        groups="base.group_user",
+        help="The current user's Google calendar(s) that hold this meeting.",
+    )
 
     @api.depends_context("uid")
     @api.depends(
@@ -311,9 +320,10 @@ class CalendarEvent(models.Model):
         "google_link_ids.odoo_revision",
     )
     def _compute_google_sync_status(self):
-        """Status of the current user's links, in two queries for the whole batch."""
+        """Status of the current user's links, in a few queries for the whole batch."""
         self.google_sync_status = "not_synced"
         self.google_sync_status_reason = False
+        self.google_sync_calendar = False
         user = self.env.user
         records = self.filtered(lambda event: event._origin.id)
         if user.share or not records:
@@ -321,26 +331,8 @@ class CalendarEvent(models.Model):
         token = self.env["crm.google.token"].sudo().search([("user_id", "=", user.id)], limit=1)
         if not token:
             return
-        # Occurrences that follow their series have no link of their own: the
-        # series' link speaks for them.
-        base_of = {
-            event._origin.id: event.recurrence_id.base_event_id.id
-            for event in records
-            if event.recurrence_id.base_event_id
-        }
-        wanted = set(records._origin.ids) | set(base_of.values())
-        links = (
-            self.env["crm.google.event.link"]
-            .sudo()
-            .search_fetch(
-                [("event_id", "in", list(wanted)), ("user_id", "=", user.id)],
-                ["event_id", "state", "error_message", "odoo_revision", "recurring_event_id"],
-            )
-        )
-        links_by_event = {}
-        for link in links:
-            links_by_event.setdefault(link.event_id.id, []).append(link)
-        Log = self.env["crm.google.sync.log"]
+        links_by_event, base_of = records._google_sync_own_links()
+        failures = records._google_sync_failures(links_by_event)
         for event in records:
             own = links_by_event.get(event._origin.id) or []
             # An occurrence Google keeps on its own is told by its instance link.
@@ -348,23 +340,85 @@ class CalendarEvent(models.Model):
             event_links = own or links_by_event.get(base_of.get(event._origin.id), [])
             if not event_links:
                 continue
-            errors = [link for link in event_links if link.state == "error"]
-            if token.auth_failed:
-                event.google_sync_status = "error"
-                event.google_sync_status_reason = token.with_env(self.env)._error_text()
-            elif errors:
-                event.google_sync_status = "error"
-                event.google_sync_status_reason = Log._reason_text(errors[0].error_message) or (
-                    self.env._("The last attempt to synchronise this event failed.")
-                )
-            elif any(
-                link.state == "pending"
-                or (event.google_sync_revision or 0) > (link.odoo_revision or 0)
-                for link in event_links
-            ):
-                event.google_sync_status = "pending"
-            else:
-                event.google_sync_status = "synced"
+            calendars = self.env["crm.google.calendar"].browse(
+                {link.calendar_id.id for link in event_links}
+            )
+            event.google_sync_calendar = ", ".join(sorted(calendars.mapped("display_name")))
+            event._google_sync_set_status(token, event_links, failures)
+
+    def _google_sync_own_links(self):
+        """The current user's links of these events (and of the series they
+        follow), by event id; and the series base of each occurrence."""
+        # Occurrences that follow their series have no link of their own: the
+        # series' link speaks for them.
+        base_of = {
+            event._origin.id: event.recurrence_id.base_event_id.id
+            for event in self
+            if event.recurrence_id.base_event_id
+        }
+        wanted = set(self._origin.ids) | set(base_of.values())
+        links = (
+            self.env["crm.google.event.link"]
+            .sudo()
+            .search_fetch(
+                [("event_id", "in", list(wanted)), ("user_id", "=", self.env.uid)],
+                [
+                    "event_id",
+                    "calendar_id",
+                    "google_event_id",
+                    "state",
+                    "error_message",
+                    "odoo_revision",
+                    "recurring_event_id",
+                ],
+            )
+        )
+        links_by_event = {}
+        for link in links:
+            links_by_event.setdefault(link.event_id.id, []).append(link)
+        return links_by_event, base_of
+
+    @api.model
+    def _google_sync_failures(self, links_by_event):
+        """How often Google's version of each linked event failed to be saved
+        in Odoo, by (calendar id, Google event id)."""
+        calendars = {link.calendar_id for links in links_by_event.values() for link in links}
+        failures = {}
+        for calendar in calendars:
+            for google_id, entry in (calendar.sudo().failed_events or {}).items():
+                if isinstance(entry, list) and len(entry) == 2:
+                    failures[(calendar.id, google_id)] = entry[1]
+        return failures
+
+    def _google_sync_set_status(self, token, event_links, failures):
+        Log = self.env["crm.google.sync.log"]
+        errors = [link for link in event_links if link.state == "error"]
+        failed = max(
+            (failures.get((link.calendar_id.id, link.google_event_id), 0) for link in event_links),
+            default=0,
+        )
+        if token.auth_failed:
+            self.google_sync_status = "error"
+            self.google_sync_status_reason = token.with_env(self.env)._error_text()
+        elif failed:
+            # Google's version of the meeting could not be saved here: what the
+            # form shows is not what Google has.
+            self.google_sync_status = "error"
+            self.google_sync_status_reason = Log._reason_text(
+                "quarantined" if failed >= MAX_ATTEMPTS else "apply_failed"
+            )
+        elif errors:
+            self.google_sync_status = "error"
+            self.google_sync_status_reason = Log._reason_text(errors[0].error_message) or (
+                self.env._("The last attempt to synchronise this event failed.")
+            )
+        elif any(
+            link.state == "pending" or (self.google_sync_revision or 0) > (link.odoo_revision or 0)
+            for link in event_links
+        ):
+            self.google_sync_status = "pending"
+        else:
+            self.google_sync_status = "synced"
 
     def action_google_sync_again(self):
         """Send these events to Google again and synchronise the user right away."""

@@ -77,7 +77,7 @@ class CrmGoogleCalendar(models.Model):
         for calendar in self:
             calendar.is_writable = calendar.access_role in WRITABLE_ROLES
 
-    @api.depends_context("lang")
+    @api.depends_context("lang", "uid")
     @api.depends("name", "access_role", "is_primary", "owner_email", "user_id")
     def _compute_display_name(self):
         # Calendars shared with the user may carry the same name as their own
@@ -89,22 +89,27 @@ class CrmGoogleCalendar(models.Model):
             calendar.display_name = f"{calendar.name} ({whose})"
 
     def _whose_text(self, account):
-        """Whose calendar it is and what the user may do in it, in plain words
-        (``account``: the user's own Google account)."""
+        """Whose calendar it is and what its user may do in it, in plain words
+        (``account``: the user's own Google account); addressed to the user,
+        or about him when an administrator reads it."""
         env = self.env
         owner = self.owner_email
+        own = self.user_id == env.user
         if self.is_primary:
-            return env._("your main calendar")
+            return env._("your main calendar") if own else env._("main calendar")
         if self.access_role == "owner" and owner in (False, account):
-            return env._("your calendar")
+            return env._("your calendar") if own else env._("own calendar")
+        editable = env._("you may edit it") if own else env._("may be edited")
         rights = {
-            "owner": env._("you may edit it"),
-            "writer": env._("you may edit it"),
+            "owner": editable,
+            "writer": editable,
             "freeBusyReader": env._("free/busy only"),
         }.get(self.access_role, env._("read only"))
         if owner:
             return env._("shared by %(owner)s, %(rights)s", owner=owner, rights=rights)
-        return env._("shared with you, %(rights)s", rights=rights)
+        if own:
+            return env._("shared with you, %(rights)s", rights=rights)
+        return env._("shared, %(rights)s", rights=rights)
 
     @api.model
     def _sync_calendar_list(self, user, google_calendars):

@@ -169,7 +169,7 @@ class CrmGoogleSyncLog(models.Model):
             log.pushed_total = log.pushed_inserted + log.pushed_updated + log.pushed_deleted
 
     @api.depends_context("lang")
-    @api.depends("skipped_codes", "problems", "changes")
+    @api.depends("skipped_codes", "problems", "changes", "state")
     def _compute_texts(self):
         """Word the stored codes and titles in the reader's language."""
         env = self.env
@@ -178,6 +178,12 @@ class CrmGoogleSyncLog(models.Model):
             log.skipped_reasons = "\n".join(self._count_lines(env, Counter(skipped))) or False
             log.error_message = "\n".join(log._problem_lines()) or False
             log.change_lines = sync_texts.changes_text(env, log.changes) or False
+            if log.state == "failed":
+                # No counts to tell: what stopped the run is the summary.
+                log.summary = (log.error_message or "").split("\n")[0] or env._(
+                    "The synchronisation failed."
+                )
+                continue
             log.summary = sync_texts.summary_text(
                 env,
                 {

@@ -113,7 +113,8 @@ class ResConfigSettings(models.TransientModel):
                     job=round_.shard + 1,
                     users=users,
                     seconds=max(round((finished - started).total_seconds()), 0),
-                    finished=format_datetime(self.env, finished, dt_format="short"),
+                    # The language's date format, as Odoo shows dates elsewhere.
+                    finished=format_datetime(self.env, finished, dt_format=False),
                 )
             )
         return "\n".join(lines) or self.env._("No round finished yet.")

@@ -10,6 +10,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 
 from ..sync import errors
+from ..sync.engine import MAX_ATTEMPTS
 from . import sync_texts
 from .calendar_event import SYNC_MARK_CONTEXT, is_sync_write
 
@@ -27,6 +28,7 @@ GOOGLE_SYNC_USER_FIELDS = [
 GOOGLE_SYNC_STATUS_FIELDS = [
     "google_sync_progress",
     "google_sync_last_result",
+    "google_sync_left_out",
     "google_sync_event_count",
     "google_sync_connected",
     "google_sync_email",
@@ -56,6 +58,8 @@ PRIVATE_PREFETCH = "crm_google_sync_private"
 
 def _is_private_google_field(name):
     return name.startswith("google_sync_") and name not in GOOGLE_SYNC_PUBLIC_FIELDS
+
+
 # Buttons inside the preferences dialog pass this: their result then opens the
 # full synchronisation page instead of reloading the page behind the dialog.
 FROM_DIALOG = "crm_google_sync_from_preferences"
@@ -98,6 +102,7 @@ class ResUsers(models.Model):
         "Next Synchronisation", compute="_compute_google_sync_status"
     )
     google_sync_last_result = fields.Char("Last Changes", compute="_compute_google_sync_status")
+    google_sync_left_out = fields.Char("Left Out", compute="_compute_google_sync_status")
     google_sync_event_count = fields.Integer(
         "Synchronised Events", compute="_compute_google_sync_status"
     )
@@ -223,6 +228,7 @@ class ResUsers(models.Model):
         )
         last_visits = Token._last_visits(tokens)
         next_visits = Token._next_visits(tokens, last_visits)
+        left_out = self._google_sync_left_out_counts()
         for user in self:
             token = token_by_user.get(user.id)
             if not token:
@@ -239,6 +245,7 @@ class ResUsers(models.Model):
             user.google_sync_last_sync = last_visits[token.id]
             user.google_sync_next_sync = user._google_sync_next_text(next_visits[token.id])
             user.google_sync_last_result = sync_texts.summary_text(self.env, token.last_summary)
+            user.google_sync_left_out = sync_texts.left_out_text(self.env, left_out.get(user.id))
             user.google_sync_event_count = count
             user.google_sync_progress = (
                 self.env._(
@@ -249,6 +256,24 @@ class ResUsers(models.Model):
                 if token.sync_enabled and not token.initial_sync_done and not token.auth_failed
                 else False
             )
+
+    def _google_sync_left_out_counts(self):
+        """How many Google events of each user's chosen calendars are quarantined:
+        they failed to be saved in Odoo several times and wait for a change in Google."""
+        calendars = (
+            self.env["crm.google.calendar"]
+            .sudo()
+            .search([("user_id", "in", self.ids), ("failed_events", "!=", False)])
+        )
+        counts = {}
+        for calendar in calendars:
+            quarantined = sum(
+                1
+                for entry in (calendar.failed_events or {}).values()
+                if isinstance(entry, list) and len(entry) == 2 and entry[1] >= MAX_ATTEMPTS
+            )
+            counts[calendar.user_id.id] = counts.get(calendar.user_id.id, 0) + quarantined
+        return counts
 
     def _google_sync_set_disconnected(self):
         for field_name in GOOGLE_SYNC_STATUS_FIELDS:
@@ -561,11 +586,23 @@ class ResUsers(models.Model):
             "name": self.env._("Google Calendar Synchronisation"),
         }
 
+    def action_google_sync_open_log(self):
+        """The user's own lines of the sync log (the record rules keep it so)."""
+        self._check_google_sync_self()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_google_calendar_sync.action_crm_google_sync_log"
+        )
+        action["domain"] = [("user_id", "=", self.id)]
+        action["context"] = {}
+        return action
+
     def _google_sync_reload(self):
         """Show the page again: a button in the preferences dialog opens the full
         sync page (reloading would only close the dialog)."""
         if self.env.context.get(FROM_DIALOG) and self == self.env.user:
-            return self.action_google_sync_open_settings()
+            # "main": opened from the sync page itself, it must not stack a
+            # second copy of the page in the breadcrumbs.
+            return dict(self.action_google_sync_open_settings(), target="main")
         return {"type": "ir.actions.client", "tag": "soft_reload"}
 
     @api.model

@@ -111,14 +111,12 @@ def summary_text(env, summary):
     if not summary:
         return False
     parts = []
-    if summary.get("pulled") or summary.get("pushed"):
+    if summary.get("pulled"):
         parts.append(
-            env._(
-                "%(pulled)s change(s) from Google, %(pushed)s change(s) sent to Google.",
-                pulled=summary.get("pulled", 0),
-                pushed=summary.get("pushed", 0),
-            )
+            env._("%(count)s change(s) from Google applied in Odoo.", count=summary["pulled"])
         )
+    if summary.get("pushed"):
+        parts.append(env._("%(count)s change(s) sent to Google.", count=summary["pushed"]))
     if summary.get("conflicts"):
         parts.append(
             env._(
@@ -148,6 +146,17 @@ def summary_text(env, summary):
     elif summary.get("incomplete"):
         parts.append(env._("The rest follows within the next minutes."))
     return " ".join(parts) or env._("No changes: Odoo and Google were already the same.")
+
+
+def left_out_text(env, count):
+    """The quarantined Google events of a user, which no single run reports again."""
+    if not count:
+        return False
+    return env._(
+        "%(count)s event(s) from Google could not be saved in Odoo, even in several "
+        "attempts. They are left out until they change in Google; see the sync log.",
+        count=count,
+    )
 
 
 def interval_text(env, minutes):

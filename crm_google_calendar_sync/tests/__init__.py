@@ -17,6 +17,7 @@ from . import test_robust_account
 from . import test_robust_neutralize
 from . import test_onboarding
 from . import test_onboarding_tour
+from . import test_onboarding_review
 from . import test_recurring_series
 from . import test_conformance_google2odoo
 from . import test_conformance_odoo2google

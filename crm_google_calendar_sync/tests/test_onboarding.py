@@ -350,7 +350,7 @@ class TestOnboarding(SyncCase):
         self.emulator.share_calendar(shared, self.email, "writer")
         holidays = self.emulator.add_calendar(self.email, summary="Feiertage", access_role="reader")
         self.consent(user, self.email)
-        names = sorted(user.google_sync_calendar_ids.mapped("display_name"))
+        names = sorted(user.with_user(user).google_sync_calendar_ids.mapped("display_name"))
         owner = self.emulator.backend.calendars[holidays].owner
         self.assertEqual(
             names,
@@ -361,8 +361,8 @@ class TestOnboarding(SyncCase):
                 f"{self.email} (your main calendar)",
             ],
         )
-        german = user.google_sync_calendar_ids.with_context(lang="de_DE")
+        german = user.with_user(user).google_sync_calendar_ids.with_context(lang="de_DE")
         self.assertIn(
-            "Team (geteilt von onb-anna@example.com, Sie dürfen bearbeiten)",
+            "Team (geteilt von onb-anna@example.com, Sie dürfen ihn bearbeiten)",
             german.mapped("display_name"),
         )

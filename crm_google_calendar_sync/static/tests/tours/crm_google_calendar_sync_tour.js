@@ -119,6 +119,7 @@ const TEXTS = {
     problem: "verbinden Sie Google erneut",
     reconnect: "Google erneut verbinden",
     connected: "Verbunden",
+    log: "Synchronisationsprotokoll",
   },
   en: {
     connect: "Not connected, click here to connect Google!",
@@ -131,6 +132,7 @@ const TEXTS = {
     problem: "connect Google again",
     reconnect: "Connect Google again",
     connected: "Connected",
+    log: "Sync log",
   },
 };
 
@@ -210,6 +212,15 @@ function afterCronSteps(t) {
       content: "… and the page is still on",
       trigger: `${PAGE} .o_field_widget[name=google_sync_schedule]:contains(${t.on})`,
     },
+    {
+      content: "Open the sync log of one's own runs",
+      trigger: `${PAGE} button.o_crm_google_sync_open_log:contains(${t.log})`,
+      run: "click",
+    },
+    {
+      content: "It lists the run that brought the meeting from Google",
+      trigger: `.o_list_view .o_data_row:contains(${t.fromGoogle})`,
+    },
   ];
 }
 
@@ -239,6 +250,10 @@ function reconnectSteps(t, email) {
     {
       content: "The error says what happened …",
       trigger: `${DIALOG} .o_crm_google_sync_problem:contains(${t.problem})`,
+    },
+    {
+      content: "Paused until reconnected: no button that cannot work",
+      trigger: `${DIALOG} div[name=crm_google_sync_buttons]:not(:has(button.o_crm_google_sync_now)):not(:has(button.o_crm_google_sync_reload_list))`,
     },
     {
       content: "… and offers the one action that fixes it",
@@ -315,6 +330,11 @@ tours.add("crm_google_calendar_sync_admin_reads_status", {
       content: "The last changes read in the administrator's language",
       trigger:
         ".o_form_view .o_field_widget[name=google_sync_last_result]:contains(change(s) from Google)",
+    },
+    {
+      content: "The user's calendars are named about him, not as the reader's",
+      trigger:
+        ".o_form_view div[name=google_sync_source_calendar_ids]:contains(main calendar):not(:contains(your))",
     },
     {
       content: "So does the schedule",
