@@ -64,6 +64,8 @@ def normalize(attendees, previous=None, limit=None):
     """
     if attendees is None:
         return None
+    if not isinstance(attendees, list) or not all(isinstance(e, dict) for e in attendees):
+        raise bad_request("Invalid attendees.")  # only stored (injected) data can be so
     if limit is not None and len(attendees) > limit:
         raise bad_request("Too many attendees.", reason="invalid")
     known = by_address({"attendees": previous})

@@ -56,7 +56,10 @@ def normalize(reminders):
     """An event's stored ``reminders`` (absent or empty: the calendar's defaults)."""
     if not reminders:
         return {"useDefault": True}
-    overrides = reminders.get("overrides") or []
+    overrides = reminders.get("overrides") if isinstance(reminders, dict) else None
+    overrides = overrides or []
+    if not isinstance(reminders, dict) or not all(isinstance(o, dict) for o in overrides):
+        raise bad_request("Invalid reminders.")  # only stored (injected) data can be so
     use_default = bool(reminders.get("useDefault"))
     if use_default and overrides:
         if len(overrides) > MAX_OVERRIDES:

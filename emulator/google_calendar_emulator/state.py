@@ -547,7 +547,7 @@ class Backend:
             body.pop("attendees", None)
         source = body.get("source")
         if source is not None:
-            url = source.get("url")
+            url = source.get("url") if isinstance(source, dict) else None
             if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
                 raise bad_request("Invalid source URL: the scheme must be http or https.")
 

@@ -55,27 +55,28 @@ def test_google_rewrites_what_it_can(alice):
     ]
 
 
+def refusal(service, reminders):
+    with pytest.raises(HttpError) as info:
+        insert(service, reminders)
+    return error_of(info)
+
+
 def test_six_overrides_or_defaults_with_overrides_are_refused(alice):
     six = [{"method": "popup", "minutes": m} for m in range(6)]
-    with pytest.raises(HttpError) as info:
-        insert(alice, {"useDefault": False, "overrides": six})
-    assert error_of(info) == (
+    assert refusal(alice, {"useDefault": False, "overrides": six}) == (
         400,
         "calendar",
         "eventRemindersCountExceedsLimit",
         "The event exceeds the allowed maximum number of reminders.",
     )
-    with pytest.raises(HttpError) as info:
-        insert(alice, {"useDefault": True, "overrides": [POPUP_10]})
-    assert error_of(info) == (
+    assert refusal(alice, {"useDefault": True, "overrides": [POPUP_10]}) == (
         400,
         "calendar",
         "cannotUseDefaultRemindersAndSpecifyOverride",
         "Cannot specify both default reminders and overrides at the same time.",
     )
-    with pytest.raises(HttpError) as info:
-        insert(alice, {"useDefault": False, "overrides": [{"method": "popup"}]})
-    assert info.value.resp.status == 400
+    missing = refusal(alice, {"useDefault": False, "overrides": [{"method": "popup"}]})
+    assert missing[:3] == (400, "global", "required")
 
 
 def test_a_patch_merges_the_reminders_object(alice):
