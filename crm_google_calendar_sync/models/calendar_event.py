@@ -51,6 +51,8 @@ def without_google_bookkeeping(vals, bookkeeping=SYNC_BOOKKEEPING_FIELDS):
     if bookkeeping.isdisjoint(vals):
         return vals
     return {name: value for name, value in vals.items() if name not in bookkeeping}
+
+
 # Context key while Odoo writes the events of a whole-series change; compared by
 # identity too, so that no client can keep its edits from reaching Google.
 SERIES_WRITE = "crm_google_series_write"

@@ -56,6 +56,8 @@ PRIVATE_PREFETCH = "crm_google_sync_private"
 
 def _is_private_google_field(name):
     return name.startswith("google_sync_") and name not in GOOGLE_SYNC_PUBLIC_FIELDS
+
+
 # Buttons inside the preferences dialog pass this: their result then opens the
 # full synchronisation page instead of reloading the page behind the dialog.
 FROM_DIALOG = "crm_google_sync_from_preferences"

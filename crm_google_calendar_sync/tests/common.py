@@ -10,11 +10,11 @@ from googleapiclient.discovery import build
 from odoo import fields
 from odoo.tests import TransactionCase, new_test_user
 
-from ..sync import oauth
-
 # The google-calendar-emulator distribution (pip install ./emulator): a test dependency,
 # never installed with the addon.
 from google_calendar_emulator import EmulatorServer
+
+from ..sync import oauth
 
 CLIENT_ID = "odoo-test-client-id"
 CLIENT_SECRET = "odoo-test-client-secret"
