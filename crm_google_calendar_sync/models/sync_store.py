@@ -591,9 +591,12 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
             "%(name)s deleted this meeting from their Google Calendar and so declined it.",
             name=self.partner.name,
         )
-        for event in attendance.event_id.filtered(
-            lambda e: not e.recurrence_id or e == e.recurrence_id.base_event_id
-        ) or attendance.event_id[:1]:
+        for event in (
+            attendance.event_id.filtered(
+                lambda e: not e.recurrence_id or e == e.recurrence_id.base_event_id
+            )
+            or attendance.event_id[:1]
+        ):
             event.with_context(mail_notrack=True).sudo().message_post(
                 body=body, message_type="comment", subtype_xmlid="mail.mt_note"
             )

@@ -6,7 +6,7 @@ import signal
 import sys
 import threading
 
-from .seed import seed_account
+from .seed import seed_account, seed_meetings
 from .server import EmulatorServer
 
 
@@ -57,6 +57,8 @@ def main(argv=None):
         # The first user's "Team" calendar is shared with the others (writer access).
         for email in users[1:]:
             server.share_calendar(seeded[users[0]]["team"], email, "writer")
+    if not args.no_seed:
+        seed_meetings(server, users, time_zone=args.time_zone)
     server.start()
 
     stop = threading.Event()

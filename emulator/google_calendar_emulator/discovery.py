@@ -31,7 +31,6 @@ _BODY_ENUMS = {
     ("Event", "visibility"): {"default", "public", "private", "confidential"},
     ("Event", "transparency"): {"opaque", "transparent"},
     ("EventAttendee", "responseStatus"): {"needsAction", "declined", "tentative", "accepted"},
-    ("EventReminder", "method"): {"email", "popup"},
 }
 
 

@@ -131,3 +131,13 @@ def full_sync_required():
 
 def gone_deleted():
     return ApiError(410, "deleted", "Resource has been deleted")
+
+
+def forbidden_for_non_organizer():
+    """Google's answer when a guest changes what only the organizer may change."""
+    return ApiError(
+        403,
+        "forbiddenForNonOrganizer",
+        "Shared properties can only be changed by the organizer of the event.",
+        domain="calendar",
+    )

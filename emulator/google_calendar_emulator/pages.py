@@ -217,7 +217,25 @@ def _when(part):
     return str(part.get("dateTime") or part.get("date") or "")
 
 
-def _event_rows(events):
+def _meeting_tags(event, calendar_id):
+    """Guests, whose invitation it is, video link, own reminders."""
+    tags = []
+    attendees = event.get("attendees")
+    if isinstance(attendees, list) and attendees:
+        tags.append(f"{len(attendees)} guest(s)")
+    organizer = event.get("organizer")
+    email = organizer.get("email") if isinstance(organizer, dict) else None
+    if email and str(email).casefold() != calendar_id.casefold():
+        tags.append(f"invitation from {email}")
+    if event.get("hangoutLink") or event.get("conferenceData"):
+        tags.append("video call")
+    reminders = event.get("reminders")
+    if isinstance(reminders, dict) and reminders.get("overrides"):
+        tags.append("own reminders")
+    return "".join(f'<span class="tag">{html.escape(tag)}</span>' for tag in tags)
+
+
+def _event_rows(events, calendar_id=""):
     esc = html.escape
     rows = []
     for event in sorted(events, key=lambda item: _when(item.get("start"))):
@@ -228,6 +246,7 @@ def _event_rows(events):
             tags += '<span class="tag">private</span>'
         if event.get("recurringEventId"):
             tags += '<span class="tag">changed occurrence</span>'
+        tags += _meeting_tags(event, calendar_id)
         css = ' class="cancelled"' if event.get("status") == "cancelled" else ""
         rows.append(
             f"<tr{css}><td>{esc(_when(event.get('start')))}</td>"
@@ -276,7 +295,7 @@ def index_page(base_url, client_id, accounts, max_events=200, apps=None):
             if shown:
                 parts.append(
                     "<table><tr><th>Start</th><th>Title</th><th>Location</th>"
-                    f"<th>Last change</th></tr>{_event_rows(shown)}</table>"
+                    f"<th>Last change</th></tr>{_event_rows(shown, calendar['id'])}</table>"
                 )
             if more > 0:
                 parts.append(f'<p class="small">… and {more} more</p>')

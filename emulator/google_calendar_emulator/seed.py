@@ -131,3 +131,80 @@ def seed_account(server, email, time_zone="Europe/Berlin", today=None):
             },
         )
     return {"primary": email, "team": team, "holidays": holidays}
+
+
+CUSTOMER = {"email": "laura.baker@deco-addict.example", "displayName": "Laura Baker"}
+
+
+def _guests(emails, answers=()):
+    answers = list(answers)
+    return [
+        {"email": email, "responseStatus": answers[i] if i < len(answers) else "needsAction"}
+        for i, email in enumerate(emails)
+    ]
+
+
+def seed_meetings(server, emails, time_zone="Europe/Berlin", today=None):
+    """Meetings between the demo accounts and a customer: invitations, a Meet link, reminders.
+
+    The first account organizes two of them (the others and the customer invited); the
+    second, if any, invites the first. Each guest finds his copy in his primary calendar.
+    """
+    organizer, colleagues = emails[0], list(emails[1:])
+    today = today or server.clock.now().astimezone(ZoneInfo(time_zone)).date()
+    day = today + dt.timedelta(days=2)
+    server.add_event(
+        organizer,
+        organizer,
+        _timed(
+            time_zone,
+            day,
+            11,
+            1,
+            summary="Pipeline review",
+            description="Demo event: video call with invitations and reminders",
+            attendees=_guests([organizer, *colleagues], ["accepted", "accepted"]),
+            conferenceData={
+                "createRequest": {
+                    "requestId": "demo-pipeline-review",
+                    "conferenceSolutionKey": {"type": "hangoutsMeet"},
+                }
+            },
+            reminders={
+                "useDefault": False,
+                "overrides": [
+                    {"method": "popup", "minutes": 15},
+                    {"method": "email", "minutes": 60},
+                ],
+            },
+        ),
+    )
+    server.add_event(
+        organizer,
+        organizer,
+        _timed(
+            time_zone,
+            day + dt.timedelta(days=1),
+            15,
+            1,
+            summary="Offer walkthrough with Deco Addict",
+            location="Deco Addict, Showroom",
+            attendees=[
+                *_guests([organizer, *colleagues], ["accepted"]),
+                {**CUSTOMER, "responseStatus": "accepted"},
+            ],
+        ),
+    )
+    if colleagues:
+        server.add_event(
+            colleagues[0],
+            colleagues[0],
+            _timed(
+                time_zone,
+                day + dt.timedelta(days=2),
+                9,
+                1,
+                summary="Account planning",
+                attendees=_guests([colleagues[0], organizer], ["accepted", "tentative"]),
+            ),
+        )

@@ -21,7 +21,7 @@ from .discovery import Discovery, apply_fields, parse_fields
 from .errors import ApiError, bad_request, not_found, rate_limited, server_error, unauthorized
 from .faults import Faults
 from .oauth import OAuth
-from .state import Backend, CallContext
+from .state import Backend, CallContext, send_updates
 
 _logger = logging.getLogger(__name__)
 
@@ -42,6 +42,17 @@ class RequestRecord:
     user: str
     headers: dict = dataclasses.field(default_factory=dict)
     body: object = None
+    notified: int = 0  # how many people Google would e-mail because of this call
+
+
+@dataclasses.dataclass
+class Notification:
+    """E-mails Google would send for one API call (``sendUpdates`` applied)."""
+
+    api_call: str
+    user: str
+    send_updates: str
+    recipients: list
 
 
 class _Drop(Exception):
@@ -171,6 +182,7 @@ class EmulatorServer:
         self.faults = Faults()
         self.batch_limit = batch_limit
         self._log = []
+        self._notifications = []
         self._counters = collections.Counter()
         self._log_lock = threading.Lock()
         self._quota_user = None
@@ -297,6 +309,34 @@ class EmulatorServer:
                 if include_deleted or r.body.get("status") != "cancelled"
             ]
 
+    def set_default_reminders(self, email, calendar_id, overrides):
+        """Seed an account's default reminders of a calendar (calendarList entry)."""
+        with self.lock:
+            entry = self.backend.accounts[email].calendar_list[calendar_id]
+            entry["defaultReminders"] = [dict(item) for item in overrides]
+
+    @property
+    def max_attendees(self):
+        return self.backend.max_attendees
+
+    @max_attendees.setter
+    def max_attendees(self, value):
+        self.backend.max_attendees = value
+
+    @property
+    def conference_create_pending(self):
+        """True: new Meet conferences stay ``pending`` until completed (see README)."""
+        return self.backend.conferences.pending_mode
+
+    @conference_create_pending.setter
+    def conference_create_pending(self, value):
+        self.backend.conferences.pending_mode = bool(value)
+
+    def complete_conference_requests(self):
+        """Finish every pending conference create request; -> how many."""
+        with self.lock:
+            return self.backend.complete_conferences()
+
     def invalidate_sync_tokens(self, calendar_id):
         with self.lock:
             self.backend.calendars[calendar_id].sync_epoch += 1
@@ -321,9 +361,16 @@ class EmulatorServer:
         with self._log_lock:
             return dict(self._counters)
 
+    @property
+    def notifications(self):
+        """[Notification]: every call for which Google would have e-mailed someone."""
+        with self._log_lock:
+            return list(self._notifications)
+
     def reset_requests(self):
         with self._log_lock:
             self._log.clear()
+            self._notifications.clear()
             self._counters.clear()
 
     def _record(self, record):
@@ -333,6 +380,8 @@ class EmulatorServer:
                 self._counters["api_calls"] += 1
             if record.api_call:
                 self._counters[record.api_call] += 1
+            if record.notified:
+                self._counters["notifications"] += record.notified
 
     # ------------------------------------------------------------------ HTTP entry
     def handle_http(self, method, raw_target, headers, body):
@@ -514,6 +563,7 @@ class EmulatorServer:
         user = None
         parsed_body = None
         status = 500
+        notified = ()
         try:
             if api_method is None:
                 raise not_found()
@@ -555,6 +605,9 @@ class EmulatorServer:
                     body=parsed_body,
                 )
                 response = getattr(self.backend, handler_name)(ctx, params)
+            notified = response.notified
+            if notified:
+                self._note(api_call, user, params, notified)
             payload = response.body
             if payload is not None and fields is not None:
                 payload = apply_fields(payload, fields)
@@ -578,9 +631,16 @@ class EmulatorServer:
                 user,
                 _safe_headers(headers),
                 parsed_body,
+                len(notified),
             )
         )
         return result
+
+    def _note(self, api_call, user, params, recipients):
+        with self._log_lock:
+            self._notifications.append(
+                Notification(api_call, user, send_updates(params), list(recipients))
+            )
 
     def _check_quota(self, user):
         if self._quota_user is None and self._quota_project is None:

@@ -12,7 +12,9 @@ import re
 import secrets
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import recurrence
+from . import attendees as guest_list
+from . import recurrence, reminders
+from .conference import Conferences
 from .errors import (
     ApiError,
     bad_request,
@@ -22,6 +24,7 @@ from .errors import (
     insufficient_scope,
     not_found,
 )
+from .invitations import Invitations, organizer_email, reminders_only
 
 SCOPE_PREFIX = "https://www.googleapis.com/auth/"
 FULL_SCOPE = SCOPE_PREFIX + "calendar"
@@ -156,6 +159,7 @@ class Account:
 class StoredEvent:
     body: dict
     seq: int  # change sequence number of the last write
+    invitation_of: str = None  # organizer's calendar id when this is a guest's copy
 
 
 @dataclasses.dataclass
@@ -223,10 +227,30 @@ class CallContext:
 
 
 class Response:
-    def __init__(self, status, body=None, headers=None):
+    def __init__(self, status, body=None, headers=None, notified=()):
         self.status = status
         self.body = body
         self.headers = dict(headers or {})
+        self.notified = list(notified)  # addresses Google would e-mail for this call
+
+
+@dataclasses.dataclass(frozen=True)
+class View:
+    """Who reads an event and how (``source`` is the creator's, ``maxAttendees``)."""
+
+    email: str = None
+    max_attendees: int = None
+
+    @classmethod
+    def of(cls, ctx, params):
+        return cls(ctx.account.email, params.get("maxAttendees"))
+
+
+def send_updates(params):
+    """``sendUpdates``, or the deprecated ``sendNotifications`` (default: nobody)."""
+    if params.get("sendUpdates"):
+        return params["sendUpdates"]
+    return "all" if params.get("sendNotifications") else "none"
 
 
 class Backend:
@@ -244,6 +268,10 @@ class Backend:
         self._etag_counter = itertools.count(1)
         self.last_seq = 0
         self._account_ids = itertools.count(100000000000000000001)
+        self._accounts_by_address = {}
+        self.max_attendees = guest_list.DEFAULT_MAX_ATTENDEES
+        self.invitations = Invitations(self)
+        self.conferences = Conferences()
 
     # ------------------------------------------------------------------ helpers
     def next_seq(self):
@@ -263,6 +291,7 @@ class Backend:
             return self.accounts[email]
         account = Account(email=email, id=str(next(self._account_ids)), time_zone=time_zone)
         self.accounts[email] = account
+        self._accounts_by_address[guest_list.fold(email)] = account
         calendar = Calendar(
             id=email,
             summary=email,
@@ -273,8 +302,14 @@ class Backend:
             primary_of=email,
         )
         self.calendars[email] = calendar
-        account.calendar_list[email] = self._new_entry()
+        account.calendar_list[email] = self._new_entry(
+            defaultReminders=[dict(item) for item in reminders.PRIMARY_DEFAULTS]
+        )
         return account
+
+    def account_for(self, email):
+        """The account with this address (case does not matter), or None."""
+        return self._accounts_by_address.get(guest_list.fold(email))
 
     @staticmethod
     def _new_entry(**extra):
@@ -285,6 +320,7 @@ class Backend:
             "colorId": "14",
             "backgroundColor": "#9fe1e7",
             "foregroundColor": "#000000",
+            "defaultReminders": [],
         }
         entry.update(extra)
         return entry
@@ -338,7 +374,11 @@ class Backend:
         if event_id is not None:
             self._check_new_id(calendar, event_id)
         self._normalize_event(calendar, body, None, seeding=True)
-        stored = self._create_event(calendar, account, body, event_id)
+        # Seeded data is what Google holds: conference requests are carried out.
+        derived = self._new_event_conference(body, {"conferenceDataVersion": 1})
+        derived.pop("pending", None)
+        stored = self._create_event(calendar, account, body, event_id, derived)
+        self.invitations.propagate(calendar, stored.body["id"], None, stored.body)
         return copy.deepcopy(stored.body)
 
     def inject_event(self, email, calendar_id, body):
@@ -364,6 +404,22 @@ class Backend:
         record = StoredEvent(body=body, seq=self.next_seq())
         calendar.events[key] = record
         return copy.deepcopy(body)
+
+    def complete_conferences(self):
+        """Finish pending Meet create requests, as Google does a moment later."""
+        done = 0
+        for calendar_id, event_id in self.conferences.pending:
+            calendar = self.calendars.get(calendar_id)
+            record = calendar.events.get(event_id) if calendar else None
+            if record is None:
+                continue
+            old = copy.deepcopy(record.body)
+            if self.conferences.complete(record.body):
+                self._touch(record, False)
+                self.invitations.propagate(calendar, event_id, old, record.body)
+                done += 1
+        self.conferences.pending.clear()
+        return done
 
     # ------------------------------------------------------------------ lookups
     def _calendar(self, ctx, calendar_id):
@@ -477,11 +533,29 @@ class Backend:
             if event_type == "workingLocation" and not body.get("workingLocationProperties"):
                 raise bad_request("Missing workingLocationProperties.", reason="required")
         body["eventType"] = event_type
-        for attendee in body.get("attendees") or []:
-            if not attendee.get("email"):
-                raise bad_request("Missing attendee email.", reason="required")
-            attendee.setdefault("responseStatus", "needsAction")
+        self._normalize_guests(body, existing, seeding)
+        body["reminders"] = reminders.normalize(body.get("reminders"))
         return body
+
+    def _normalize_guests(self, body, existing, seeding):
+        """Attendee list and ``source`` as Google keeps them."""
+        if body.get("attendees") is not None:
+            previous = (existing or {}).get("attendees")
+            limit = None if seeding else self.max_attendees
+            body["attendees"] = guest_list.normalize(body["attendees"], previous, limit)
+        if not body.get("attendees"):
+            body.pop("attendees", None)
+        source = body.get("source")
+        if source is not None:
+            url = source.get("url") if isinstance(source, dict) else None
+            if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
+                raise bad_request("Invalid source URL: the scheme must be http or https.")
+
+    def localize_times(self, calendar, body):
+        """Start/end written in ``calendar``'s zone, as Google shows them in that copy."""
+        for key in ("start", "end", "originalStartTime"):
+            if isinstance(body.get(key), dict):
+                body[key] = self._parse_edt(calendar, body[key], key, False)[2]
 
     def _ruleset(self, calendar, series):
         info = self._series_info(calendar, series)
@@ -631,7 +705,7 @@ class Backend:
         eid = base64.urlsafe_b64encode(f"{event_id} {calendar.id}".encode()).decode()
         return f"{self._base_url()}calendar/event?eid={eid.rstrip('=')}"
 
-    def render_event(self, calendar, role, body, *, minimal_cancelled):
+    def render_event(self, calendar, role, body, *, minimal_cancelled, view=None):
         out = copy.deepcopy(body)
         if out.get("status") == "cancelled" and minimal_cancelled:
             keep = {"kind", "etag", "id", "status"}
@@ -641,10 +715,7 @@ class Backend:
         organizer = out.get("organizer")
         if isinstance(organizer, dict) and organizer.get("email") == calendar.id:
             organizer["self"] = True
-        attendees = out.get("attendees")
-        for attendee in attendees if isinstance(attendees, list) else []:
-            if isinstance(attendee, dict) and attendee.get("email") == calendar.id:
-                attendee["self"] = True
+        self._render_guests(calendar, out, view or View())
         creator = out.get("creator")
         if isinstance(creator, dict) and creator.get("email") == calendar.id:
             creator["self"] = True
@@ -674,6 +745,33 @@ class Backend:
                 out["summary"] = "busy"
         return out
 
+    @staticmethod
+    def _render_guests(calendar, out, view):
+        """Per-copy flags, hidden guests, ``maxAttendees``; ``source`` for its creator only."""
+        attendees = out.get("attendees")
+        if isinstance(attendees, list):
+            hide = not Invitations.is_organizer_copy(calendar, out) and not out.get(
+                "guestsCanSeeOtherGuests", True
+            )
+            shown, omitted = guest_list.render(
+                attendees,
+                calendar.id,
+                organizer_email(out),
+                only_self=hide,
+                limit=view.max_attendees,
+            )
+            out["attendees"] = shown
+            if omitted:
+                out["attendeesOmitted"] = True
+        creator = out.get("creator")
+        creator = creator.get("email") if isinstance(creator, dict) else None
+        if (
+            view.email
+            and "source" in out
+            and guest_list.fold(creator) != guest_list.fold(view.email)
+        ):
+            del out["source"]
+
     # ------------------------------------------------------------------ event writes
     def _check_new_id(self, calendar, event_id):
         if not isinstance(event_id, str) or not EVENT_ID_RE.match(event_id):
@@ -681,7 +779,8 @@ class Backend:
         if event_id in calendar.events:
             raise ApiError(409, "duplicate", "The requested identifier already exists.")
 
-    def _create_event(self, calendar, account, body, event_id=None):
+    def _create_event(self, calendar, account, body, event_id=None, derived=None):
+        """Store a new event; ``derived`` holds read-only fields the write set itself."""
         event_id = event_id or random_id(26)
         now = rfc3339(self.now())
         organizer_email = calendar.id
@@ -702,6 +801,7 @@ class Backend:
         for key in READ_ONLY_EVENT_FIELDS - {"iCalUID", "recurringEventId", "originalStartTime"}:
             body.pop(key, None)
         stored.update(body)
+        stored.update(derived or {})
         stored.setdefault("iCalUID", f"{event_id}@google.com")
         stored.setdefault("sequence", 0)
         stored.setdefault("reminders", {"useDefault": True})
@@ -710,10 +810,11 @@ class Backend:
         calendar.events[event_id] = record
         return record
 
-    def _touch(self, record, significant):
+    def _touch(self, record, significant, bump_updated=True):
         body = record.body
         body["etag"] = self.new_etag()
-        body["updated"] = rfc3339(self.now())
+        if bump_updated or "updated" not in body:
+            body["updated"] = rfc3339(self.now())
         if significant:
             body["sequence"] = int(body.get("sequence") or 0) + 1
         record.seq = self.next_seq()
@@ -744,22 +845,30 @@ class Backend:
             raise not_found()
         return None, instance
 
-    def _store(self, calendar, record, event_id, body, significant):
+    def _store(
+        self,
+        calendar,
+        record,
+        event_id,
+        body,
+        significant,
+        *,
+        invitation_of=None,
+        bump_updated=True,
+    ):
         """Write a body; a virtual instance becomes a stored exception here."""
         if record is None:
-            record = StoredEvent(body=body, seq=0)
+            series = calendar.events.get(body.get("recurringEventId") or "")
+            if invitation_of is None and series is not None:
+                invitation_of = series.invitation_of  # an exception of a guest's copy
+            record = StoredEvent(body=body, seq=0, invitation_of=invitation_of)
             calendar.events[event_id] = record
         record.body = body
-        self._touch(record, significant)
+        self._touch(record, significant, bump_updated)
         return record
 
-    def _write_event(self, ctx, params, body, *, replace):
-        calendar, role = self._calendar(ctx, params["calendarId"])
-        ctx.require_scope(calendar, role=role)
-        self._require_writer(role)
-        event_id = params["eventId"]
-        record, old = self._current(calendar, event_id)
-        self._check_if_match(ctx, old["etag"])
+    def _merged(self, ctx, old, body, *, replace, version):
+        """The event as the write asks for it (not validated yet); -> (body, pending)."""
         incoming = {
             k: v
             for k, v in copy.deepcopy(body).items()
@@ -785,31 +894,90 @@ class Backend:
             merged["sequence"] = max(int(incoming["sequence"]), int(old.get("sequence") or 0))
         else:
             merged["sequence"] = old.get("sequence", 0)
-        if not merged.get("reminders"):
-            merged["reminders"] = {"useDefault": True}
+        hidden = old.get("guestsCanSeeOtherGuests") is False
+        if incoming.get("attendees") is not None and (body.get("attendeesOmitted") or hidden):
+            merged["attendees"] = guest_list.merge_partial(
+                old.get("attendees"), incoming["attendees"]
+            )
+        creator = (old.get("creator") or {}).get("email")
+        if guest_list.fold(creator) != guest_list.fold(ctx.account.email):
+            merged.pop("source", None)  # only the creator sees or changes it
+            if "source" in old:
+                merged["source"] = copy.deepcopy(old["source"])
+        pending = self.conferences.apply(
+            body.get("conferenceData"),
+            "conferenceData" in body,
+            old,
+            merged,
+            version=version,
+            replace=replace,
+        )
+        return merged, pending
+
+    def _write_event(self, ctx, params, body, *, replace):
+        calendar, role = self._calendar(ctx, params["calendarId"])
+        ctx.require_scope(calendar, role=role)
+        self._require_writer(role)
+        event_id = params["eventId"]
+        record, old = self._current(calendar, event_id)
+        self._check_if_match(ctx, old["etag"])
+        version = params.get("conferenceDataVersion") or 0
+        merged, pending = self._merged(ctx, old, body, replace=replace, version=version)
         self._normalize_event(calendar, merged, old)
-        significant = any(merged.get(k) != old.get(k) for k in ("start", "end", "recurrence"))
-        self._store(calendar, record, event_id, merged, significant)
-        if merged.get("status") == "cancelled" and old.get("status") != "cancelled":
-            self._cancel_exceptions(calendar, merged)
+        origin = self.invitations.origin(calendar, record, old)
+        if origin is not None:
+            record, notify = self.invitations.guest_write(
+                calendar, event_id, record, old=old, merged=merged, organizer_id=origin
+            )
+        else:
+            record, notify = self._organizer_write(
+                ctx, calendar, event_id, record, old=old, merged=merged
+            )
+        if pending:
+            self.conferences.pending.append((calendar.id, event_id))
         return Response(
             200,
-            self.render_event(calendar, role, merged, minimal_cancelled=False),
-            {"ETag": merged["etag"]},
+            self.render_event(
+                calendar, role, record.body, minimal_cancelled=False, view=View.of(ctx, params)
+            ),
+            {"ETag": record.body["etag"]},
+            self.invitations.recipients(send_updates(params), notify),
         )
 
+    def _organizer_write(self, ctx, calendar, event_id, record, *, old, merged):
+        """Store the event of this calendar and deliver it; -> (record, guests to notify)."""
+        significant = any(merged.get(k) != old.get(k) for k in ("start", "end", "recurrence"))
+        record = self._store(
+            calendar,
+            record,
+            event_id,
+            merged,
+            significant,
+            bump_updated=not reminders_only(old, merged),
+        )
+        cancelled = []
+        if merged.get("status") == "cancelled" and old.get("status") != "cancelled":
+            cancelled = self._cancel_exceptions(calendar, merged)
+        self.invitations.organizer_wrote(calendar, event_id, old, merged, cancelled)
+        return record, self.invitations.guests_to_notify(calendar, old, merged, ctx.account.email)
+
     def _cancel_exceptions(self, calendar, series):
+        """Cancel the stored exceptions of a cancelled series; -> [(id, before, after)]."""
         if not series.get("recurrence"):
-            return
+            return []
         prefix = series["id"] + "_"
+        cancelled = []
         for event_id, record in calendar.events.items():
             if (
                 event_id.startswith(prefix)
                 and record.body.get("recurringEventId") == series["id"]
                 and record.body.get("status") != "cancelled"
             ):
+                before = copy.deepcopy(record.body)
                 record.body["status"] = "cancelled"
                 self._touch(record, False)
+                cancelled.append((event_id, before, record.body))
+        return cancelled
 
     # ------------------------------------------------------------------ events API
     def events_insert(self, ctx, params):
@@ -821,12 +989,38 @@ class Backend:
         if event_id is not None:
             self._check_new_id(calendar, event_id)
         self._normalize_event(calendar, body, None)
-        record = self._create_event(calendar, ctx.account, body, event_id)
+        derived = self._new_event_conference(body, params)
+        if body.get("privateCopy"):
+            derived["privateCopy"] = True  # immutable, so only an insert sets it
+        record = self._create_event(calendar, ctx.account, body, event_id, derived)
+        event_id = record.body["id"]
+        if derived.pop("pending", False):
+            self.conferences.pending.append((calendar.id, event_id))
+        self.invitations.organizer_wrote(calendar, event_id, None, record.body)
+        notify = self.invitations.guests_to_notify(calendar, None, record.body, ctx.account.email)
         return Response(
             200,
-            self.render_event(calendar, role, record.body, minimal_cancelled=False),
+            self.render_event(
+                calendar, role, record.body, minimal_cancelled=False, view=View.of(ctx, params)
+            ),
             {"ETag": record.body["etag"]},
+            self.invitations.recipients(send_updates(params), notify),
         )
+
+    def _new_event_conference(self, body, params):
+        """Conference of a new event; -> read-only fields it sets (and whether pending)."""
+        pending = self.conferences.apply(
+            body.get("conferenceData"),
+            "conferenceData" in body,
+            None,
+            body,
+            version=params.get("conferenceDataVersion") or 0,
+            replace=True,
+        )
+        derived = {"pending": True} if pending else {}
+        if "hangoutLink" in body:
+            derived["hangoutLink"] = body.pop("hangoutLink")
+        return derived
 
     def events_import(self, ctx, params):
         calendar, role = self._calendar(ctx, params["calendarId"])
@@ -838,6 +1032,7 @@ class Backend:
             raise bad_request("Missing iCalUID.", reason="required")
         body.pop("id", None)
         organizer = body.pop("organizer", None)
+        # Imports are private copies: they never invite anybody.
         for record in calendar.events.values():
             if record.body.get("iCalUID") == uid and not record.body.get("recurringEventId"):
                 merged = {
@@ -846,6 +1041,14 @@ class Backend:
                     if k in READ_ONLY_EVENT_FIELDS or k in ("id", "sequence")
                 }
                 merged.update(body)
+                self.conferences.apply(
+                    body.get("conferenceData"),
+                    "conferenceData" in body,
+                    record.body,
+                    merged,
+                    version=params.get("conferenceDataVersion") or 0,
+                    replace=True,
+                )
                 self._normalize_event(calendar, merged, None)
                 record.body = merged
                 self._touch(record, True)
@@ -855,7 +1058,9 @@ class Backend:
                     {"ETag": merged["etag"]},
                 )
         self._normalize_event(calendar, body, None)
-        record = self._create_event(calendar, ctx.account, body)
+        derived = self._new_event_conference(body, params)
+        derived.pop("pending", None)
+        record = self._create_event(calendar, ctx.account, body, derived=derived)
         if organizer:
             record.body["organizer"] = organizer
         return Response(
@@ -879,11 +1084,17 @@ class Backend:
         if old.get("status") == "cancelled":
             raise gone_deleted()
         self._check_if_match(ctx, old["etag"])
-        body = copy.deepcopy(old)
-        body["status"] = "cancelled"
-        self._store(calendar, record, event_id, body, False)
-        self._cancel_exceptions(calendar, body)
-        return Response(204)
+        origin = self.invitations.origin(calendar, record, old)
+        if origin is not None:  # a guest deleting his copy declines
+            _, notify = self.invitations.guest_delete(calendar, event_id, record, old, origin)
+        else:
+            body = copy.deepcopy(old)
+            body["status"] = "cancelled"
+            self._store(calendar, record, event_id, body, False)
+            cancelled = self._cancel_exceptions(calendar, body)
+            self.invitations.organizer_wrote(calendar, event_id, old, body, cancelled)
+            notify = self.invitations.guests_to_notify(calendar, old, body, ctx.account.email)
+        return Response(204, notified=self.invitations.recipients(send_updates(params), notify))
 
     def events_get(self, ctx, params):
         calendar, role = self._calendar(ctx, params["calendarId"])
@@ -896,7 +1107,9 @@ class Backend:
             return Response(304, None, {"ETag": body["etag"]})
         return Response(
             200,
-            self.render_event(calendar, role, body, minimal_cancelled=False),
+            self.render_event(
+                calendar, role, body, minimal_cancelled=False, view=View.of(ctx, params)
+            ),
             {"ETag": body["etag"]},
         )
 
@@ -912,10 +1125,15 @@ class Backend:
             raise not_found()
         if record.body.get("status") == "cancelled":
             raise gone_deleted()
-        if record.body.get("recurringEventId") or record.body.get("eventType") != "default":
+        if (
+            record.body.get("recurringEventId")
+            or record.body.get("eventType") != "default"
+            or record.invitation_of
+        ):
             raise bad_request("Cannot move this event.", reason="cannotChangeOrganizer")
         if record.body["id"] in target.events:
             raise ApiError(409, "duplicate", "The requested identifier already exists.")
+        old = copy.deepcopy(record.body)
         moved = copy.deepcopy(record.body)
         record.body["status"] = "cancelled"
         self._touch(record, False)
@@ -926,10 +1144,15 @@ class Backend:
         new = StoredEvent(body=moved, seq=0)
         target.events[moved["id"]] = new
         self._touch(new, False)
+        self.invitations.moved(calendar, target, old, moved)
+        notify = self.invitations.guests_to_notify(target, old, moved, ctx.account.email)
         return Response(
             200,
-            self.render_event(target, target_role, moved, minimal_cancelled=False),
+            self.render_event(
+                target, target_role, moved, minimal_cancelled=False, view=View.of(ctx, params)
+            ),
             {"ETag": moved["etag"]},
+            self.invitations.recipients(send_updates(params), notify),
         )
 
     # ------------------------------------------------------------------ list
@@ -1022,7 +1245,9 @@ class Backend:
             token = self._check_sync_token(calendar, sync_text)
 
         def compute():
-            return self._list_items(calendar, role, params, token), self.last_seq
+            return self._list_items(
+                calendar, role, params, token, View.of(ctx, params)
+            ), self.last_seq
 
         items, extra = self._page(ctx, params, calendar, compute, allow_sync=True)
         body = {
@@ -1033,13 +1258,18 @@ class Backend:
             "updated": rfc3339(self.now()),
             "timeZone": calendar.time_zone,
             "accessRole": role,
-            "defaultReminders": [],
+            "defaultReminders": self._default_reminders(ctx.account, calendar),
         }
         body.update(extra)
         body["items"] = items
         return Response(200, body)
 
-    def _list_items(self, calendar, role, params, token):
+    @staticmethod
+    def _default_reminders(account, calendar):
+        entry = account.calendar_list.get(calendar.id) or {}
+        return copy.deepcopy(entry.get("defaultReminders") or [])
+
+    def _list_items(self, calendar, role, params, token, view):
         incremental = token is not None
         show_deleted = bool(params.get("showDeleted")) or incremental
         single = bool(params.get("singleEvents"))
@@ -1101,7 +1331,8 @@ class Backend:
         elif order == "updated":
             selected.sort(key=lambda item: item[1].get("updated", ""))
         return [
-            self.render_event(calendar, role, body, minimal_cancelled=True) for _, body in selected
+            self.render_event(calendar, role, body, minimal_cancelled=True, view=view)
+            for _, body in selected
         ]
 
     @staticmethod
@@ -1141,10 +1372,13 @@ class Backend:
             raise gone_deleted()
         time_min = _opt_time(params.get("timeMin"))
         time_max = _opt_time(params.get("timeMax"))
+        view = View.of(ctx, params)
 
         def compute():
             if not series.get("recurrence"):
-                return [self.render_event(calendar, role, series, minimal_cancelled=False)], 0
+                return [
+                    self.render_event(calendar, role, series, minimal_cancelled=False, view=view)
+                ], 0
             exceptions = {
                 key: rec.body
                 for key, rec in calendar.events.items()
@@ -1164,7 +1398,9 @@ class Backend:
                     != original
                 ):
                     continue
-                items.append(self.render_event(calendar, role, body, minimal_cancelled=True))
+                items.append(
+                    self.render_event(calendar, role, body, minimal_cancelled=True, view=view)
+                )
             return items, 0
 
         items, extra = self._page(ctx, params, calendar, compute, allow_sync=False)
@@ -1175,7 +1411,7 @@ class Backend:
             "updated": series.get("updated"),
             "timeZone": calendar.time_zone,
             "accessRole": role,
-            "defaultReminders": [],
+            "defaultReminders": self._default_reminders(ctx.account, calendar),
         }
         body.update(extra)
         body["items"] = items
@@ -1195,14 +1431,13 @@ class Backend:
             "foregroundColor": entry["foregroundColor"],
             "selected": entry["selected"],
             "accessRole": role,
-            "defaultReminders": [],
+            "defaultReminders": copy.deepcopy(entry.get("defaultReminders") or []),
             "conferenceProperties": {"allowedConferenceSolutionTypes": ["hangoutsMeet"]},
         }
         if calendar.description:
             out["description"] = calendar.description
         if calendar.primary_of == account.email:
             out["primary"] = True
-            out["defaultReminders"] = [{"method": "popup", "minutes": 10}]
         if not calendar.primary_of:
             # Google names the owner of secondary calendars, also to those it is shared with.
             out["dataOwner"] = calendar.owner
@@ -1251,6 +1486,31 @@ class Backend:
         entry = ctx.account.calendar_list.get(calendar.id)
         if entry is None or entry.get("deleted"):
             raise not_found()
+        return Response(200, self._entry_json(ctx.account, calendar, entry))
+
+    def calendar_list_patch(self, ctx, params):
+        return self._write_entry(ctx, params, replace=False)
+
+    def calendar_list_update(self, ctx, params):
+        return self._write_entry(ctx, params, replace=True)
+
+    def _write_entry(self, ctx, params, *, replace):
+        """The account's own settings of a calendar: default reminders, colour, display."""
+        calendar, role = self._calendar(ctx, params["calendarId"])
+        ctx.require_scope(calendar, role=role)
+        entry = ctx.account.calendar_list.get(calendar.id)
+        if entry is None or entry.get("deleted"):
+            raise not_found()
+        body = ctx.body or {}
+        defaults = {"defaultReminders": [], "hidden": False, "summaryOverride": None}
+        for key, default in defaults.items():
+            if key in body or replace:
+                entry[key] = body.get(key, default)
+        entry["defaultReminders"] = reminders.clean_overrides(entry["defaultReminders"] or [])
+        for key in ("selected", "colorId"):
+            if body.get(key) is not None:
+                entry[key] = body[key]
+        calendar.etag = self.new_etag()
         return Response(200, self._entry_json(ctx.account, calendar, entry))
 
     def calendar_list_delete(self, ctx, params):
@@ -1342,6 +1602,8 @@ class Backend:
         "calendarList.list": "calendar_list_list",
         "calendarList.get": "calendar_list_get",
         "calendarList.delete": "calendar_list_delete",
+        "calendarList.patch": "calendar_list_patch",
+        "calendarList.update": "calendar_list_update",
         "calendars.insert": "calendars_insert",
         "calendars.get": "calendars_get",
         "calendars.delete": "calendars_delete",

@@ -103,6 +103,19 @@ def test_cli_serves_demo_data_and_stops_on_ctrl_c():
         assert any(e.get("recurrence") for e in plain)
         assert any(e.get("recurringEventId") and e["status"] == "confirmed" for e in plain)
         assert any(e.get("recurringEventId") and e["status"] == "cancelled" for e in plain)
+        # Meetings between the demo accounts and a customer: a Meet link, own reminders,
+        # and an invitation from the other account in this one's calendar.
+        meetings = {e["summary"]: e for e in plain if e.get("attendees")}
+        review = meetings["Pipeline review"]
+        assert review["hangoutLink"].startswith("https://meet.google.com/")
+        assert len(review["reminders"]["overrides"]) == 2
+        guests = {a["email"] for a in meetings["Offer walkthrough with Deco Addict"]["attendees"]}
+        assert guests == {
+            "demo@example.com",
+            "other@example.com",
+            "laura.baker@deco-addict.example",
+        }
+        assert meetings["Account planning"]["organizer"]["email"] == "other@example.com"
     finally:
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=10)

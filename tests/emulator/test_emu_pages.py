@@ -6,6 +6,8 @@ import urllib.parse
 
 import requests
 
+from google_calendar_emulator.seed import seed_meetings
+
 REDIRECT = "http://127.0.0.1:9/callback"
 PREFIX = "https://www.googleapis.com/auth/"
 ODOO_SCOPES = (
@@ -208,3 +210,14 @@ def test_removing_access_needs_a_post_with_a_known_account(emulator):
         timeout=5,
     )
     assert answer.status_code == 303
+
+
+def test_index_shows_invitations_video_links_and_reminders(emulator):
+    for email in ("anna@example.com", "ben@example.com"):
+        emulator.add_account(email)
+    seed_meetings(emulator, ["anna@example.com", "ben@example.com"])
+    page = requests.get(emulator.base_url, timeout=5).text
+    bens = page[page.index('<h2 id="ben@example.com">') :]
+    assert "Pipeline review" in bens and "invitation from anna@example.com" in bens
+    for tag in ("3 guest(s)", "video call", "own reminders"):
+        assert f'<span class="tag">{tag}</span>' in page, tag
