@@ -98,6 +98,7 @@ class SeriesStore:
             self.Event.browse([event.id for _own, event in targets.values() if event]),
             occurrence=True,
         )
+        bases = self._instance_bases(items, series_links, targets)
         result = {}
         for google_id, (own, event) in targets.items():
             odoo = snapshots.get(event.id) if event else None
@@ -105,8 +106,36 @@ class SeriesStore:
                 state = self._link_state(own, odoo, self.revisions.get(event.id, 0))
                 result[google_id] = engine.Linked(state, odoo, own)
             elif odoo is not None:
-                result[google_id] = engine.Linked(None, odoo, None)
+                result[google_id] = engine.Linked(None, odoo, None, base=bases.get(google_id))
         return result
+
+    def _instance_bases(self, items, series_links, targets):
+        """``{google id: fingerprint}`` of instances that have no link of their own
+        yet: what the user's copy of their series showed for them at its last
+        sync, against which their changes are told from Odoo's since."""
+        wanted = {
+            item["id"]: series_links[item["recurringEventId"]]
+            for item in items
+            if not targets[item["id"]][0]
+            and targets[item["id"]][1]
+            and series_links.get(item["recurringEventId"], self.Link).fingerprint
+        }
+        if not wanted:
+            return {}
+        masters = self._series_snapshots(
+            self.Event.browse({link.event_id.id for link in wanted.values()})
+        )
+        bases = {}
+        for google_id, link in wanted.items():
+            master = masters.get(link.event_id.id)
+            if master is not None:
+                bases[google_id] = series.instance_base(
+                    link.fingerprint,
+                    master,
+                    self._key(targets[google_id][1]),
+                    user_tz=self.user.tz or "UTC",
+                )
+        return bases
 
     def _occurrence_for(self, item, rec, index):
         if not rec:

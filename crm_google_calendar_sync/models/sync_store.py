@@ -377,10 +377,13 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
             event.write(dict(values, **stamp))
 
     def _stamp_pulled_series(self, event, decision):
-        """A whole series changed in one user's Google: a change of the series for
-        every other copy (its revision), dated by Google on its events."""
+        """A whole series changed in one user's Google (or ended there): a change of
+        the series for every other copy (its revision), dated by Google on its
+        events."""
         recurrence = event.recurrence_id
         if not recurrence:
+            if event:  # the series became a single event: a change of that event
+                self._write_pulled(event, {}, decision)
             return
         if self.pulled_revision is None:
             self.pulled_revision = event._next_google_revision()
