@@ -298,3 +298,151 @@ class TestSharedSeries(SharedSeriesCase):
         self.assertEqual(len(self.g_instances(dave, base)), 5)
         self.assert_one_truth(*self.users, dave)
         self.sync_idle(*self.users, dave)
+
+    # ------------------------------------------------------------------
+    # Attending single occurrences
+    # ------------------------------------------------------------------
+    def test_bob_declines_one_occurrence_in_odoo_and_accepts_again(self):
+        base = self.shared_weekly("Abstimmung")
+        second = self.occurrences(base)[1]
+        self.attendance(self.bob, second).with_user(self.bob).do_decline()
+        self.sync_all(self.bob, self.anna, self.carol)
+        self.assertEqual(len(self.g_instances(self.bob, base)), 5, "his copy loses it")
+        self.assertEqual(len(self.g_instances(self.anna, base)), 6)
+        self.assert_one_truth(*self.users)
+        self.sync_idle(*self.users)
+        self.attendance(self.bob, second).with_user(self.bob).do_accept()
+        self.sync_all(self.bob, self.anna, self.carol)
+        self.assertEqual(len(self.g_instances(self.bob, base)), 6, "and gets it back")
+        self.assert_one_truth(*self.users)
+        self.sync_idle(*self.users)
+
+    def _take_bob_off(self, index):
+        base = self.shared_weekly(f"Runde {index}")
+        occurrence = self.occurrences(base)[index]
+        occurrence.with_user(self.anna).write({"partner_ids": [(3, self.bob.partner_id.id)]})
+        self.sync_all(self.anna, self.bob, self.carol)
+        self.assertEqual(len(self.g_instances(self.bob, base)), 5)
+        self.assertEqual(len(self.g_instances(self.carol, base)), 6)
+        self.assert_one_truth(*self.users)
+        self.sync_idle(*self.users)
+        # Later changes of the series still reach him.
+        base.with_user(self.anna).write(
+            {"location": "Raum 9", "recurrence_update": "all_events"}
+        )
+        self.sync_all(self.anna, self.bob, self.carol)
+        self.assertEqual(
+            {i.get("location") for i in self.g_instances(self.bob, base)}, {"Raum 9"}
+        )
+        self.assert_one_truth(*self.users)
+        occurrence.with_user(self.anna).write({"partner_ids": [(4, self.bob.partner_id.id)]})
+        self.sync_all(self.anna, self.bob, self.carol)
+        self.assertEqual(len(self.g_instances(self.bob, base)), 6)
+        self.assert_one_truth(*self.users)
+        self.sync_idle(*self.users)
+
+    def test_anna_takes_bob_off_one_occurrence(self):
+        self._take_bob_off(2)
+
+    def test_anna_takes_bob_off_the_first_occurrence(self):
+        self._take_bob_off(0)
+
+    def test_bob_restores_his_deleted_series_copy(self):
+        """Bob deletes his copy of the series (declines it), Anna renames the series
+        later, then Bob takes his copy back out of Google's bin: he attends again,
+        and his copy shows Anna's series, not his old copy's title."""
+        base = self.shared_weekly("Wiederkehr")
+        bob_series = self.series_link(self.bob, base).google_event_id
+        events, calendar = self.events(self.bob), self.gmail(self.bob)
+        events.delete(calendarId=calendar, eventId=bob_series).execute()
+        self.sync_all(self.bob, self.anna, self.carol)
+        self.emulator.clock.advance(60)
+        base.with_user(self.anna).write(
+            {"name": PREFIX + "Wiederkehr neu", "recurrence_update": "all_events"}
+        )
+        self.sync_all(self.anna, self.carol)
+        self.emulator.clock.advance(60)
+        events.patch(calendarId=calendar, eventId=bob_series, body={"status": "confirmed"}).execute()
+        self.sync_all(self.bob, self.anna, self.carol)
+        self.assertEqual(self.names(base), [PREFIX + "Wiederkehr neu"] * 6)
+        self.assertEqual(
+            {self.attendance(self.bob, e).state for e in self.occurrences(base)}, {"needsAction"}
+        )
+        self.assert_one_truth(*self.users)
+        self.sync_idle(*self.users)
+
+    def _extend_in_odoo_while_bob_renames(self, bob_syncs_first):
+        base = self.shared_weekly("Verlängert")
+        self.emulator.clock.advance(60)
+        base.with_user(self.anna).write({"count": 8, "recurrence_update": "all_events"})
+        self.assertEqual(len(self.occurrences(base)), 8)
+        self.emulator.clock.advance(60)
+        self.events(self.bob).patch(
+            calendarId=self.gmail(self.bob),
+            eventId=self.series_link(self.bob, base).google_event_id,
+            body={"summary": PREFIX + "Verlängert (Bob)"},
+        ).execute()
+        order = (self.bob, self.anna) if bob_syncs_first else (self.anna, self.bob)
+        self.sync_all(*order, self.carol, *order)
+        self.assertEqual(self.names(base), [PREFIX + "Verlängert (Bob)"] * 8)
+        self.assert_one_truth(*self.users)
+        self.sync_idle(*self.users)
+
+    def test_anna_extends_in_odoo_while_bob_renames_in_google_bob_first(self):
+        self._extend_in_odoo_while_bob_renames(bob_syncs_first=True)
+
+    def test_anna_extends_in_odoo_while_bob_renames_in_google_anna_first(self):
+        self._extend_in_odoo_while_bob_renames(bob_syncs_first=False)
+
+    def test_anna_moves_the_series_in_odoo_while_bob_renames_it_in_google(self):
+        base = self.shared_weekly("Verschoben")
+        self.emulator.clock.advance(60)
+        first = self.occurrences(base)[0]
+        first.with_user(self.anna).write(
+            {
+                "start": first.start + timedelta(hours=2),
+                "stop": first.stop + timedelta(hours=2),
+                "recurrence_update": "all_events",
+            }
+        )
+        self.emulator.clock.advance(60)
+        self.events(self.bob).patch(
+            calendarId=self.gmail(self.bob),
+            eventId=self.series_link(self.bob, base).google_event_id,
+            body={"summary": PREFIX + "Verschoben (Bob)"},
+        ).execute()
+        self.sync_all(self.bob, self.anna, self.carol, self.bob)
+        base = self.env["calendar.event"].search(
+            [("name", "=like", PREFIX + "Verschoben%")], order="start", limit=1
+        )
+        self.assertEqual(self.names(base), [PREFIX + "Verschoben (Bob)"] * 6)
+        self.assertEqual(self.starts(base)[0], utc(self.monday, 11))
+        self.assert_one_truth(*self.users)
+        self.sync_idle(*self.users)
+
+    def test_bob_restores_his_deleted_copy_of_a_single_meeting(self):
+        """The same for a meeting that does not repeat."""
+        start = utc(self.monday, 15)
+        meeting = self.env["calendar.event"].with_user(self.anna).create(
+            {
+                "name": PREFIX + "Einzeln",
+                "start": start,
+                "stop": start + timedelta(hours=1),
+                "partner_ids": [(6, 0, (self.anna | self.bob).partner_id.ids)],
+            }
+        )
+        self.sync_all(self.anna, self.bob)
+        bob_copy = self.links_of(self.bob, meeting).google_event_id
+        events, calendar = self.events(self.bob), self.gmail(self.bob)
+        events.delete(calendarId=calendar, eventId=bob_copy).execute()
+        self.sync_all(self.bob, self.anna)
+        self.emulator.clock.advance(60)
+        meeting.with_user(self.anna).write({"name": PREFIX + "Einzeln neu"})
+        self.sync_all(self.anna)
+        self.emulator.clock.advance(60)
+        events.patch(calendarId=calendar, eventId=bob_copy, body={"status": "confirmed"}).execute()
+        self.sync_all(self.bob, self.anna)
+        self.assertEqual(meeting.name, PREFIX + "Einzeln neu")
+        self.assertEqual(self.attendance(self.bob, meeting).state, "needsAction")
+        self.assert_one_truth(self.anna, self.bob)
+        self.sync_idle(self.anna, self.bob)
