@@ -215,8 +215,8 @@ def plan_incoming(
 
     ``series_known``: for an instance of a series, whether Odoo has that series; its
     occurrence is then ``odoo`` (None: Odoo has no occurrence there).
-    ``base_fingerprint``: for an instance without a link of its own, what the user's
-    copy of the series showed for it at its last sync (see series.instance_base)."""
+    ``base_fingerprint``: for an event without a link, what the user's Google
+    showed at its last sync, if known (an instance: see series.instance_base)."""
     if not isinstance(google_event, dict) or not google_event.get("id"):
         return IncomingDecision(Action.SKIP, "not_an_event", error="not_an_event")
     gid = google_event["id"]
@@ -308,7 +308,7 @@ def plan_incoming(
     }
     if link is not None and not _odoo_changed(link, odoo, odoo_fp):
         return IncomingDecision(Action.UPDATE, "changed_in_google", **change, **common)
-    base = link.fingerprint if link is not None else None
+    base = link.fingerprint if link is not None else base_fingerprint
     if link is None and common["recurring_event_id"]:
         # An exception of a series the user links, first seen: what it changed
         # against the series as his copy showed it (Odoo may have changed since).
@@ -506,7 +506,8 @@ def plan_outgoing(
             "occurrence_changed",
             instance_target,
             target,
-            body=body,
+            # (also back, when the user attends it again after declining it)
+            body={**body, "status": "confirmed"},
             fingerprint=odoo_fp,
         )
     if inserting:
