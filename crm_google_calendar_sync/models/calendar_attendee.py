@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import models
+from odoo import api, models
 from odoo.tools.sql import create_index
 
 from .calendar_event import is_sync_write
@@ -21,6 +21,49 @@ class CalendarAttendee(models.Model):
         )
         return result
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        attendees = super().create(vals_list)
+        if not is_sync_write(self.env):
+            attendees._check_meeting_writable()
+            # A pending deletion of his instance must not follow his new attendance.
+            for partner, events in _events_by_partner(attendees).items():
+                events._google_attendance_started(partner, bump=False)
+        return attendees
+
+    def write(self, vals):
+        if is_sync_write(self.env):
+            return super().write(vals)
+        self._check_meeting_writable()
+        if "state" not in vals:
+            return super().write(vals)
+        before = self.filtered(lambda a: a.state == "declined")
+        result = super().write(vals)
+        # Answered in Odoo: his Google copy of a series shows the occurrence or not.
+        after = self.filtered(lambda a: a.state == "declined")
+        for partner, events in _events_by_partner(after - before).items():
+            events._google_attendance_ended(partner)
+        for partner, events in _events_by_partner(before - after).items():
+            events._google_attendance_started(partner)
+        return result
+
+    def unlink(self):
+        if is_sync_write(self.env):
+            return super().unlink()
+        self._check_meeting_writable()
+        left = _events_by_partner(self)
+        result = super().unlink()
+        for partner, events in left.items():
+            events.exists()._google_attendance_ended(partner)
+        return result
+
+    def _check_meeting_writable(self):
+        """Odoo lets any employee change any attendance; an answer reaches the
+        attendee's Google copy, so only someone who may change the meeting (its
+        attendees, for a private one) changes its attendances."""
+        if not self.env.su:
+            self.event_id.check_access("write")
+
     def _subscribe_partner(self):
         # The sync creates the syncing user's own attendance, as that user, and Odoo
         # never subscribes the current user: the per-event follower check would
@@ -28,3 +71,13 @@ class CalendarAttendee(models.Model):
         if is_sync_write(self.env) and self.partner_id == self.env.user.partner_id:
             return
         super()._subscribe_partner()
+
+
+def _events_by_partner(attendees):
+    """``{partner: events}`` of the occurrences of series among ``attendees``."""
+    result = {}
+    for attendee in attendees.filtered("event_id.recurrence_id"):
+        result[attendee.partner_id] = result.get(attendee.partner_id, attendee.event_id) | (
+            attendee.event_id
+        )
+    return result

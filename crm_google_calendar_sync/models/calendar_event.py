@@ -222,43 +222,116 @@ class CalendarEvent(models.Model):
         )
         if not occurrences:
             return
+        values = []
+        for occurrence, series, own in occurrences._google_instances():
+            if not own:  # its own link (a modified instance) carries the deletion
+                values.append(occurrence._google_tombstone_values(series))
+        self._google_create_tombstones(values)
+
+    def _google_instances(self, users=None):
+        """``(occurrence, series link, own instance link)`` for each Google copy (of
+        ``users``, else everybody's) of the series of these occurrences that Odoo
+        may write: the instance of the occurrence in it."""
         Link = self.env["crm.google.event.link"].sudo()
-        series_links = Link.search(
+        domain = [
+            ("event_id", "in", self.recurrence_id.base_event_id.ids),
+            ("recurring_event_id", "=", False),
+            ("readonly", "=", False),
+        ]
+        if users is not None:
+            domain.append(("user_id", "in", users.ids))
+        series_links = Link.search(domain)
+        if not series_links:
+            return []
+        own_links = Link.search(
             [
-                ("event_id", "in", occurrences.recurrence_id.base_event_id.ids),
-                ("recurring_event_id", "=", False),
-                ("readonly", "=", False),
+                ("event_id", "in", self.ids),
+                ("recurring_event_id", "!=", False),
+                ("calendar_id", "in", series_links.calendar_id.ids),
             ]
         )
-        own_links = Link.search(
-            [("event_id", "in", occurrences.ids), ("recurring_event_id", "!=", False)]
-        )
-        values = []
-        for occurrence in occurrences:
-            original = occurrence.google_original_start or occurrence.start
-            for series in series_links.filtered(
-                lambda link, o=occurrence: link.event_id == o.recurrence_id.base_event_id
-            ):
-                if own_links.filtered(
+        return [
+            (
+                occurrence,
+                series,
+                own_links.filtered(
                     lambda link, o=occurrence, s=series: (
                         link.event_id == o and link.calendar_id == s.calendar_id
                     )
-                ):
-                    continue  # its own link (a modified instance) carries the deletion
-                values.append(
-                    {
-                        "user_id": series.user_id.id,
-                        "calendar_id": series.calendar_id.id,
-                        "google_event_id": recurrence.instance_id(
-                            series.google_event_id, original, occurrence.allday
-                        ),
-                        "recurring_event_id": series.google_event_id,
-                        "state": "pending",
-                    }
-                )
+                ),
+            )
+            for occurrence in self
+            for series in series_links
+            if series.event_id == occurrence.recurrence_id.base_event_id
+        ]
+
+    def _google_tombstone_values(self, series_link):
+        """A link without event for this occurrence's instance in the Google copy
+        of ``series_link``: the next push of its user deletes that instance."""
+        original = self.google_original_start or self.start
+        return {
+            "user_id": series_link.user_id.id,
+            "calendar_id": series_link.calendar_id.id,
+            "google_event_id": recurrence.instance_id(
+                series_link.google_event_id, original, self.allday
+            ),
+            "recurring_event_id": series_link.google_event_id,
+            "state": "pending",
+        }
+
+    def _google_create_tombstones(self, values):
+        Link = self.env["crm.google.event.link"].sudo()
         existing = Link.search([("google_event_id", "in", [v["google_event_id"] for v in values])])
         taken = {(link.calendar_id.id, link.google_event_id) for link in existing}
         Link.create([v for v in values if (v["calendar_id"], v["google_event_id"]) not in taken])
+
+    def _google_attendance_ended(self, partners):
+        """``partners`` no longer attend these occurrences (declined or taken off in
+        Odoo): their Google copies of the series lose these instances. Not for
+        someone who left the whole series: then its copy goes (see the push)."""
+        occurrences = self.sudo().filtered(lambda e: e.recurrence_id and e.active)
+        users = self._google_users_of(partners)
+        if not occurrences or not users:
+            return
+        values = []
+        for occurrence, series, own in occurrences._google_instances(users):
+            if occurrence.user_id == series.user_id or not (
+                occurrence.recurrence_id._google_attended_by(series.user_id.partner_id)
+            ):
+                continue  # the organiser's copy shows all; or he left the series
+            if own:
+                own.event_id = False  # the modified instance's deletion goes out
+            else:
+                values.append(occurrence._google_tombstone_values(series))
+        self._google_create_tombstones(values)
+
+    def _google_attendance_started(self, partners, bump=True):
+        """``partners`` attend these occurrences (again): deletions of their instances
+        still waiting are dropped, and ``bump`` sends the instances again (a
+        changed revision), so that their Google copies show them once more."""
+        occurrences = self.sudo().filtered(lambda e: e.recurrence_id and e.active)
+        users = self._google_users_of(partners)
+        if not occurrences or not users:
+            return
+        instances = occurrences._google_instances(users)
+        if not instances:
+            return
+        self.env["crm.google.event.link"].sudo().search(
+            [
+                ("event_id", "=", False),
+                ("google_event_id", "in", [
+                    o._google_tombstone_values(s)["google_event_id"] for o, s, _own in instances
+                ]),
+                ("user_id", "in", users.ids),
+            ]
+        ).unlink()
+        if bump:
+            occurrences.with_context(**SYNC_MARK_CONTEXT).write(
+                {"google_sync_revision": self._next_google_revision()}
+            )
+
+    def _google_users_of(self, partners):
+        return self.env["res.users"].sudo().search([("partner_id", "in", partners.ids)])
 
     def _check_google_readonly(self):
         """Refuse edits of meetings that Google lets this user only read."""

@@ -129,6 +129,22 @@ class CalendarRecurrence(models.Model):
         )
         self.invalidate_recordset(["google_sync_revision"])
 
+    def _google_attended_by(self, partner):
+        """Does ``partner`` attend (not declined) any occurrence of this series?"""
+        return bool(
+            self.env["calendar.attendee"]
+            .sudo()
+            .search_count(
+                [
+                    ("event_id.recurrence_id", "=", self.id),
+                    ("event_id.active", "=", True),
+                    ("partner_id", "=", partner.id),
+                    ("state", "!=", "declined"),
+                ],
+                limit=1,
+            )
+        )
+
     def _get_occurrences(self, dtstart):
         # Odoo caps a count or an endless rule at MAX_RECURRENT_EVENT occurrences but
         # not an end date: a Google series "until 9999-12-31" would expand until the

@@ -13,7 +13,7 @@ import dataclasses
 from datetime import datetime
 
 from ..sync import engine, recurrence, series
-from ..sync.mapping import MappingError
+from ..sync.mapping import TIME_FIELDS, MappingError
 from ..sync.planner import Action
 
 # Master values that every occurrence following the series takes.
@@ -94,10 +94,19 @@ class SeriesStore:
                 own = self.Link
             event = own.event_id if own else self._occurrence_for(item, rec, index)
             targets[item["id"]] = (own, event)
+        # Through the series' link (on its base) only the occurrences he organises
+        # or attends: not those he was taken off.
+        found = {event.id for own, event in targets.values() if event and not own}
+        tied = self._tied_events(found, linked=False)
+        targets = {
+            google_id: (own, event if own or event.id in tied else self.Event)
+            for google_id, (own, event) in targets.items()
+        }
         snapshots = self._snapshots(
             self.Event.browse([event.id for _own, event in targets.values() if event]),
             occurrence=True,
         )
+        bases = self._instance_bases(items, series_links, targets)
         result = {}
         for google_id, (own, event) in targets.items():
             odoo = snapshots.get(event.id) if event else None
@@ -105,8 +114,36 @@ class SeriesStore:
                 state = self._link_state(own, odoo, self.revisions.get(event.id, 0))
                 result[google_id] = engine.Linked(state, odoo, own)
             elif odoo is not None:
-                result[google_id] = engine.Linked(None, odoo, None)
+                result[google_id] = engine.Linked(None, odoo, None, base=bases.get(google_id))
         return result
+
+    def _instance_bases(self, items, series_links, targets):
+        """``{google id: fingerprint}`` of instances that have no link of their own
+        yet: what the user's copy of their series showed for them at its last
+        sync, against which their changes are told from Odoo's since."""
+        wanted = {
+            item["id"]: series_links[item["recurringEventId"]]
+            for item in items
+            if not targets[item["id"]][0]
+            and targets[item["id"]][1]
+            and series_links.get(item["recurringEventId"], self.Link).fingerprint
+        }
+        if not wanted:
+            return {}
+        masters = self._series_snapshots(
+            self.Event.browse({link.event_id.id for link in wanted.values()})
+        )
+        bases = {}
+        for google_id, link in wanted.items():
+            master = masters.get(link.event_id.id)
+            if master is not None:
+                bases[google_id] = series.instance_base(
+                    link.fingerprint,
+                    master,
+                    self._key(targets[google_id][1]),
+                    user_tz=self.user.tz or "UTC",
+                )
+        return bases
 
     def _occurrence_for(self, item, rec, index):
         if not rec:
@@ -201,8 +238,9 @@ class SeriesStore:
         if not event or not event.active:
             return bool(link)
         if not self._deletes_for_everyone(event):
-            self._decline(event)
-        elif event.recurrence_id:
+            # (nothing to decline: the echo of a cancellation Odoo sent him)
+            return self._decline(event) or bool(link)
+        if event.recurrence_id:
             # The other attendees' instances are cancelled by their next push;
             # this user's own is cancelled already.
             event._google_tombstones_for_occurrences()
@@ -318,8 +356,16 @@ class SeriesStore:
 
     def _update_series(self, calendar, event, decision):
         """A master changed in Google (or a single event became one); returns the
-        event its link belongs to now (none when no occurrence is left)."""
+        event its link belongs to now (none when no occurrence is left). The
+        rule and times of Google's master count only where the decision takes
+        them: where Odoo keeps its own (a merge), Odoo's series stays."""
         rule = decision.recurrence
+        if not (decision.recurrence_changed or set(TIME_FIELDS) & set(decision.values or ())):
+            following = event.recurrence_id.calendar_event_ids - self._on_their_own(
+                calendar, event.recurrence_id.calendar_event_ids
+            )
+            self._write_series_values(following or event, decision, decision.mapped)
+            return event
         if not event.recurrence_id:
             self._plain_write(event, decision)
             values = {
@@ -370,7 +416,7 @@ class SeriesStore:
             dict(rule_values, google_dtstart=mapped["start"], google_week_start=rule.wkst or "MO")
         )
         following = self._apply_series_changes(calendar, base, changes, decision)
-        self._write_series_values(following, decision, mapped)
+        self._write_series_values(following, decision, mapped, times=True)
 
     def _apply_series_changes(self, calendar, base, changes, decision):
         """Delete, move and create occurrences as ``changes`` says; returns the
@@ -380,13 +426,7 @@ class SeriesStore:
         doomed = self.Event.browse([occ.ref for occ in changes.delete])
         self._drop_instance_links(calendar.key, doomed)
         self._discard(doomed)
-        on_their_own = self.Link.search(
-            [
-                ("calendar_id", "=", calendar.key),
-                ("event_id", "in", occurrences.ids),
-                ("recurring_event_id", "!=", False),
-            ]
-        ).event_id
+        on_their_own = self._on_their_own(calendar, occurrences)
         values = {
             key: value or (self.default_title if key == "name" else value)
             for key, value in mapped.items()
@@ -404,8 +444,20 @@ class SeriesStore:
             rec._select_new_base_event()
         return following
 
-    def _write_series_values(self, events, decision, mapped):
-        """The master's changed values on every occurrence that follows it."""
+    def _on_their_own(self, calendar, occurrences):
+        """The occurrences among ``occurrences`` that Google keeps as instances of
+        their own in ``calendar``."""
+        return self.Link.search(
+            [
+                ("calendar_id", "=", calendar.key),
+                ("event_id", "in", occurrences.ids),
+                ("recurring_event_id", "!=", False),
+            ]
+        ).event_id
+
+    def _write_series_values(self, events, decision, mapped, times=False):
+        """The master's changed values on every occurrence that follows it (and,
+        with ``times``, the master's times)."""
         values = {
             key: value
             for key, value in self._event_values(decision, update=True).items()
@@ -413,6 +465,8 @@ class SeriesStore:
         }
         if values:
             events.write(dict(values, recurrence_update="self_only"))
+        if not times:
+            return
         for event in events.filtered("follow_recurrence"):
             times = self._times_at(self._key(event), mapped)
             if any(event[name] != value for name, value in times.items()):

@@ -15,6 +15,7 @@ from odoo import fields
 from odoo.tools import SQL, split_every
 
 from ..sync import engine, errors, mapping, recurrence
+from ..sync.fingerprint import fingerprint_google
 from ..sync.planner import Action, LinkState
 from ..sync.scope import SyncScope
 from .calendar_event import EVENT_MAPPED_FIELDS, RECURRENCE_RULE_FIELDS, SYNC_MARK_CONTEXT
@@ -237,37 +238,77 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
         Google data is the user's own word only: it finds only meetings he is
         already tied to (see _tied_events), each once.
         """
+        singles = {item["id"]: item for item in google_events if not item.get("recurringEventId")}
+        claimed = self._claimed(singles.values())
+        tied = self._tied_events({odoo_id for ids in claimed.values() for odoo_id in ids})
+        # A series only as a series, a single event only as one: a single event
+        # that took a series' place would end it for everybody.
+        in_series = set(self.Event.browse(tied).filtered("recurrence_id").ids)
         found = {}  # google id -> Odoo id
-        singles = [item for item in google_events if not item.get("recurringEventId")]
-        claimed = {item["id"]: [] for item in singles}  # candidates, the best first
-        for item in singles:
+        for google_id, candidates in claimed.items():
+            recurring = bool(singles[google_id].get("recurrence"))
+            mine = [
+                odoo_id
+                for odoo_id in candidates
+                if odoo_id in tied and (odoo_id in in_series) == recurring
+            ]
+            if mine:
+                found[google_id] = mine[0]
+        return self._found_again(calendar, singles, self._once_per_calendar(calendar, found))
+
+    def _claimed(self, items):
+        """``{google id: [Odoo ids]}`` the Google events name, the best first: our
+        own inserts by their id, meetings others brought in by their iCalUID."""
+        claimed = {item["id"]: [] for item in items}
+        for item in items:
             odoo_id = engine.odoo_id_from_google_id(self.event_id_key, item["id"])
             if odoo_id:
                 claimed[item["id"]].append(odoo_id)
-        uids = {item.get("iCalUID"): item["id"] for item in singles if item.get("iCalUID")}
+        uids = {item.get("iCalUID"): item["id"] for item in items if item.get("iCalUID")}
         if uids:
             links = self.Link.search([("ical_uid", "in", list(uids)), ("event_id", "!=", False)])
             for link in links:
                 claimed[uids[link.ical_uid]].append(link.event_id.id)
-        tied = self._tied_events({odoo_id for ids in claimed.values() for odoo_id in ids})
-        for google_id, candidates in claimed.items():
-            mine = [odoo_id for odoo_id in candidates if odoo_id in tied]
-            if mine:
-                found[google_id] = mine[0]
-        found = self._once_per_calendar(calendar, found)
+        return claimed
+
+    def _found_again(self, calendar, items, found):
+        """``{google id: Linked}`` of the events ``found`` (google id -> Odoo id).
+
+        A copy Odoo made for the user, which he deleted (declined) and takes back
+        out of Google's bin, still shows what Odoo sent him then: it is its own
+        base, so that Odoo's version of today replaces it (no newer edit)."""
         if not found:
             return {}
         events = self.Event.browse(set(found.values())).exists()
-        snapshots = self._snapshots(events)
-        return {
-            google_id: engine.Linked(None, snapshots[event_id], None)
-            for google_id, event_id in found.items()
-            if event_id in snapshots
-        }
+        bases = events.filtered(lambda event: event.recurrence_id.base_event_id == event)
+        snapshots = self._snapshots(events - bases)
+        snapshots.update(self._series_snapshots(bases))
+        declined = events.attendee_ids.filtered(
+            lambda a: a.partner_id == self.partner and a.state == "declined"
+        ).event_id
+        result = {}
+        for google_id, event_id in found.items():
+            if event_id not in snapshots:
+                continue
+            base = None
+            restored = engine.odoo_id_from_google_id(self.event_id_key, google_id) == event_id
+            if restored and event_id in declined.ids:
+                base = self._google_fingerprint(calendar, items[google_id])
+            result[google_id] = engine.Linked(None, snapshots[event_id], None, base=base)
+        return result
 
-    def _tied_events(self, event_ids):
+    def _google_fingerprint(self, calendar, item):
+        try:
+            return fingerprint_google(
+                item, user_tz=self.user.tz or "UTC", calendar_tz=calendar.time_zone
+            )
+        except mapping.MappingError:
+            return None
+
+    def _tied_events(self, event_ids, linked=True):
         """The ids among ``event_ids`` of meetings that the user organises or
-        attends (declined or not) or already links in one of his calendars.
+        attends (declined or not) or, when ``linked``, already links in one of
+        his calendars.
 
         The trust boundary: an id, iCalUID or anything else from one user's
         Google is his word only, and anyone can put any id or iCalUID into his
@@ -285,10 +326,16 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
                     OR EXISTS (SELECT 1 FROM calendar_event_res_partner_rel r
                                 WHERE r.calendar_event_id = e.id
                                   AND r.res_partner_id = %(partner)s)
-                    OR EXISTS (SELECT 1 FROM crm_google_event_link l
-                                WHERE l.event_id = e.id AND l.user_id = %(uid)s))
+                    OR (%(linked)s AND EXISTS (
+                            SELECT 1 FROM crm_google_event_link l
+                             WHERE l.event_id = e.id AND l.user_id = %(uid)s)))
             """,
-            {"ids": tuple(event_ids), "uid": self.user.id, "partner": self.partner.id},
+            {
+                "ids": tuple(event_ids),
+                "uid": self.user.id,
+                "partner": self.partner.id,
+                "linked": linked,
+            },
         )
         return {row[0] for row in self.env.cr.fetchall()}
 
@@ -345,7 +392,7 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
         if action == Action.CONFLICT:
             self._note_conflict(event, decision)
         if not link and linked.odoo is not None:
-            self._attend(event)
+            self._attend(event, series=is_series or bool(decision.recurrence))
         # Odoo's side counts as synced only when it now equals Google's version.
         # An echo or unchanged etag says nothing about Odoo edits since the last
         # push, and when Odoo keeps changes Google lacks (a merge, or Odoo won a
@@ -377,10 +424,13 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
             event.write(dict(values, **stamp))
 
     def _stamp_pulled_series(self, event, decision):
-        """A whole series changed in one user's Google: a change of the series for
-        every other copy (its revision), dated by Google on its events."""
+        """A whole series changed in one user's Google (or ended there): a change of
+        the series for every other copy (its revision), dated by Google on its
+        events."""
         recurrence = event.recurrence_id
         if not recurrence:
+            if event:  # the series became a single event: a change of that event
+                self._write_pulled(event, {}, decision)
             return
         if self.pulled_revision is None:
             self.pulled_revision = event._next_google_revision()
@@ -388,14 +438,18 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
         changed_at = decision.google_updated or fields.Datetime.now()
         recurrence.calendar_event_ids.write({"google_sync_changed_at": changed_at})
 
-    def _attend(self, event):
+    def _attend(self, event, series=False):
         """The user's Google holds this meeting (found by id or iCalUID, or taken
-        back out of Google's bin): he attends it, so that it shows in his calendar."""
-        attendance = event.attendee_ids.filtered(lambda a: a.partner_id == self.partner)
-        if not attendance:
-            event.write({"partner_ids": [(4, self.partner.id)]})
-        elif attendance.state == "declined":
-            attendance.state = "needsAction"
+        back out of Google's bin): he attends it, so that it shows in his calendar;
+        a series (``series``: ``event`` is its base) with all its occurrences."""
+        if series and event.recurrence_id:
+            event = event.recurrence_id.calendar_event_ids.filtered("active")
+        missing = event.filtered(lambda e: self.partner not in e.partner_ids)
+        if missing:
+            missing.write({"partner_ids": [(4, self.partner.id)]})
+        event.attendee_ids.filtered(
+            lambda a: a.partner_id == self.partner and a.state == "declined"
+        ).state = "needsAction"
 
     @staticmethod
     def _is_series_link(link, event):
@@ -580,12 +634,12 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
     def _decline(self, events):
         """An attendee who deleted his Google copy declines: the meeting stays for
         the others, and it is no longer pushed to him (see outgoing). A series
-        takes the note on its base event only."""
+        takes the note on its base event only. Returns whether he declined any."""
         attendance = events.attendee_ids.filtered(
             lambda a: a.partner_id == self.partner and a.state != "declined"
         )
         if not attendance:
-            return
+            return False
         attendance.state = "declined"
         body = self.env._(
             "%(name)s deleted this meeting from their Google Calendar and so declined it.",
@@ -600,6 +654,7 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
             event.with_context(mail_notrack=True).sudo().message_post(
                 body=body, message_type="comment", subtype_xmlid="mail.mt_note"
             )
+        return True
 
     def _linked_elsewhere(self, calendar, event):
         return bool(
@@ -712,28 +767,27 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
     OUTGOING_SQL = """
         -- The user's meetings through indexes (attendee, declined, organiser),
         -- so that a cycle costs the user's events, not the whole table.
-        WITH mine AS (
+        WITH attended AS (
             SELECT calendar_event_id AS id
               FROM calendar_event_res_partner_rel
              WHERE res_partner_id = %(partner)s
             EXCEPT
-            -- Declined, but for the base of a series he still attends some
-            -- occurrences of: the base also stands for the series.
-            SELECT a.event_id
-              FROM calendar_attendee a
-              JOIN calendar_event d ON d.id = a.event_id
-              LEFT JOIN calendar_recurrence dr ON dr.id = d.recurrence_id
-             WHERE a.partner_id = %(partner)s AND a.state = 'declined'
-               AND (dr.base_event_id IS DISTINCT FROM d.id
-                    OR NOT EXISTS (
-                        SELECT 1 FROM calendar_attendee oa
-                          JOIN calendar_event o ON o.id = oa.event_id
-                         WHERE o.recurrence_id = dr.id AND o.active
-                           AND oa.partner_id = %(partner)s AND oa.state != 'declined'))
+            SELECT event_id FROM calendar_attendee
+             WHERE partner_id = %(partner)s AND state = 'declined'
+        ), mine AS (
+            SELECT id FROM attended
+             UNION
+            -- The base of a series stands for the series: his while he attends
+            -- any of its occurrences (also when not, or no longer, the base).
+            SELECT r.base_event_id
+              FROM attended
+              JOIN calendar_event o ON o.id = attended.id AND o.active
+              JOIN calendar_recurrence r ON r.id = o.recurrence_id
              UNION
             SELECT id FROM calendar_event WHERE user_id = %(uid)s
         ), ev AS (
             SELECT e.id, e.active, e.stop, e.recurrency, e.recurrence_id, r.base_event_id,
+                   e.user_id,
                    COALESCE(e.google_sync_revision, 0) AS rev,
                    COALESCE(r.google_sync_revision, 0) AS series_rev,
                    COALESCE(r.google_start_revision, 0) AS series_start
@@ -768,6 +822,8 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
            AND il.recurring_event_id = sl.google_event_id
          WHERE ev.active AND ev.recurrence_id IS NOT NULL AND ev.stop >= %(window_start)s
            AND ev.rev > COALESCE(il.odoo_revision, ev.series_start)
+           -- (not the base he left, standing for the series)
+           AND (ev.user_id = %(uid)s OR ev.id IN (SELECT id FROM attended))
         UNION ALL
         SELECT l.event_id, l.id,
                CASE WHEN e.active THEN 'left' ELSE 'delete' END, NULL

@@ -98,6 +98,9 @@ class Linked:
     link: LinkState | None
     odoo: object | None  # mapping.OdooEvent or None
     ref: object = None  # store-private reference (e.g. the link record id)
+    # An instance without a link of its own: the fingerprint of what the user's
+    # copy of its series showed for it (see series.instance_base).
+    base: str | None = None
 
 
 @dataclass
@@ -502,6 +505,7 @@ class UserSync:
             access_role=calendar.access_role,
             self_email=settings.self_email,
             series_known=series_known,
+            base_fingerprint=linked.base,
         )
 
     def _apply_incoming(self, calendar: CalendarState, item: dict, linked: Linked) -> None:

@@ -70,6 +70,25 @@ def changed_aspects(stored, current):
     }
 
 
+def aspect_part(value, aspect):
+    """The part of fingerprint ``value`` for ``aspect`` (None if it is none of this
+    version)."""
+    if not value or len(value) != _HASH_CHARS * len(ASPECT_NAMES):
+        return None
+    index = ASPECT_NAMES.index(aspect)
+    return value[index * _HASH_CHARS : (index + 1) * _HASH_CHARS]
+
+
+def with_parts(value, parts):
+    """Fingerprint ``value`` with the aspects of ``parts`` ({aspect: part}) replaced;
+    ``UNKNOWN_PART`` equals no part of a real fingerprint."""
+    return "".join(parts.get(name) or aspect_part(value, name) for name in ASPECT_NAMES)
+
+
+# A part no digest has (hex digits only): the aspect changed, nobody knows how.
+UNKNOWN_PART = "?" * _HASH_CHARS
+
+
 def fingerprint_odoo(ev, *, user_tz="UTC"):
     """Fingerprint of an Odoo snapshot (:class:`mapping.OdooEvent`)."""
     return fingerprint(common_from_odoo(ev, user_tz=user_tz))

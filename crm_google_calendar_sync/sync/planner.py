@@ -27,7 +27,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from . import recurrence as rec_mod
-from .fingerprint import ASPECT_NAMES, OTHER, changed_aspects, fingerprint
+from . import series as series_mod
+from .fingerprint import (
+    ASPECT_NAMES,
+    OTHER,
+    UNKNOWN_PART,
+    aspect_part,
+    changed_aspects,
+    fingerprint,
+    with_parts,
+)
 from .mapping import (
     TIME_FIELDS,
     MappingError,
@@ -200,11 +209,14 @@ def plan_incoming(
     access_role="owner",
     self_email=None,
     series_known=False,
+    base_fingerprint=None,
 ):
     """Decide what an incoming Google event means for Odoo (see IncomingDecision).
 
     ``series_known``: for an instance of a series, whether Odoo has that series; its
-    occurrence is then ``odoo`` (None: Odoo has no occurrence there)."""
+    occurrence is then ``odoo`` (None: Odoo has no occurrence there).
+    ``base_fingerprint``: for an event without a link, what the user's Google
+    showed at its last sync, if known (an instance: see series.instance_base)."""
     if not isinstance(google_event, dict) or not google_event.get("id"):
         return IncomingDecision(Action.SKIP, "not_an_event", error="not_an_event")
     gid = google_event["id"]
@@ -296,10 +308,32 @@ def plan_incoming(
     }
     if link is not None and not _odoo_changed(link, odoo, odoo_fp):
         return IncomingDecision(Action.UPDATE, "changed_in_google", **change, **common)
+    base = link.fingerprint if link is not None else base_fingerprint
     if link is None and common["recurring_event_id"]:
-        # An exception of a series the user links, first seen: Google's version.
-        return IncomingDecision(Action.UPDATE, "relinked", **change, **common)
-    return _plan_both_changed(link, odoo, incoming, (odoo_fp, google_fp), change, common, user_tz)
+        # An exception of a series the user links, first seen: what it changed
+        # against the series as his copy showed it (Odoo may have changed since).
+        base = _instance_base(base_fingerprint, google_event, google_fp)
+        if base is None:
+            return IncomingDecision(Action.UPDATE, "relinked", **change, **common)
+    return _plan_both_changed(
+        base,
+        odoo,
+        incoming,
+        (odoo_fp, google_fp),
+        change,
+        common,
+        user_tz,
+        reason="both_changed" if link is not None else "relinked",
+    )
+
+
+def _instance_base(base, google_event, google_fp):
+    """The base of a first-seen instance; an unknown time counts as unchanged in
+    Google when the instance still starts where the rule put it."""
+    if base and aspect_part(base, "time") == UNKNOWN_PART:
+        if series_mod.starts_as_planned(google_event):
+            base = with_parts(base, {"time": aspect_part(google_fp, "time")})
+    return base
 
 
 # Odoo values by the aspect of the fingerprint they belong to.
@@ -309,9 +343,9 @@ _VALUE_ASPECTS = {
 }
 
 
-def _plan_both_changed(link, odoo, incoming, fingerprints, change, common, user_tz):  # noqa: PLR0917
-    """Both sides changed since this link last saw them, or a copy found again by
-    its id or iCalUID, whose history is unknown.
+def _plan_both_changed(base, odoo, incoming, fingerprints, change, common, user_tz, *, reason):  # noqa: PLR0917
+    """Both sides changed since ``base`` (the fingerprint the link last saw), or a
+    copy found again by its id or iCalUID, whose history is unknown (no base).
 
     What changed on one side only is merged: Odoo takes Google's part, and the
     push sends Odoo's (``push_back``). Where both changed the same aspect
@@ -328,7 +362,6 @@ def _plan_both_changed(link, odoo, incoming, fingerprints, change, common, user_
         or (updated is not None and updated >= odoo.write_date.replace(microsecond=0))
     )
     differ = changed_aspects(odoo_fp, google_fp) or set(ASPECT_NAMES)
-    base = link.fingerprint if link is not None else None
     in_google, in_odoo = changed_aspects(base, google_fp), changed_aspects(base, odoo_fp)
     if common["readonly"] or in_google is None or in_odoo is None or OTHER in differ:
         in_google = in_odoo = differ
@@ -345,7 +378,6 @@ def _plan_both_changed(link, odoo, incoming, fingerprints, change, common, user_
         "recurrence_changed": change["recurrence_changed"] and "recurrence" in take,
         "push_back": push_back,
     }
-    reason = "relinked" if link is None else "both_changed"
     if not clash:
         return IncomingDecision(Action.UPDATE, "merged", **merged, **common)
     if google_newer:
@@ -474,7 +506,8 @@ def plan_outgoing(
             "occurrence_changed",
             instance_target,
             target,
-            body=body,
+            # (also back, when the user attends it again after declining it)
+            body={**body, "status": "confirmed"},
             fingerprint=odoo_fp,
         )
     if inserting:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from . import recurrence as rec_mod
+from .fingerprint import UNKNOWN_PART, aspect_part, fingerprint_odoo, with_parts
 from .mapping import ALLDAY_START, ALLDAY_STOP
 from .timeutil import MappingError, parse_date, parse_datetime, utc_to_local
 
@@ -30,6 +31,7 @@ INSTANCE_FIELDS = ("summary", "description", "location", "visibility", "transpar
 __all__ = [
     "Occurrence",
     "SeriesChanges",
+    "instance_base",
     "is_exception",
     "key_of",
     "master_snapshot",
@@ -187,6 +189,46 @@ def _anchored_times(rep, anchor):
         anchor = datetime.combine(anchor, time())
     length = max(rep.stop - rep.start, timedelta(0))
     return {"start": anchor, "stop": anchor + length, "start_date": None, "stop_date": None}
+
+
+def instance_base(series_fingerprint, master, key, *, user_tz="UTC"):
+    """Fingerprint of the occurrence at ``key`` as the user's Google copy of the
+    series showed it at that copy's last sync (``series_fingerprint``, from its
+    link): the master's values then, at the occurrence's own time.
+
+    ``master``: the series as Odoo's master shows it now (:func:`master_snapshot`);
+    its time is the occurrence's time then only while the series' time has not
+    changed since, else the time is unknown. None when nothing is known (a
+    fingerprint of an older format)."""
+    if aspect_part(series_fingerprint, "time") is None:
+        return None
+    times = occurrence_times(
+        key,
+        {name: getattr(master, name) for name in ("allday", "start", "stop", "start_date", "stop_date")},
+    )
+    times.pop("original_start")
+    occurrence = replace(master, recurrence_base=False, rrule_type=None, **times)
+    try:
+        now = fingerprint_odoo(master, user_tz=user_tz)
+        placed = fingerprint_odoo(occurrence, user_tz=user_tz)
+    except MappingError:
+        return None
+    same_time = aspect_part(now, "time") == aspect_part(series_fingerprint, "time")
+    return with_parts(
+        series_fingerprint,
+        {
+            "time": aspect_part(placed, "time") if same_time else UNKNOWN_PART,
+            "recurrence": aspect_part(placed, "recurrence"),
+        },
+    )
+
+
+def starts_as_planned(instance):
+    """Does a Google instance start where its series' rule put it (not moved)?"""
+    try:
+        return _instant(instance.get("start")) == _instant(instance.get("originalStartTime"))
+    except (MappingError, TypeError):
+        return False
 
 
 def is_exception(instance, master):

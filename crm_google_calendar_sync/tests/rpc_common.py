@@ -223,6 +223,7 @@ class RpcCase(EmulatorMixin, HttpCase):
             "res.users": self.anna,
             "calendar.event": self.anna_private,
             "calendar.recurrence": self.anna_series.recurrence_id,
+            "calendar.attendee": self.anna_series.recurrence_id.calendar_event_ids.attendee_ids,
             "crm.google.calendar.create.wizard": self.anna_wizard,
             "res.users.apikeys": env["res.users.apikeys"].search([("user_id", "=", self.anna.id)]),
         }.get(model, env[model].browse()).with_env(env)

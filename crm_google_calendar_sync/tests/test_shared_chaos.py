@@ -18,7 +18,8 @@ from datetime import timedelta
 
 from odoo.tests import tagged
 
-from .test_reliability import ReliabilityCase, TestReliability, google_time, google_view, odoo_view
+from . import test_reliability
+from .test_reliability import ReliabilityCase, google_time, google_view, odoo_view
 
 _logger = logging.getLogger(__name__)
 
@@ -265,7 +266,8 @@ class TestSharedChaos(ReliabilityCase):
     def test_shared_meetings_converge_under_chaos(self):
         started = time.monotonic()
         self.emulator.reset_requests()
-        faults = TestReliability._add_chaos_faults(self)
+        # (the module, not the class: a test class imported here would run again)
+        faults = test_reliability.TestReliability._add_chaos_faults(self)
         from_google = self.create_meetings()
         rounds_initial = self.run_until_stable("initial")
         self.share_google_meetings(from_google)
