@@ -3,10 +3,10 @@
 
 A round visits every connected user once, in the order of their token ids.
 One row per cron job ("shard") keeps the round's start and the last token it
-visited; a cron run moves it after each user, in a transaction of its own. So
-a user whose sync has nothing to do costs one update of this row and no write
-of their own: the time of their last visit is derived from the round (see
-``crm.google.token._last_visits``).
+visited; a cron run moves it after each user in a transaction of its own, which
+it commits every few seconds and at its end. So a user whose sync has nothing
+to do costs no write at all: the time of their last visit is derived from the
+round (see ``crm.google.token._last_visits``).
 """
 
 from contextlib import contextmanager
@@ -63,11 +63,10 @@ class CrmGoogleSyncRound(models.Model):
     @api.model
     @contextmanager
     def _open(self, shard):
-        """The round of ``shard`` in a cursor of its own, for one cron run.
-
-        Each visit is committed there at once (``_record_visit``); the cron's
-        own transaction, a snapshot taken before the run, never writes the row.
-        """
+        """The round of ``shard`` in a cursor of its own, for one cron run,
+        committed by ``_save`` and when the run ends; the cron's own
+        transaction, a snapshot taken before the run, never writes the row. A
+        run killed by Odoo commits nothing more."""
         with self.env.registry.cursor() as cr:
             yield self.with_env(self.env(cr=cr, su=True))._for_shard(shard)
 
@@ -90,8 +89,8 @@ class CrmGoogleSyncRound(models.Model):
 
     def _record_visit(self, token_id, start=None, finished=False):
         """Move the round past ``token_id`` (None: there was nobody to visit,
-        the round is over) and commit at once: a run that Odoo kills later loses
-        no more than the user it was on. ``start``: values of a new round."""
+        the round is over); ``start``: values of a new round. Kept in the
+        cursor's cache until ``_save`` or the end of the run."""
         self.ensure_one()
         now = fields.Datetime.now()
         values = dict(start or {}, cursor_moved=now)
@@ -101,6 +100,10 @@ class CrmGoogleSyncRound(models.Model):
         if finished or not token_id:
             values["finished"] = now
         self.write(values)
+
+    def _save(self):
+        """Commit the round's position: a run that Odoo kills later repeats
+        only the users visited since."""
         self.env.cr.commit()  # pylint: disable=invalid-commit
 
     def _is_due(self, now, interval):

@@ -47,6 +47,10 @@ CRON_TIME_MARGIN = 15
 # A multi-worker cron worker starts the watchdog's clock before it waits for
 # jobs (Odoo's SLEEP_INTERVAL, 60 s, plus up to 10 s): that much may be gone.
 CRON_WORKER_WAIT = 70
+# A cron run commits its round's position at most this often, and at its end:
+# a run that Odoo kills repeats at most this much of its work (the sync of an
+# idle user again: one request per calendar, no write).
+ROUND_SAVE_SECONDS = 5
 # When the runs of one job that Odoo makes in a row began, per process.
 _JOB_STARTS = {}
 # Shortest timeout of a Google call made close to a deadline.
@@ -55,6 +59,15 @@ MIN_HTTP_TIMEOUT = 5
 # users by token id modulo their number.
 CRON_XMLID = "crm_google_calendar_sync.ir_cron_google_calendar_sync"
 MAX_CRON_JOBS = 16
+# What a sync reads of its user, fetched in one statement: the private Google
+# fields are a prefetch group of their own (res_users.PRIVATE_PREFETCH), which
+# would cost an idle sync a second read of the user's row.
+SYNC_USER_FIELDS = (
+    "partner_id",
+    "google_sync_private",
+    "google_sync_target_calendar_id",
+    "google_sync_source_calendar_ids",
+)
 # Key space of the PostgreSQL advisory locks that keep one user from being
 # synchronised twice at the same time (cron workers, "Sync now").
 ADVISORY_LOCK_CLASS = 0x6743616C  # "gCal"
@@ -458,9 +471,9 @@ class CrmGoogleToken(models.Model):
         its own.
 
         A round visits every user once per sync interval, in token id order.
-        Its position (``crm.google.sync.round``) is committed after each user,
-        so a run that Odoo kills loses no more than the user it was on, and a
-        user without changes costs no other write. The run stops starting users
+        Its position (``crm.google.sync.round``) is committed every
+        ROUND_SAVE_SECONDS and at the end of the run, so a run that Odoo kills
+        repeats no more than that, and a user without changes costs no write. The run stops starting users
         at ``_cron_deadline`` or after CRON_BATCH_SIZE users; the rest follows.
         """
         shards = self._cron_job_count()
@@ -496,6 +509,7 @@ class CrmGoogleToken(models.Model):
             round_._record_visit(None, start)
             return 0, 0
         done = 0
+        saved = time.monotonic()
         for token_id in batch:
             if time.monotonic() >= deadline:
                 break
@@ -504,6 +518,9 @@ class CrmGoogleToken(models.Model):
                 done += 1
             last = token_id == batch[-1] and len(batch) < CRON_BATCH_SIZE
             round_._record_visit(token_id, start, finished=last)
+            if time.monotonic() - saved >= ROUND_SAVE_SECONDS:
+                round_._save()
+                saved = time.monotonic()
             after, start = token_id, {}
         left = self._shard_token_count(round_.shard, shards, after=after)
         if not left and not round_.finished:
@@ -635,6 +652,8 @@ class CrmGoogleToken(models.Model):
         """
         self.ensure_one()
         cr = self.env.cr
+        self.user_id.fetch(SYNC_USER_FIELDS)
+        self.user_id.partner_id.fetch(["lang", "tz"])
         # Messages stored for the user are written in the user's language.
         token = self.with_context(lang=self.user_id.lang or "en_US")
         values = {}
@@ -676,20 +695,38 @@ class CrmGoogleToken(models.Model):
         to Odoo's pool), so it is released here whatever happened, after rolling
         back what the sync left uncommitted (an aborted transaction refuses it).
         """
-        cr = self.env.cr
-        cr.execute(
-            "SELECT user_id, pg_try_advisory_lock(%s, user_id) FROM crm_google_token WHERE id = %s",
-            (ADVISORY_LOCK_CLASS, token_id),
-        )
-        row = cr.fetchone()
-        if not (row and row[1]):
-            yield self.browse()
+        token = self._lock_and_read(token_id)
+        if not token:
+            yield token
             return
+        user_id = token.user_id.id
         try:
-            yield self.browse(token_id)
+            yield token
         finally:
-            cr.rollback()
-            cr.execute("SELECT pg_advisory_unlock(%s, %s)", (ADVISORY_LOCK_CLASS, row[0]))
+            self.env.cr.rollback()
+            self.env.cr.execute(
+                "SELECT pg_advisory_unlock(%s, %s)", (ADVISORY_LOCK_CLASS, user_id)
+            )
+
+    @api.model
+    def _lock_and_read(self, token_id):
+        """Lock the user of connection ``token_id`` and read the connection, in
+        one statement (an idle sync is a handful of them): the row comes back
+        only when the lock was granted. The CASE takes the lock on this row
+        alone, whatever order PostgreSQL evaluates the conditions in."""
+        query = self._search([("id", "=", token_id)])
+        row = SQL.identifier(query.table, "id")
+        query.add_where(
+            SQL(
+                "CASE WHEN %s = %s THEN pg_try_advisory_lock(%s, %s) END",
+                row,
+                token_id,
+                ADVISORY_LOCK_CLASS,
+                SQL.identifier(query.table, "user_id"),
+            )
+        )
+        prefetched = [name for name, field in self._fields.items() if field.prefetch is True]
+        return self._fetch_query(query, self._determine_fields_to_fetch(prefetched))
 
     @api.model
     def _sync_interval(self):

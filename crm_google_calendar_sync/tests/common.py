@@ -8,12 +8,14 @@ from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build
 
 from odoo import fields
+from odoo.sql_db import db_connect
 from odoo.tests import TransactionCase, new_test_user
 
 # The google-calendar-emulator distribution (pip install ./emulator): a test dependency,
 # never installed with the addon.
 from google_calendar_emulator import EmulatorServer
 
+from ..models import crm_google_token
 from ..sync import oauth
 
 CLIENT_ID = "odoo-test-client-id"
@@ -166,6 +168,37 @@ class SyncCase(EmulatorMixin, TransactionCase):
         self.assertEqual(ran, expect_ran)
         self.env.invalidate_all()
         return report
+
+    def rows_written(self):
+        """Rows inserted, updated or deleted per table in this transaction (the
+        test's cursors and the sync's share it)."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """SELECT relname, n_tup_ins + n_tup_upd + n_tup_del
+                 FROM pg_stat_xact_user_tables"""
+        )
+        return dict(self.env.cr.fetchall())
+
+    def rows_written_by(self, action):
+        """Rows that ``action()`` wrote, per table (tables it did not touch left out)."""
+        before = self.rows_written()
+        action()
+        after = self.rows_written()
+        written = {table: rows - before.get(table, 0) for table, rows in after.items()}
+        return {table: rows for table, rows in written.items() if rows}
+
+    def lock_is_free(self, user):
+        """Can another worker (a real second connection) take ``user``'s lock?"""
+        cr = db_connect(self.env.cr.dbname).cursor()
+        try:
+            key = (crm_google_token.ADVISORY_LOCK_CLASS, user.id)
+            cr.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
+            free = cr.fetchone()[0]
+            if free:
+                cr.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+            return free
+        finally:
+            cr.close()
 
     def meeting(self, user, name, start, hours=1, **values):
         """An Odoo meeting of ``user``, created as that user."""

@@ -121,19 +121,6 @@ class TestRobustCron(ReliabilityCase):
         finally:
             cr.execute(f"DROP TRIGGER {name} ON {table}")
 
-    def lock_is_free(self, user):
-        """Can another worker (a real second connection) take ``user``'s lock?"""
-        cr = db_connect(self.env.cr.dbname).cursor()
-        try:
-            key = (crm_google_token.ADVISORY_LOCK_CLASS, user.id)
-            cr.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
-            free = cr.fetchone()[0]
-            if free:
-                cr.execute("SELECT pg_advisory_unlock(%s, %s)", key)
-            return free
-        finally:
-            cr.close()
-
     @contextlib.contextmanager
     def user_synced_elsewhere(self, user):
         """Hold ``user``'s lock in a real second connection, as a cron worker in
@@ -257,11 +244,9 @@ class TestRobustCron(ReliabilityCase):
             "a run stopped for time starts a new turn of its job",
         )
 
-    def test_killed_run_continues_where_it_stopped(self):
-        tokens = self.connect_users("gcal_killed", 4)
-        self.make_round_due()
-        self.emulator.reset_requests()
-        victim = tokens[2]
+    def kill_run_at(self, victim):
+        """One cron run that Odoo's watchdog kills in the middle of ``victim``'s
+        sync (while the retry budget waits after Google's 429)."""
         self.emulator.faults.add("429", path=victim.google_email, retry_after=1, times=1)
 
         def killed_by_odoo():
@@ -275,8 +260,38 @@ class TestRobustCron(ReliabilityCase):
         except WorkerKilled:
             killed = True
         self.assertTrue(killed, "the worker was not killed")
-        self.assertEqual(self.synced_users(), tokens[:3].mapped("google_email"))
         self.assertTrue(self.lock_is_free(victim.user_id))
+
+    def test_killed_run_repeats_only_its_last_seconds(self):
+        """The round's position is committed every few seconds and at the end of
+        a run, not after every user: a killed run loses the users of its last
+        seconds, whose sync the next run repeats for one request each and no
+        write, and goes on from there."""
+        tokens = self.connect_users("gcal_killed", 4)
+        self.run_cron()  # a round done before: its row exists, as on any live server
+        self.make_round_due()
+        self.emulator.reset_requests()
+        self.kill_run_at(tokens[2])
+        self.assertEqual(self.synced_users(), tokens[:3].mapped("google_email"))
+
+        self.emulator.reset_requests()
+        runs = []
+        written = self.rows_written_by(lambda: runs.append(self.run_cron()))
+        done, progress = runs[0]
+        # This test's run is far shorter than ROUND_SAVE_SECONDS: nothing of the
+        # killed run was kept, the first two users are synchronised again.
+        self.assertEqual(self.synced_users(), tokens.mapped("google_email"))
+        self.assertEqual(self.emulator.counters.get("http_requests"), len(tokens))
+        self.assertEqual((done, progress.remaining), (4, 0))
+        self.assertEqual(written, {"crm_google_sync_round": 1, "ir_cron_progress": 2})
+
+    def test_killed_run_keeps_the_position_it_committed(self):
+        tokens = self.connect_users("gcal_killed", 4)
+        self.make_round_due()
+        self.emulator.reset_requests()
+        with patch.object(crm_google_token, "ROUND_SAVE_SECONDS", 0):
+            self.kill_run_at(tokens[2])
+        self.assertEqual(self.synced_users(), tokens[:3].mapped("google_email"))
 
         self.emulator.reset_requests()
         done, progress = self.run_cron()
