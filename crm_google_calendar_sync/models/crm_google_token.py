@@ -17,7 +17,7 @@ from odoo.tools import SQL, config
 from odoo.tools.misc import hmac
 
 from ..sync import errors, oauth
-from . import sync_texts
+from .. import sync_texts
 
 _logger = logging.getLogger(__name__)
 

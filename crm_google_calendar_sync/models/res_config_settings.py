@@ -6,7 +6,7 @@ from odoo.exceptions import UserError
 from odoo.tools import format_datetime
 
 from ..sync import oauth
-from . import sync_texts
+from .. import sync_texts
 from .crm_google_token import MAX_CRON_JOBS
 
 GOOGLE_DEFAULT_ENDPOINTS = {

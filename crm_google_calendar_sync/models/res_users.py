@@ -11,7 +11,7 @@ from odoo.fields import Command
 
 from ..sync import errors
 from ..sync.engine import MAX_ATTEMPTS
-from . import sync_texts
+from .. import sync_texts
 from .calendar_event import SYNC_MARK_CONTEXT, is_sync_write
 
 _logger = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ reads it in German.
 import re
 from collections import Counter
 
-from ..sync import errors
+from .sync import errors
 
 # The one action that ends an error state, offered next to the error.
 FIX_RECONNECT = "reconnect"

@@ -1,0 +1,62 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The engine's SyncStore for Odoo: one instance serves one user's cycle.
+
+It works as superuser on that user's data only (calendars, links, and the events
+the user attends or organises).
+"""
+
+from ..models.calendar_event import SYNC_MARK_CONTEXT
+from ..sync import engine, recurrence
+from ..sync.scope import SyncScope
+from .binder import Binder
+from .exporter import Exporter
+from .importer import Importer
+from .series_binder import SeriesBinder
+from .series_importer import SeriesImporter
+from .snapshots import Snapshots
+from .unit_of_work import UnitOfWork
+
+# Sync writes never e-mail attendees, never log "created" messages and do not
+# track fields; a conflict note is posted explicitly instead.
+SYNC_CONTEXT = {
+    "dont_notify": True,
+    "no_mail_to_attendees": True,
+    "mail_create_nolog": True,
+    "mail_create_nosubscribe": True,
+    "mail_notrack": True,
+    "tracking_disable": True,
+    "active_test": False,
+    **SYNC_MARK_CONTEXT,
+}
+
+
+class OdooSyncStore(
+    Snapshots,
+    Binder,
+    SeriesBinder,
+    Importer,
+    SeriesImporter,
+    Exporter,
+    UnitOfWork,
+    engine.SyncStore,
+):
+    def __init__(self, token, settings):
+        """The store of ``token``'s user for one cycle run with ``settings``
+        (the engine's: window, event id key)."""
+        self.token = token
+        self.env = token.env
+        self.user = token.user_id
+        self.partner = self.user.partner_id
+        self.Event = self.env["calendar.event"].with_context(**SYNC_CONTEXT)
+        self.Link = self.env["crm.google.event.link"].with_context(active_test=False)
+        self.Calendar = self.env["crm.google.calendar"].with_context(active_test=False)
+        self.event_id_key = settings.event_id_key
+        self.default_title = self.env._("(No title)")
+        self.revisions = {}  # event id -> google_sync_revision as last read
+        self.pulled_revision = None  # one new revision for the changes of a page
+        # The rules of this cycle, remembered with each sync token it saves.
+        self.scope = SyncScope(bool(settings.include_private), settings.window_start)
+        self.series_revisions = {}  # base event id -> its series' revision as last read
+        # Odoo expands the weeks of a series made in Odoo from the user's language.
+        week_start = self.env["res.lang"]._get_data(code=self.user.lang or "en_US").week_start
+        self.week_start = recurrence.ICAL_DAYS[int(week_start or 1) - 1]
