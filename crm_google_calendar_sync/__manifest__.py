@@ -2,7 +2,7 @@
 {
     "name": "CRM Google Calendar Sync",
     "summary": "Two-way synchronisation of each user's Odoo calendar with Google Calendar",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Productivity/Calendar",
     "author": "crm_google_calendar_sync developers",
     "license": "LGPL-3",

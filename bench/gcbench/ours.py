@@ -78,13 +78,15 @@ def connect_users(env, issued_tokens, users, emails):
 
 def sync_user(env, token_id):
     """One sync cycle of one user, exactly as the cron runs it (own cursor, commits)."""
-    _ran, report = env["crm.google.token"]._sync_token_isolated(token_id)
+    from odoo.addons.crm_google_calendar_sync.store import user_run
+
+    _ran, report = user_run.sync_user(env, token_id)
     return report
 
 
 def new_progress(env, shard=0):
     """The progress record ir.cron creates for each run (made before measuring)."""
-    cron = env["crm.google.token"]._cron_job(shard)
+    cron = env["crm.google.sync.round"]._cron_job(shard)
     progress = env["ir.cron.progress"].sudo().create({"cron_id": cron.id, "remaining": 0})
     env.cr.commit()
     return progress.id
@@ -100,8 +102,8 @@ def cron_run(env, progress_id, shard=0):
     import psycopg2
 
     try:
-        tokens = env["crm.google.token"].with_context(ir_cron_progress_id=progress_id)
-        done = tokens._cron_sync(shard=shard)
+        scheduler = env["crm.google.sync.round"].with_context(ir_cron_progress_id=progress_id)
+        done = scheduler._cron_sync(shard=shard)
         env.cr.commit()
     except psycopg2.Error as exc:
         env.cr.rollback()
@@ -143,5 +145,5 @@ def make_due(env, token_ids):
 def set_cron_jobs(env, count):
     """As the settings do: the number of cron jobs that share the users."""
     env["ir.config_parameter"].sudo().set_param("crm_google_calendar_sync.cron_jobs", count)
-    env["crm.google.token"]._update_cron_jobs()
+    env["crm.google.sync.round"]._update_cron_jobs()
     env.cr.commit()

@@ -15,6 +15,7 @@ import time
 from odoo import http
 from odoo.http import request
 
+from ..models.crm_google_token import HTTP_TIMEOUT
 from ..sync import errors, oauth
 
 _logger = logging.getLogger(__name__)
@@ -78,6 +79,46 @@ class GoogleCalendarSyncController(http.Controller):
     def oauth2callback(self, state=None, code=None, error=None, **kwargs):
         user = request.env.user
         pending_state = self._pop_state(state)
+        refused = self._refused_callback(user, pending_state, code, error)
+        if refused:
+            return refused
+        token_model = request.env["crm.google.token"]
+        try:
+            token_set = oauth.exchange_code(
+                token_model._get_client_config(),
+                token_model._get_redirect_uri(),
+                code,
+                pending_state["verifier"],
+                timeout=HTTP_TIMEOUT,
+            )
+            missing = token_set.missing_scopes()
+            if missing:
+                # Google lets people untick permissions: a half-working sync
+                # would fail later with less clear errors. Nothing is stored.
+                _logger.info("Google OAuth consent without %s (user %s)", missing, user.id)
+                return self._error_page(self._missing_access_message(missing))
+            token = token_model._store_tokens(user, token_set, google_email=False)
+            google_calendars = token._google_client().list_calendars()
+        except errors.GoogleSyncError as exc:
+            request.env.cr.rollback()
+            _logger.warning(
+                "Google OAuth code exchange failed for user %s: %s", user.id, type(exc).__name__
+            )
+            return self._error_page(
+                request.env._(
+                    "Google did not accept the sign-in (%(reason)s). Please try again.",
+                    reason=getattr(exc, "reason", "") or type(exc).__name__,
+                )
+            )
+        primary = next((cal for cal in google_calendars if cal.get("primary")), None)
+        token.google_email = primary.get("id") if primary else False
+        calendars = request.env["crm.google.calendar"]._sync_calendar_list(user, google_calendars)
+        user._google_sync_apply_default_choices(calendars)
+        return request.redirect(SETTINGS_URL)
+
+    def _refused_callback(self, user, pending_state, code, error):
+        """The error page for a callback that cannot connect (unknown state,
+        another user's, Google's refusal, no code), or None."""
         if pending_state is None:
             _logger.warning(
                 "Google OAuth callback with an unknown or used state (user %s)", user.id
@@ -109,40 +150,7 @@ class GoogleCalendarSyncController(http.Controller):
             return self._error_page(
                 request.env._("Google did not send an authorisation code. Please try again.")
             )
-        token_model = request.env["crm.google.token"]
-        config = token_model._get_client_config()
-        try:
-            token_set = oauth.exchange_code(
-                config,
-                token_model._get_redirect_uri(),
-                code,
-                pending_state["verifier"],
-                timeout=20,
-            )
-            missing = token_set.missing_scopes()
-            if missing:
-                # Google lets people untick permissions: a half-working sync
-                # would fail later with less clear errors. Nothing is stored.
-                _logger.info("Google OAuth consent without %s (user %s)", missing, user.id)
-                return self._error_page(self._missing_access_message(missing))
-            token = token_model._store_tokens(user, token_set, google_email=False)
-            google_calendars = token._google_client().list_calendars()
-        except errors.GoogleSyncError as exc:
-            request.env.cr.rollback()
-            _logger.warning(
-                "Google OAuth code exchange failed for user %s: %s", user.id, type(exc).__name__
-            )
-            return self._error_page(
-                request.env._(
-                    "Google did not accept the sign-in (%(reason)s). Please try again.",
-                    reason=getattr(exc, "reason", "") or type(exc).__name__,
-                )
-            )
-        primary = next((cal for cal in google_calendars if cal.get("primary")), None)
-        token.google_email = primary.get("id") if primary else False
-        calendars = request.env["crm.google.calendar"]._sync_calendar_list(user, google_calendars)
-        user._google_sync_apply_default_choices(calendars)
-        return request.redirect(SETTINGS_URL)
+        return None
 
     # ------------------------------------------------------------------
     def _pending_states(self):

@@ -6,7 +6,7 @@ One row per cron job ("shard") keeps the round's start and the last token it
 visited; a cron run moves it after each user in a transaction of its own, which
 it commits every few seconds and at its end. So a user whose sync has nothing
 to do costs no write at all: the time of their last visit is derived from the
-round (see ``crm.google.token._last_visits``).
+round (see ``_last_visits`` in crm_google_sync_scheduler.py).
 """
 
 from contextlib import contextmanager

@@ -5,9 +5,10 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_datetime
 
-from ..sync import oauth
 from .. import sync_texts
-from .crm_google_token import MAX_CRON_JOBS
+from ..store import params
+from ..sync import oauth
+from .crm_google_sync_scheduler import MAX_CRON_JOBS
 
 GOOGLE_DEFAULT_ENDPOINTS = {
     "auth_uri": "https://accounts.google.com/o/oauth2/auth",
@@ -88,18 +89,17 @@ class ResConfigSettings(models.TransientModel):
 
     @api.model
     def _crm_google_sync_schedule_text(self):
-        tokens = self.env["crm.google.token"]
-        minutes = tokens._sync_interval().total_seconds() / 60
+        minutes = params.sync_interval(self.env).total_seconds() / 60
         return self.env._(
             "Each connected user is synchronised %(interval)s: meetings of the last "
             "%(days)s days and all future ones.",
             interval=sync_texts.interval_text(self.env, minutes),
-            days=tokens._window_days(),
+            days=params.window_days(self.env),
         )
 
     @api.model
     def _crm_google_sync_rounds_text(self):
-        jobs = self.env["crm.google.token"]._cron_job_count()
+        jobs = self.env["crm.google.sync.round"]._cron_job_count()
         rounds = self.env["crm.google.sync.round"].sudo().search([("shard", "<", jobs)])
         lines = []
         for round_ in rounds:
@@ -148,5 +148,5 @@ class ResConfigSettings(models.TransientModel):
                     )
                 )
         res = super().set_values()
-        self.env["crm.google.token"]._update_cron_jobs()
+        self.env["crm.google.sync.round"]._update_cron_jobs()
         return res

@@ -9,9 +9,10 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 
+from .. import sync_texts
+from ..store import params, user_run
 from ..sync import errors
 from ..sync.engine import MAX_ATTEMPTS
-from .. import sync_texts
 from .calendar_event import SYNC_MARK_CONTEXT, is_sync_write
 
 _logger = logging.getLogger(__name__)
@@ -226,8 +227,9 @@ class ResUsers(models.Model):
                 ["__count"],
             )
         )
-        last_visits = Token._last_visits(tokens)
-        next_visits = Token._next_visits(tokens, last_visits)
+        scheduler = self.env["crm.google.sync.round"]
+        last_visits = scheduler._last_visits(tokens)
+        next_visits = scheduler._next_visits(tokens, last_visits)
         left_out = self._google_sync_left_out_counts()
         for user in self:
             token = token_by_user.get(user.id)
@@ -285,7 +287,6 @@ class ResUsers(models.Model):
 
     def _google_sync_schedule_text(self, token):
         """Whether the sync is on, in plain words."""
-        Token = self.env["crm.google.token"]
         if token.auth_failed:
             return self.env._("Paused until Google is connected again.")
         if not token.sync_enabled:
@@ -293,9 +294,9 @@ class ResUsers(models.Model):
         return self.env._(
             "On: %(interval)s, meetings of the last %(days)s days and all future ones.",
             interval=sync_texts.interval_text(
-                self.env, Token._sync_interval().total_seconds() / 60
+                self.env, params.sync_interval(self.env).total_seconds() / 60
             ),
-            days=Token._window_days(),
+            days=params.window_days(self.env),
         )
 
     def _google_sync_next_text(self, when):
@@ -400,7 +401,7 @@ class ResUsers(models.Model):
                     values.update(state="connected", error_code=False, error_message=False)
             token.write(values)
             if enabled:
-                token._trigger_sync()
+                self.env["crm.google.sync.round"]._trigger_sync(token)
 
     def _google_sync_apply_default_choices(self, calendars):
         """After Google's consent: preselect the primary calendar where nothing is
@@ -443,7 +444,7 @@ class ResUsers(models.Model):
                 "Your settings are saved. The Google synchronisation is off until you choose "
                 "at least one calendar."
             )
-        minutes = self.env["crm.google.token"]._sync_interval().total_seconds() / 60
+        minutes = params.sync_interval(self.env).total_seconds() / 60
         return self.env._(
             "Your settings are saved. Odoo and Google are synchronised now and then %(interval)s.",
             interval=sync_texts.interval_text(self.env, minutes),
@@ -535,9 +536,7 @@ class ResUsers(models.Model):
         if not (self.google_sync_source_calendar_ids or self.google_sync_target_calendar_id):
             raise UserError(self.env._("Choose the Google calendars to synchronise first."))
         deadline = time.monotonic() + SYNC_NOW_SECONDS
-        ran, report = self.env["crm.google.token"]._sync_token_isolated(
-            token.id, deadline, manual=True
-        )
+        ran, report = user_run.sync_user(self.env, token.id, deadline, manual=True)
         if not ran:
             return self._google_sync_notify(
                 self.env._("A synchronisation of your calendar is already running."), "warning"

@@ -15,7 +15,7 @@ from odoo.tests import TransactionCase, new_test_user
 # never installed with the addon.
 from google_calendar_emulator import EmulatorServer
 
-from ..models import crm_google_token
+from ..store import user_run
 from ..sync import oauth
 
 CLIENT_ID = "odoo-test-client-id"
@@ -164,7 +164,7 @@ class SyncCase(EmulatorMixin, TransactionCase):
             token.next_sync = False
         # The sync's cursor must see what this test wrote.
         self.env.flush_all()
-        ran, report = self.env["crm.google.token"]._sync_token_isolated(token.id)
+        ran, report = user_run.sync_user(self.env, token.id)
         self.assertEqual(ran, expect_ran)
         self.env.invalidate_all()
         return report
@@ -191,7 +191,7 @@ class SyncCase(EmulatorMixin, TransactionCase):
         """Can another worker (a real second connection) take ``user``'s lock?"""
         cr = db_connect(self.env.cr.dbname).cursor()
         try:
-            key = (crm_google_token.ADVISORY_LOCK_CLASS, user.id)
+            key = (user_run.ADVISORY_LOCK_CLASS, user.id)
             cr.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
             free = cr.fetchone()[0]
             if free:

@@ -18,6 +18,7 @@ from odoo import fields
 from odoo.tests import HttpCase, new_test_user
 from odoo.tools import SQL
 
+from ..store import user_run
 from .common import EmulatorMixin
 
 ANNA_EMAIL = "anna.rpc@example.com"
@@ -171,7 +172,7 @@ class RpcCase(EmulatorMixin, HttpCase):
     @classmethod
     def _sync(cls, token):
         cls.env.flush_all()
-        ran, report = cls.env["crm.google.token"]._sync_token_isolated(token.id)
+        ran, report = user_run.sync_user(cls.env, token.id)
         assert ran and report is not None, "the set-up sync must run"
         cls.env.invalidate_all()
         return report

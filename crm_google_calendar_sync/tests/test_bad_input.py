@@ -277,7 +277,7 @@ class TestBadInput(ReliabilityCase):
         # The hostile calendar's user goes first.
         bad_token.next_sync = "2000-01-01 00:00:00"
         self.env.flush_all()
-        done = self.env["crm.google.token"]._cron_sync()
+        done = self.env["crm.google.sync.round"]._cron_sync()
         self.env.invalidate_all()
         self.assertEqual(done, 2)
         self.assertEqual(len(self.events_of(bystander, "Bystander meeting")), 1)

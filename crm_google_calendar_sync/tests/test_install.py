@@ -89,10 +89,10 @@ class TestInstall(TransactionCase):
         token = self.env["crm.google.token"].create(
             {"user_id": user.id, "sync_enabled": True, "next_sync": "2000-01-01 00:00:00"}
         )
-        Token = self.env["crm.google.token"]
+        scheduler = self.env["crm.google.sync.round"]
 
         def requested():
-            return Token._shard_token_ids(0, 1, requested=True)
+            return scheduler._shard_token_ids(0, 1, requested=True)
 
         self.assertIn(token.id, requested())
         for values in ({"next_sync": False}, {"sync_enabled": False}, {"auth_failed": True}):

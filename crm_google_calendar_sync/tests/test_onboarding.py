@@ -66,7 +66,7 @@ class TestOnboarding(SyncCase):
 
     def run_cron(self):
         self.env.flush_all()
-        self.env["crm.google.token"]._cron_sync()
+        self.env["crm.google.sync.round"]._cron_sync()
         self.env.invalidate_all()
 
     def triggers(self):

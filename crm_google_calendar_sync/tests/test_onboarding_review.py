@@ -236,7 +236,7 @@ class TestOnboardingReview(SyncCase):
     def test_settings_show_what_parallel_jobs_mean_and_dates_as_everywhere(self):
         arch = self.env["res.config.settings"].get_views([(False, "form")])["views"]["form"]["arch"]
         self.assertIn("max_cron_threads", arch)
-        self.env["crm.google.token"]._cron_sync()
+        self.env["crm.google.sync.round"]._cron_sync()
         admin_settings = self.env["res.config.settings"].with_user(self.admin)
         text = admin_settings._crm_google_sync_rounds_text()
         if "finished" in text:

@@ -22,6 +22,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools import html2plaintext
 
 from ..models import crm_google_token
+from ..store import user_run
 from ..sync import google_client, oauth, retry
 from .common import SyncCase
 
@@ -583,14 +584,14 @@ class TestReliability(ReliabilityCase):
         try:
             cr.execute(
                 "SELECT pg_try_advisory_lock(%s, %s)",
-                (crm_google_token.ADVISORY_LOCK_CLASS, token.user_id.id),
+                (user_run.ADVISORY_LOCK_CLASS, token.user_id.id),
             )
             self.assertTrue(cr.fetchone()[0])
             yield cr
         finally:
             cr.execute(
                 "SELECT pg_advisory_unlock(%s, %s)",
-                (crm_google_token.ADVISORY_LOCK_CLASS, token.user_id.id),
+                (user_run.ADVISORY_LOCK_CLASS, token.user_id.id),
             )
             cr.close()
 
@@ -602,9 +603,9 @@ class TestReliability(ReliabilityCase):
             self.sync(token, expect_ran=False)
             # Cron: the locked user is skipped, not waited for.
             token.write({"next_sync": "2000-01-01 00:00:00", "sync_enabled": True})
-            due = self.env["crm.google.token"]._shard_token_ids(0, 1, requested=True)
+            due = self.env["crm.google.sync.round"]._shard_token_ids(0, 1, requested=True)
             self.assertIn(token.id, due)
-            self.env["crm.google.token"]._cron_sync()
+            self.env["crm.google.sync.round"]._cron_sync()
             action = user.with_user(user).action_google_sync_now()
             self.assertEqual(action["params"]["type"], "warning")
             self.assertIn("already running", action["params"]["message"])

@@ -11,6 +11,7 @@ from urllib.parse import unquote
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from ..store import user_run
 from . import test_oauth_flow
 from .common import EmulatorMixin
 
@@ -79,7 +80,7 @@ class TestRobustAccount(EmulatorMixin, HttpCase):
     def _sync(self):
         self.env.flush_all()
         token = self._token(self.user)
-        ran, report = self.env["crm.google.token"]._sync_token_isolated(token.id)
+        ran, report = user_run.sync_user(self.env, token.id)
         self.env.invalidate_all()
         self.assertTrue(ran)
         self.assertIsNotNone(report, self.user.google_sync_error)

@@ -25,7 +25,8 @@ from odoo.sql_db import db_connect
 from odoo.tests import tagged
 from odoo.tools import config
 
-from ..models import crm_google_token
+from ..models import crm_google_sync_scheduler
+from ..store import quota, user_run
 from .test_reliability import ReliabilityCase
 
 _trigger_names = itertools.count()
@@ -67,7 +68,11 @@ class TestRobustCron(ReliabilityCase):
         """One run of the cron job with a progress record, as ir.cron makes it."""
         progress = self.env["ir.cron.progress"].create({"cron_id": self.cron.id})
         self.env.flush_all()
-        done = self.Token.with_context(ir_cron_progress_id=progress.id)._cron_sync()
+        done = (
+            self.env["crm.google.sync.round"]
+            .with_context(ir_cron_progress_id=progress.id)
+            ._cron_sync()
+        )
         self.env.invalidate_all()
         return done, progress
 
@@ -126,7 +131,7 @@ class TestRobustCron(ReliabilityCase):
         """Hold ``user``'s lock in a real second connection, as a cron worker in
         the middle of this user's sync does."""
         cr = db_connect(self.env.cr.dbname).cursor()
-        key = (crm_google_token.ADVISORY_LOCK_CLASS, user.id)
+        key = (user_run.ADVISORY_LOCK_CLASS, user.id)
         try:
             cr.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
             self.assertTrue(cr.fetchone()[0])
@@ -220,7 +225,7 @@ class TestRobustCron(ReliabilityCase):
         triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)])
         with (
             patch.dict(config.options, {"limit_time_real_cron": limit}),
-            patch.object(crm_google_token, "CRON_BATCH_SIZE", 3),
+            patch.object(crm_google_sync_scheduler, "CRON_BATCH_SIZE", 3),
         ):
             for _iteration in range(5):
                 elapsed = self.run_job_like_a_worker()
@@ -289,7 +294,7 @@ class TestRobustCron(ReliabilityCase):
         tokens = self.connect_users("gcal_killed", 4)
         self.make_round_due()
         self.emulator.reset_requests()
-        with patch.object(crm_google_token, "ROUND_SAVE_SECONDS", 0):
+        with patch.object(crm_google_sync_scheduler, "ROUND_SAVE_SECONDS", 0):
             self.kill_run_at(tokens[2])
         self.assertEqual(self.synced_users(), tokens[:3].mapped("google_email"))
 
@@ -312,9 +317,10 @@ class TestRobustCron(ReliabilityCase):
             from odoo.modules.registry import Registry
             odoo.tools.config.parse_config(sys.argv[1:])
             registry = Registry(odoo.tools.config["db_name"])
+            from odoo.addons.crm_google_calendar_sync.store import quota
             with registry.cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})
-                window = env["crm.google.token"]._project_quota_window()
+                window = quota.project_quota(env)
                 taken = 0
                 while window.acquire(1, deadline=time.monotonic()):
                     taken += 1
@@ -335,11 +341,11 @@ class TestRobustCron(ReliabilityCase):
         self.assertEqual(other.returncode, 0, other.stderr[-2000:])
         taken_there, finished_there = other.stdout.split()[-2:]
         self.assertGreater(int(taken_there), 0)
-        window = self.Token._project_quota_window()
+        window = quota.project_quota(self.env)
         taken_here = 0
         while window.acquire(1, deadline=time.monotonic()):
             taken_here += 1
         # What the window refilled since the other server stopped, and no more.
         elapsed = time.time() - float(finished_there)
-        refill = crm_google_token.PROJECT_REQUESTS_PER_MINUTE / 60 * elapsed
+        refill = quota.PROJECT_REQUESTS_PER_MINUTE / 60 * elapsed
         self.assertLessEqual(taken_here, refill + 2, (taken_there, elapsed))

@@ -9,7 +9,8 @@ from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from ..models import crm_google_token
+from ..models import crm_google_sync_scheduler
+from ..store import user_run
 from .common import SyncCase
 
 USERS = 3
@@ -47,7 +48,11 @@ class TestScheduling(SyncCase):
         """One run of the cron job as ir.cron makes it: with a progress record."""
         progress = self.env["ir.cron.progress"].create({"cron_id": self.cron.id})
         self.env.flush_all()
-        done = self.Token.with_context(ir_cron_progress_id=progress.id)._cron_sync(shard=shard)
+        done = (
+            self.env["crm.google.sync.round"]
+            .with_context(ir_cron_progress_id=progress.id)
+            ._cron_sync(shard=shard)
+        )
         self.env.invalidate_all()
         return done, progress
 
@@ -99,7 +104,7 @@ class TestScheduling(SyncCase):
         )
         # While the next round runs, the last complete one stays on show.
         self.make_round_due()
-        with patch.object(crm_google_token, "CRON_BATCH_SIZE", 1):
+        with patch.object(crm_google_sync_scheduler, "CRON_BATCH_SIZE", 1):
             self.run_cron()
         info = self.env["res.config.settings"].create({}).crm_google_sync_rounds
         self.assertRegex(info, rf"^Job 1: {USERS} user\(s\) in \d+ s, finished ")
@@ -114,7 +119,7 @@ class TestScheduling(SyncCase):
         self.env.flush_all()
         self.env.invalidate_all()
         before = self.env.cr.sql_log_count
-        ran, report = self.Token._sync_token_isolated(token.id)
+        ran, report = user_run.sync_user(self.env, token.id)
         queries = self.env.cr.sql_log_count - before
         self.assertTrue(ran)
         self.assertFalse(report.changed_anything)
@@ -156,7 +161,7 @@ class TestScheduling(SyncCase):
 
     def test_run_stops_and_reports_the_rest(self):
         self.make_round_due()
-        with patch.object(crm_google_token, "CRON_BATCH_SIZE", 2):
+        with patch.object(crm_google_sync_scheduler, "CRON_BATCH_SIZE", 2):
             done, progress = self.run_cron()
             self.assertEqual((done, progress.done, progress.remaining), (2, 2, USERS - 2))
             round_ = self.env["crm.google.sync.round"].search([("shard", "=", 0)])
@@ -172,7 +177,7 @@ class TestScheduling(SyncCase):
         by the first run and continued by the next ones until everyone had a turn."""
         self.env["crm.google.sync.round"].search([]).unlink()
         self.tokens.write({"next_sync": False})
-        with patch.object(crm_google_token, "CRON_BATCH_SIZE", 2):
+        with patch.object(crm_google_sync_scheduler, "CRON_BATCH_SIZE", 2):
             done, progress = self.run_cron()
             self.assertEqual((done, progress.remaining), (2, USERS - 2))
             done, progress = self.run_cron()
@@ -212,7 +217,7 @@ class TestScheduling(SyncCase):
                 self.assertEqual((progress.done, progress.remaining), (len(expected), 0))
         # A user of the second job who asks for a sync triggers that job.
         token = self.tokens.filtered(lambda t: t.id % 2 == 1)[0]
-        token._trigger_sync()
+        self.env["crm.google.sync.round"]._trigger_sync(token)
         self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", second.id)]))
 
         self.env["res.config.settings"].create({"crm_google_cron_jobs": 1}).execute()

@@ -533,7 +533,7 @@ class TestSync(SyncCase):
         )
         other_tokens.write({"sync_enabled": False})
         self.env.flush_all()
-        done = self.env["crm.google.token"]._cron_sync()
+        done = self.env["crm.google.sync.round"]._cron_sync()
         self.assertEqual(done, 2)
         self.env.invalidate_all()
         self.assertEqual(dave.google_sync_state, "error")
@@ -546,7 +546,7 @@ class TestSync(SyncCase):
         rounds = self.env["crm.google.sync.round"].search([])
         rounds.write({"started": "2000-01-01 00:00:00", "finished": "2000-01-01 00:05:00"})
         self.env.flush_all()
-        self.assertEqual(self.env["crm.google.token"]._cron_sync(), 1)
+        self.assertEqual(self.env["crm.google.sync.round"]._cron_sync(), 1)
         self.env.invalidate_all()
         self.assertIn("No changes", erin.google_sync_last_result)
         # Any further idle visit writes nothing for the user; the round shows it.
@@ -555,14 +555,14 @@ class TestSync(SyncCase):
             {"started": "2000-01-01 00:00:00", "finished": "2000-01-01 00:05:00"}
         )
         self.env.flush_all()
-        self.assertEqual(self.env["crm.google.token"]._cron_sync(), 1)
+        self.assertEqual(self.env["crm.google.sync.round"]._cron_sync(), 1)
         self.env.invalidate_all()
         self.assertEqual(erin_token.last_sync.year, 2000)
         self.assertGreater(erin.google_sync_last_sync.year, 2000)
         # The failed user waits for a reconnect instead of failing every 5 minutes.
         self.assertNotIn(
             dave_token.id,
-            self.env["crm.google.token"]._shard_token_ids(0, 1, requested=True),
+            self.env["crm.google.sync.round"]._shard_token_ids(0, 1, requested=True),
         )
 
     def test_this_and_following_split_in_odoo(self):
