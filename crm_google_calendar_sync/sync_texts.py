@@ -92,6 +92,94 @@ def error_text(env, code, args=None):
 
 
 # ----------------------------------------------------------------------
+# Why an event was left out
+# ----------------------------------------------------------------------
+# Google reasons that mean the user may not write there (see reason_texts).
+REFUSED_REASONS = frozenset({"forbidden", "requiredAccessLevel", "insufficientPermissions"})
+
+
+def reason_texts(env):
+    """Plain-language texts for the reason codes of the sync engine (Google's
+    error reasons, mapping errors, push outcomes), in ``env``'s language."""
+    texts = dict(_pull_reason_texts(env), **_push_reason_texts(env))
+    refused = env._(
+        "Google refused the change: you may only read this calendar or event. Ask its "
+        "owner for write access or choose another calendar."
+    )
+    texts.update(dict.fromkeys(REFUSED_REASONS, refused))
+    return texts
+
+
+def _pull_reason_texts(env):
+    """Texts of the reasons an event from Google was left out."""
+    return {
+        "apply_failed": env._(
+            "An event from Google could not be saved in Odoo. It is tried again in the next "
+            "synchronisation."
+        ),
+        "quarantined": env._(
+            "An event from Google could not be saved in Odoo in several attempts. It is "
+            "left out until it changes in Google; the other events are synchronised."
+        ),
+        "not_an_event": env._("Google sent an entry that is not a calendar event."),
+        "invalid_field": env._("The event contains a field that Odoo cannot read."),
+        "invalid_datetime": env._("The event has an invalid date or time."),
+        "invalid_date": env._("The event has an invalid date."),
+        "date_out_of_range": env._("The event's date lies outside the supported years."),
+        "unknown_timezone": env._("The event uses a time zone that Odoo does not know."),
+        "missing_start": env._("The event has no start date."),
+        "missing_end": env._("The event has no end date."),
+        "date_and_datetime": env._("The event has both an all-day date and a time."),
+        "mixed_date_types": env._(
+            "The event mixes an all-day date and a time for its start and end."
+        ),
+        "end_before_start": env._("The event ends before it starts."),
+        "cancelled_event": env._("The event was cancelled in Google."),
+        "private_event": env._(
+            "The event is private; private appointments are not synchronised (see your "
+            "preferences)."
+        ),
+        "invalid_rrule": env._("The repetition rule of the series cannot be read."),
+        "unsupported_recurrence": env._(
+            "Odoo cannot represent the repetition of this series; only its first date is kept."
+        ),
+        "invalid_original_start": env._(
+            "A changed date of a series cannot be matched with its series."
+        ),
+    }
+
+
+def _push_reason_texts(env):
+    """Texts of the reasons an Odoo change did not reach Google."""
+    slow_down = env._(
+        "Google asked to slow down. The remaining changes follow in the next synchronisations."
+    )
+    gone = env._("The event no longer exists in Google.")
+    rejected = env._("Google did not accept the event's data.")
+    return {
+        "series_not_synced": env._(
+            "This date of a series is sent once its series has been synchronised."
+        ),
+        "no_writable_calendar": env._(
+            "No Google calendar that Odoo may write into is chosen. Choose one in your "
+            "preferences (External services)."
+        ),
+        "conditionNotMet": env._(
+            "The event was changed in Google at the same time. Both versions are compared "
+            "again in the next synchronisation."
+        ),
+        "network": env._("Google could not be reached. The synchronisation will try again."),
+        "rateLimitExceeded": slow_down,
+        "userRateLimitExceeded": slow_down,
+        "quotaExceeded": slow_down,
+        "notFound": gone,
+        "http_404": gone,
+        "invalid": rejected,
+        "http_400": rejected,
+    }
+
+
+# ----------------------------------------------------------------------
 # What a run did
 # ----------------------------------------------------------------------
 def summary_of(report):

@@ -1,4 +1,6 @@
 from . import crm_google_token
+from . import crm_google_sync_round
+from . import crm_google_sync_scheduler
 from . import crm_google_calendar
 from . import crm_google_event_link
 from . import res_users
@@ -7,5 +9,3 @@ from . import calendar_event
 from . import calendar_recurrence
 from . import calendar_attendee
 from . import crm_google_sync_log
-from . import crm_google_sync_round
-from . import crm_google_sync_scheduler

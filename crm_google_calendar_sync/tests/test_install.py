@@ -37,7 +37,7 @@ class TestInstall(TransactionCase):
         cron = self.env.ref("crm_google_calendar_sync.ir_cron_google_calendar_sync")
         self.assertTrue(cron.active)
         self.assertEqual((cron.interval_number, cron.interval_type), (5, "minutes"))
-        self.assertEqual(cron.model_id.model, "crm.google.token")
+        self.assertEqual(cron.model_id.model, "crm.google.sync.round")
 
     def test_endpoint_defaults_are_googles(self):
         params = self.env["ir.config_parameter"].sudo()
