@@ -319,9 +319,11 @@ class CalendarEvent(models.Model):
         self.env["crm.google.event.link"].sudo().search(
             [
                 ("event_id", "=", False),
-                ("google_event_id", "in", [
-                    o._google_tombstone_values(s)["google_event_id"] for o, s, _own in instances
-                ]),
+                (
+                    "google_event_id",
+                    "in",
+                    [o._google_tombstone_values(s)["google_event_id"] for o, s, _own in instances],
+                ),
                 ("user_id", "in", users.ids),
             ]
         ).unlink()

@@ -160,8 +160,10 @@ class SharedSeriesCase(SyncCase):
             [("partner_ids", "in", user.partner_id.ids), ("name", "=like", prefix + "%")]
         )
         attending = events.filtered(
-            lambda e: e.attendee_ids.filtered(lambda a: a.partner_id == user.partner_id).state
-            != "declined"
+            lambda e: (
+                e.attendee_ids.filtered(lambda a: a.partner_id == user.partner_id).state
+                != "declined"
+            )
         )
         return sorted((odoo_view(e) for e in attending), key=lambda view: (view[2], view[0]))
 

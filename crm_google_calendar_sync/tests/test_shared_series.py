@@ -116,7 +116,9 @@ class TestSharedSeries(SharedSeriesCase):
         base = self.shared_weekly("Teamrunde")
         second = self.occurrences(base)[1]
         instance = self.g_instances(self.bob, base)[1]
-        self.events(self.bob).delete(calendarId=self.gmail(self.bob), eventId=instance["id"]).execute()
+        self.events(self.bob).delete(
+            calendarId=self.gmail(self.bob), eventId=instance["id"]
+        ).execute()
         self.sync_all(self.bob, self.anna, self.carol)
         self.assertTrue(second.active, "an attendee's deletion declines")
         self.assertEqual(self.attendance(self.bob, second).state, "declined")
@@ -127,9 +129,7 @@ class TestSharedSeries(SharedSeriesCase):
         self.assert_one_truth(*self.users)
         self.sync_idle(*self.users)
         # A later change of the series does not bring his occurrence back.
-        base.with_user(self.anna).write(
-            {"location": "Raum 7", "recurrence_update": "all_events"}
-        )
+        base.with_user(self.anna).write({"location": "Raum 7", "recurrence_update": "all_events"})
         self.sync_all(self.anna, self.bob, self.carol)
         self.assertEqual(len(self.g_instances(self.bob, base)), 5)
         self.assert_one_truth(*self.users)
@@ -145,7 +145,9 @@ class TestSharedSeries(SharedSeriesCase):
         self.assertEqual(
             set(occurrences.mapped(lambda e: self.attendance(self.bob, e).state)), {"declined"}
         )
-        self.assertEqual(self.emulator.get_event_raw(self.gmail(self.bob), bob_series)["status"], "cancelled")
+        self.assertEqual(
+            self.emulator.get_event_raw(self.gmail(self.bob), bob_series)["status"], "cancelled"
+        )
         self.assert_one_truth(*self.users)
         self.sync_idle(*self.users)
         # Anna changes the series in Odoo, time included: still nothing for Bob.
@@ -153,7 +155,9 @@ class TestSharedSeries(SharedSeriesCase):
             {"name": PREFIX + "Montagsrunde neu", "recurrence_update": "all_events"}
         )
         self.sync_all(self.anna, self.bob, self.carol)
-        self.assertEqual(self.emulator.get_event_raw(self.gmail(self.bob), bob_series)["status"], "cancelled")
+        self.assertEqual(
+            self.emulator.get_event_raw(self.gmail(self.bob), bob_series)["status"], "cancelled"
+        )
         self.assert_one_truth(*self.users)
         self.sync_idle(*self.users)
         first = self.occurrences(base)[0]
@@ -180,7 +184,9 @@ class TestSharedSeries(SharedSeriesCase):
         second, fourth = self.occurrences(base)[1], self.occurrences(base)[3]
         second.with_user(self.anna).action_mass_archive("self_only")
         instance = self.g_instances(self.anna, base)[3]
-        self.events(self.anna).delete(calendarId=self.gmail(self.anna), eventId=instance["id"]).execute()
+        self.events(self.anna).delete(
+            calendarId=self.gmail(self.anna), eventId=instance["id"]
+        ).execute()
         self.sync_all(self.anna, self.bob, self.carol)
         self.assertFalse(second.active)
         self.assertFalse(fourth.exists() and fourth.active)
@@ -218,7 +224,9 @@ class TestSharedSeries(SharedSeriesCase):
             }
         )
         self.sync_all(self.anna, self.bob, self.carol)
-        self.assertEqual(len(self.env["calendar.event"].search([("name", "=like", PREFIX + "%")])), 6)
+        self.assertEqual(
+            len(self.env["calendar.event"].search([("name", "=like", PREFIX + "%")])), 6
+        )
         self.assert_one_truth(*self.users)
         self.sync_idle(*self.users)
 
@@ -229,7 +237,7 @@ class TestSharedSeries(SharedSeriesCase):
         until = utc(split, 9) - timedelta(seconds=1)
         events, calendar = self.events(self.anna), self.gmail(self.anna)
         master = events.get(calendarId=calendar, eventId=anna_series).execute()
-        rule = [line for line in master["recurrence"] if line.startswith("RRULE:")][0]
+        rule = next(line for line in master["recurrence"] if line.startswith("RRULE:"))
         head = ";".join(part for part in rule[6:].split(";") if not part.startswith("COUNT="))
         events.patch(
             calendarId=calendar,
@@ -290,7 +298,7 @@ class TestSharedSeries(SharedSeriesCase):
         )
         self.occurrences(base)[4].with_user(self.anna).action_mass_archive("self_only")
         self.sync_all(*self.users)
-        dave, dave_token = self.connect_user("gcal_ss_dave", f"ss.dave{self.run_no}@example.com")
+        dave, _dave_token = self.connect_user("gcal_ss_dave", f"ss.dave{self.run_no}@example.com")
         base.with_user(self.anna).write(
             {"partner_ids": [(4, dave.partner_id.id)], "recurrence_update": "all_events"}
         )
@@ -327,13 +335,9 @@ class TestSharedSeries(SharedSeriesCase):
         self.assert_one_truth(*self.users)
         self.sync_idle(*self.users)
         # Later changes of the series still reach him.
-        base.with_user(self.anna).write(
-            {"location": "Raum 9", "recurrence_update": "all_events"}
-        )
+        base.with_user(self.anna).write({"location": "Raum 9", "recurrence_update": "all_events"})
         self.sync_all(self.anna, self.bob, self.carol)
-        self.assertEqual(
-            {i.get("location") for i in self.g_instances(self.bob, base)}, {"Raum 9"}
-        )
+        self.assertEqual({i.get("location") for i in self.g_instances(self.bob, base)}, {"Raum 9"})
         self.assert_one_truth(*self.users)
         occurrence.with_user(self.anna).write({"partner_ids": [(4, self.bob.partner_id.id)]})
         self.sync_all(self.anna, self.bob, self.carol)
@@ -362,7 +366,9 @@ class TestSharedSeries(SharedSeriesCase):
         )
         self.sync_all(self.anna, self.carol)
         self.emulator.clock.advance(60)
-        events.patch(calendarId=calendar, eventId=bob_series, body={"status": "confirmed"}).execute()
+        events.patch(
+            calendarId=calendar, eventId=bob_series, body={"status": "confirmed"}
+        ).execute()
         self.sync_all(self.bob, self.anna, self.carol)
         self.assertEqual(self.names(base), [PREFIX + "Wiederkehr neu"] * 6)
         self.assertEqual(
@@ -423,13 +429,17 @@ class TestSharedSeries(SharedSeriesCase):
     def test_bob_restores_his_deleted_copy_of_a_single_meeting(self):
         """The same for a meeting that does not repeat."""
         start = utc(self.monday, 15)
-        meeting = self.env["calendar.event"].with_user(self.anna).create(
-            {
-                "name": PREFIX + "Einzeln",
-                "start": start,
-                "stop": start + timedelta(hours=1),
-                "partner_ids": [(6, 0, (self.anna | self.bob).partner_id.ids)],
-            }
+        meeting = (
+            self.env["calendar.event"]
+            .with_user(self.anna)
+            .create(
+                {
+                    "name": PREFIX + "Einzeln",
+                    "start": start,
+                    "stop": start + timedelta(hours=1),
+                    "partner_ids": [(6, 0, (self.anna | self.bob).partner_id.ids)],
+                }
+            )
         )
         self.sync_all(self.anna, self.bob)
         bob_copy = self.links_of(self.bob, meeting).google_event_id

@@ -22,8 +22,8 @@ from datetime import datetime, timedelta, timezone
 from odoo import fields
 from odoo.tests import tagged
 
-from .recurring_common import TZ, utc
 from . import test_reliability
+from .recurring_common import TZ, utc
 from .test_reliability import ReliabilityCase, google_time
 
 _logger = logging.getLogger(__name__)
@@ -342,9 +342,7 @@ class TestSharedSeriesChaos(ReliabilityCase):
     def odoo_occurrences(self, key):
         base = self.series[key]["base"]
         events = base.recurrence_id.calendar_event_ids.filtered("active")
-        return sorted(
-            (e.start, e.stop, e.name, e.location or "") for e in events
-        ), events
+        return sorted((e.start, e.stop, e.name, e.location or "") for e in events), events
 
     def google_occurrences(self, user, key):
         return sorted(
@@ -418,7 +416,9 @@ class TestSharedSeriesChaos(ReliabilityCase):
                 for item in items
                 if (item.get("summary") or "").startswith(PREFIX)
             )
-            found += [f"{user.login}'s Google has {k} {n} times" for k, n in google.items() if n > 1]
+            found += [
+                f"{user.login}'s Google has {k} {n} times" for k, n in google.items() if n > 1
+            ]
             attended = 0
             for entry in self.series.values():
                 if entry.get("deleted") or user not in entry["attendees"]:
