@@ -40,9 +40,8 @@ class OdooSyncStore(
     UnitOfWork,
     engine.SyncStore,
 ):
-    def __init__(self, token, settings):
-        """The store of ``token``'s user for one cycle run with ``settings``
-        (the engine's: window, event id key)."""
+    def __init__(self, token):
+        """The store of ``token``'s user for one cycle (see :meth:`start`)."""
         self.token = token
         self.env = token.env
         self.user = token.user_id
@@ -50,13 +49,19 @@ class OdooSyncStore(
         self.Event = self.env["calendar.event"].with_context(**SYNC_CONTEXT)
         self.Link = self.env["crm.google.event.link"].with_context(active_test=False)
         self.Calendar = self.env["crm.google.calendar"].with_context(active_test=False)
-        self.event_id_key = settings.event_id_key
         self.default_title = self.env._("(No title)")
         self.revisions = {}  # event id -> google_sync_revision as last read
         self.pulled_revision = None  # one new revision for the changes of a page
-        # The rules of this cycle, remembered with each sync token it saves.
-        self.scope = SyncScope(bool(settings.include_private), settings.window_start)
+        self.settings = self.event_id_key = self.scope = None  # see start()
         self.series_revisions = {}  # base event id -> its series' revision as last read
         # Odoo expands the weeks of a series made in Odoo from the user's language.
         week_start = self.env["res.lang"]._get_data(code=self.user.lang or "en_US").week_start
         self.week_start = recurrence.ICAL_DAYS[int(week_start or 1) - 1]
+
+    def start(self, settings):
+        """Take the cycle's settings (the engine's: window, event id key) once,
+        before the cycle."""
+        self.settings = settings
+        self.event_id_key = settings.event_id_key
+        # The rules of this cycle, remembered with each sync token it saves.
+        self.scope = SyncScope(bool(settings.include_private), settings.window_start)

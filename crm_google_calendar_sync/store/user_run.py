@@ -160,7 +160,9 @@ def run_cycle(token, deadline=None, manual=False):
         calls = quota.call_budget(token.env)
         _refresh_calendar_list(token, client, calls, manual)
         settings = _engine_settings(token, deadline, calls)
-        report = UserSync(client, OdooSyncStore(token, settings), settings).run()
+        store = OdooSyncStore(token)
+        store.start(settings)
+        report = UserSync(client, store, settings).run()
         token._store_refreshed_tokens(client)
     except errors.InvalidGrant:
         token.env.cr.rollback()
