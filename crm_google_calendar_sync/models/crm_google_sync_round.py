@@ -1,13 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Where the cron stands in its round over the connected users.
-
-A round visits every connected user once, in the order of their token ids.
-One row per cron job ("shard") keeps the round's start and the last token it
-visited; a cron run moves it after each user in a transaction of its own, which
-it commits every few seconds and at its end. So a user whose sync has nothing
-to do costs no write at all: the time of their last visit is derived from the
-round (see ``_last_visits`` in crm_google_sync_scheduler.py).
-"""
+"""Where each cron job ("shard") stands in its round over the connected users:
+one row per job, moved by the scheduler (crm_google_sync_scheduler.py)."""
 
 from contextlib import contextmanager
 from datetime import timedelta
