@@ -14,9 +14,10 @@ from markupsafe import Markup, escape
 from odoo import fields
 from odoo.tools import SQL, split_every
 
-from ..sync import engine, errors, mapping, recurrence
+from ..sync import engine, errors, google_client, ids, mapping, recurrence
 from ..sync.fingerprint import fingerprint_google
-from ..sync.planner import Action, LinkState
+from ..sync.planner import Action
+from ..sync.port import LinkState
 from ..sync.scope import SyncScope
 from .calendar_event import EVENT_MAPPED_FIELDS, RECURRENCE_RULE_FIELDS, SYNC_MARK_CONTEXT
 from .series_store import SeriesStore
@@ -46,24 +47,15 @@ SNAPSHOT_FIELDS = [
 
 
 def _link_state(link, odoo=None, revision=0):
-    """The planner's view of a link.
-
-    The planner asks "did Odoo change since the last sync?" by comparing
-    write dates; we answer it with the revision sequence (exact even within one
-    transaction): unchanged -> the event's own write_date, changed -> unknown.
-    """
-    synced_at = link.odoo_synced_at or None
-    if odoo is not None and revision > (link.odoo_revision or 0):
-        synced_at = None
-    elif odoo is not None:
-        synced_at = odoo.write_date
+    """The planner's view of a link; whether Odoo changed since the last sync
+    comes from the revision sequence (exact even within one transaction)."""
     return LinkState(
         google_id=link.google_event_id,
         calendar_id=link.calendar_id.google_id,
         etag=link.etag or None,
         fingerprint=link.fingerprint or None,
         google_updated=link.google_updated or None,
-        odoo_write_date_at_sync=synced_at,
+        odoo_changed=odoo is None or revision > (link.odoo_revision or 0),
         readonly=link.readonly,
         attempted_fingerprint=link.attempted_fingerprint or None,
     )
@@ -261,7 +253,7 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
         own inserts by their id, meetings others brought in by their iCalUID."""
         claimed = {item["id"]: [] for item in items}
         for item in items:
-            odoo_id = engine.odoo_id_from_google_id(self.event_id_key, item["id"])
+            odoo_id = ids.odoo_id_from_google_id(self.event_id_key, item["id"])
             if odoo_id:
                 claimed[item["id"]].append(odoo_id)
         uids = {item.get("iCalUID"): item["id"] for item in items if item.get("iCalUID")}
@@ -291,7 +283,7 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
             if event_id not in snapshots:
                 continue
             base = None
-            restored = engine.odoo_id_from_google_id(self.event_id_key, google_id) == event_id
+            restored = ids.odoo_id_from_google_id(self.event_id_key, google_id) == event_id
             if restored and event_id in declined.ids:
                 base = self._google_fingerprint(calendar, items[google_id])
             result[google_id] = engine.Linked(None, snapshots[event_id], None, base=base)
@@ -896,8 +888,7 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
             link = links.browse(link_id)
             if kind == "left" and (
                 link.readonly
-                or engine.odoo_id_from_google_id(self.event_id_key, link.google_event_id)
-                != event_id
+                or ids.odoo_id_from_google_id(self.event_id_key, link.google_event_id) != event_id
             ):
                 released |= link
             else:
@@ -1050,7 +1041,7 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
         return link
 
     def _push_failed(self, link, result):
-        reason = engine.push_failure_reason(result)
+        reason = google_client.push_failure_reason(result)
         if link:
             self._write_changed(link, {"state": "error", "error_message": reason[:200]})
         if result.retry_later:

@@ -20,15 +20,16 @@ import time
 __all__ = [
     "RETRY_LATER",
     "AlreadyDeleted",
+    "AlreadyExists",
     "AuthError",
     "BadRequest",
-    "Conflict",
     "Forbidden",
     "FullSyncRequired",
     "GoogleApiError",
     "GoogleSyncError",
     "InvalidClient",
     "InvalidGrant",
+    "MappingError",
     "NotFound",
     "PreconditionFailed",
     "RateLimitError",
@@ -93,6 +94,18 @@ def parse_retry_after(value, now: float | None = None) -> float | None:
         return None
     now = time.time() if now is None else now
     return max(0.0, when.timestamp() - now)
+
+
+class MappingError(ValueError):
+    """Input that cannot be mapped. ``reason`` is a stable short code shown to users."""
+
+    def __init__(self, reason, message=""):
+        super().__init__(reason, message)
+        self.reason = reason
+        self.message = message or reason
+
+    def __str__(self):
+        return f"{self.reason}: {self.message}"
 
 
 class GoogleSyncError(Exception):
@@ -181,7 +194,7 @@ class NotFound(GoogleApiError):
     """404."""
 
 
-class Conflict(GoogleApiError):
+class AlreadyExists(GoogleApiError):
     """409 ``duplicate``: the id is taken (on insert: the event is already there)."""
 
 
@@ -334,7 +347,7 @@ def from_status(
     if status == 404:
         return NotFound(status, reason, message)
     if status == 409:
-        return Conflict(status, reason, message)
+        return AlreadyExists(status, reason, message)
     if status == 412:
         return PreconditionFailed(status, reason, message)
     if status == 403:

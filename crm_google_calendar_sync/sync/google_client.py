@@ -33,7 +33,7 @@ from googleapiclient.http import BatchHttpRequest
 
 from .errors import (
     AlreadyDeleted,
-    Conflict,
+    AlreadyExists,
     GoogleSyncError,
     NotFound,
     RateLimitError,
@@ -52,6 +52,7 @@ __all__ = [
     "EventPage",
     "GoogleCalendarClient",
     "ResponseLost",
+    "push_failure_reason",
 ]
 
 _logger = logging.getLogger(__name__)
@@ -140,7 +141,7 @@ class BatchResult:
     @property
     def already_exists(self) -> bool:
         """Insert answered 409: the id is taken (our earlier attempt, or a deleted event)."""
-        return self.operation.kind == "insert" and isinstance(self.error, Conflict)
+        return self.operation.kind == "insert" and isinstance(self.error, AlreadyExists)
 
     @property
     def already_deleted(self) -> bool:
@@ -164,6 +165,14 @@ class BatchResult:
     def succeeded(self) -> bool:
         """The intended state holds: done now, or already done before."""
         return self.ok or self.already_exists or self.already_deleted
+
+
+def push_failure_reason(result: BatchResult) -> str:
+    """A stable reason code for a failed batch part (Google's reason if any)."""
+    reason = getattr(result.error, "reason", None)
+    if reason:
+        return reason
+    return f"http_{result.status}" if result.status else "network"
 
 
 class ResponseLost(ConnectionError):

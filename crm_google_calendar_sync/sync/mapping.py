@@ -27,13 +27,11 @@ Decisions worth knowing (see also the docstrings):
   mapped at all, so huge attendee lists cost nothing.
 """
 
-import base64
-import hashlib
-import hmac
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, time, timedelta
 
 from . import recurrence as rec_mod
+from .errors import MappingError
 from .recurrence import WEEKDAY_FIELDS, Recurrence
 from .sanitize import (
     MAX_LOCATION_CHARS,
@@ -44,7 +42,6 @@ from .sanitize import (
     html_to_text,
 )
 from .timeutil import (
-    MappingError,
     format_rfc3339,
     format_utc_compact,
     get_zone,
@@ -67,7 +64,6 @@ __all__ = [
     "diff_values",
     "event_end_utc",
     "event_summary",
-    "google_event_id_for",
     "google_to_odoo",
     "is_organizer",
     "is_private_google",
@@ -682,24 +678,3 @@ def can_edit(event, calendar_access_role, self_email):
     if event.get("locked") or event.get("privateCopy"):
         return False
     return is_organizer(event, self_email) or bool(event.get("guestsCanModify"))
-
-
-# --- ids ------------------------------------------------------------------------------
-
-
-def google_event_id_for(id_key, odoo_id):
-    """Deterministic Google event id for Odoo record ``odoo_id``, keyed by ``id_key``.
-
-    ``id_key`` is a secret of one user in one database: a retried insert always
-    uses the same id (Google answers 409 instead of making a duplicate), yet
-    nobody who lacks the key can make the id of another user's copy of a
-    meeting. base32hex (``0-9a-v``, as Google requires) of a 16-byte HMAC of the
-    Odoo id followed by the 8-byte id: 39 characters.
-    """
-    if not isinstance(odoo_id, int) or not 0 <= odoo_id < 2**64:
-        raise ValueError("odoo_id must be a non-negative 64-bit integer")
-    if not id_key:
-        raise ValueError("id_key is required")
-    raw_id = odoo_id.to_bytes(8, "big")
-    tag = hmac.new(str(id_key).encode(), raw_id, hashlib.sha256).digest()[:16]
-    return base64.b32hexencode(tag + raw_id).decode("ascii").rstrip("=").lower()

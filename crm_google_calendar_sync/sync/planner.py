@@ -37,6 +37,7 @@ from .fingerprint import (
     fingerprint,
     with_parts,
 )
+from .ids import google_event_id_for
 from .mapping import (
     TIME_FIELDS,
     MappingError,
@@ -46,13 +47,13 @@ from .mapping import (
     diff_values,
     event_end_utc,
     event_summary,
-    google_event_id_for,
     google_to_odoo,
     is_private_google,
     is_private_odoo,
     odoo_to_google,
     snapshot_from_values,
 )
+from .port import LinkState
 from .timeutil import parse_datetime, utc_to_local
 
 DEFAULT_WINDOW_DAYS = 30
@@ -73,21 +74,9 @@ class Action(str, enum.Enum):
 
 
 @dataclass(frozen=True)
-class LinkState:
-    """What ``crm.google.event.link`` remembers about the last successful sync."""
+class ConflictResolution:
+    """Who won a clash on the same aspect, and what the loser had (for the chatter)."""
 
-    google_id: str
-    calendar_id: str
-    etag: str | None = None
-    fingerprint: str | None = None
-    google_updated: datetime | None = None  # naive UTC
-    odoo_write_date_at_sync: datetime | None = None  # naive UTC
-    readonly: bool = False
-    attempted_fingerprint: str | None = None  # of a write whose answer never came
-
-
-@dataclass(frozen=True)
-class Conflict:
     winner: str  # "google" | "odoo"
     google_updated: datetime | None
     odoo_write_date: datetime | None
@@ -121,7 +110,7 @@ class IncomingDecision:
     etag: str | None = None
     google_updated: datetime | None = None
     readonly: bool = False
-    conflict: Conflict | None = None
+    conflict: ConflictResolution | None = None
     push_back: bool = False
     warnings: tuple = ()
     error: str | None = None
@@ -189,12 +178,8 @@ def odoo_in_window(ev, window_start, *, user_tz="UTC"):
     )
 
 
-def _odoo_changed(link, odoo, odoo_fp):
-    if odoo_fp == link.fingerprint:
-        return False
-    if link.odoo_write_date_at_sync and odoo.write_date:
-        return odoo.write_date > link.odoo_write_date_at_sync
-    return True
+def _odoo_changed(link, odoo_fp):
+    return odoo_fp != link.fingerprint and link.odoo_changed
 
 
 def plan_incoming(
@@ -306,7 +291,7 @@ def plan_incoming(
         "recurrence": mapped.recurrence,
         "recurrence_changed": recurrence_changed,
     }
-    if link is not None and not _odoo_changed(link, odoo, odoo_fp):
+    if link is not None and not _odoo_changed(link, odoo_fp):
         return IncomingDecision(Action.UPDATE, "changed_in_google", **change, **common)
     base = link.fingerprint if link is not None else base_fingerprint
     if link is None and common["recurring_event_id"]:
@@ -381,11 +366,11 @@ def _plan_both_changed(base, odoo, incoming, fingerprints, change, common, user_
     if not clash:
         return IncomingDecision(Action.UPDATE, "merged", **merged, **common)
     if google_newer:
-        conflict = Conflict(
+        conflict = ConflictResolution(
             "google", updated, odoo.write_date, event_summary(odoo, user_tz=user_tz)
         )
     else:
-        conflict = Conflict(
+        conflict = ConflictResolution(
             "odoo", updated, odoo.write_date, event_summary(incoming, user_tz=user_tz)
         )
     return IncomingDecision(Action.CONFLICT, reason, conflict=conflict, **merged, **common)
@@ -422,10 +407,10 @@ def _plan_cancelled(link, google_event, odoo, common, user_tz):
             odoo_fp = fingerprint(common_from_odoo(odoo, user_tz=user_tz))
         except MappingError:
             odoo_fp = None
-        if _odoo_changed(link, odoo, odoo_fp):
+        if _odoo_changed(link, odoo_fp):
             # Deletion wins (the record is only archived, so nothing is lost), but the
             # Odoo change is reported.
-            conflict = Conflict(
+            conflict = ConflictResolution(
                 "google",
                 common["google_updated"],
                 odoo.write_date,
@@ -549,7 +534,7 @@ def _safe_in_window(odoo, window_start, user_tz):
 __all__ = [
     "DEFAULT_WINDOW_DAYS",
     "Action",
-    "Conflict",
+    "ConflictResolution",
     "IncomingDecision",
     "LinkState",
     "OdooEvent",

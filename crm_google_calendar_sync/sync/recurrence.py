@@ -22,8 +22,8 @@ from itertools import islice
 
 from dateutil import rrule as du_rrule
 
+from .errors import MappingError
 from .timeutil import (
-    MappingError,
     format_date_compact,
     format_utc_compact,
     get_zone,

@@ -21,9 +21,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from . import recurrence as rec_mod
+from .errors import MappingError
 from .fingerprint import UNKNOWN_PART, aspect_part, fingerprint_odoo, with_parts
 from .mapping import ALLDAY_START, ALLDAY_STOP
-from .timeutil import MappingError, parse_date, parse_datetime, utc_to_local
+from .timeutil import parse_date, parse_datetime, utc_to_local
 
 # Fields in which an instance differs from its master when Google keeps it on its own.
 INSTANCE_FIELDS = ("summary", "description", "location", "visibility", "transparency")
@@ -204,7 +205,10 @@ def instance_base(series_fingerprint, master, key, *, user_tz="UTC"):
         return None
     times = occurrence_times(
         key,
-        {name: getattr(master, name) for name in ("allday", "start", "stop", "start_date", "stop_date")},
+        {
+            name: getattr(master, name)
+            for name in ("allday", "start", "stop", "start_date", "stop_date")
+        },
     )
     times.pop("original_start")
     occurrence = replace(master, recurrence_base=False, rrule_type=None, **times)

@@ -1,4 +1,4 @@
-"""Date/time helpers and the mapping error shared by the pure-logic engine modules.
+"""Date/time helpers shared by the pure-logic engine modules.
 
 Conventions used throughout the engine:
 
@@ -12,6 +12,8 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from .errors import MappingError
+
 UTC = timezone.utc
 
 # Outside this range time zone arithmetic and Google's API behave oddly, and no CRM
@@ -24,18 +26,6 @@ _DATETIME_RE = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?"
     r"(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$"
 )
-
-
-class MappingError(ValueError):
-    """Input that cannot be mapped. ``reason`` is a stable short code shown to users."""
-
-    def __init__(self, reason, message=""):
-        super().__init__(reason, message)
-        self.reason = reason
-        self.message = message or reason
-
-    def __str__(self):
-        return f"{self.reason}: {self.message}"
 
 
 @functools.lru_cache(maxsize=512)

@@ -51,7 +51,7 @@ def http_error(status, reason=None, message="msg", headers=None):
         (410, "deleted", None, errors.AlreadyDeleted, False),
         (410, None, "delete", errors.AlreadyDeleted, False),
         (404, "notFound", None, errors.NotFound, False),
-        (409, "duplicate", None, errors.Conflict, False),
+        (409, "duplicate", None, errors.AlreadyExists, False),
         (412, "conditionNotMet", None, errors.PreconditionFailed, False),
         (400, "invalid", None, errors.BadRequest, False),
         (401, "authError", None, errors.AuthError, False),

@@ -7,14 +7,15 @@ import pytest
 
 from crm_google_calendar_sync.sync import mapping as m
 from crm_google_calendar_sync.sync.fingerprint import fingerprint_odoo
+from crm_google_calendar_sync.sync.ids import google_event_id_for
 from crm_google_calendar_sync.sync.planner import (
     Action,
-    LinkState,
     odoo_in_window,
     plan_incoming,
     plan_outgoing,
     window_start_for,
 )
+from crm_google_calendar_sync.sync.port import LinkState
 
 NOW = datetime(2024, 6, 1, 12, 0)
 WINDOW = window_start_for(NOW)  # 2024-05-02 12:00
@@ -49,12 +50,14 @@ def synced_pair(**gkw):
         etag='"e1"',
         fingerprint=fingerprint_odoo(odoo),
         google_updated=SYNCED_AT,
-        odoo_write_date_at_sync=SYNCED_AT,
+        odoo_changed=False,
     )
     return event, odoo, link
 
 
 def incoming(link, event, odoo, **kw):
+    if link is not None and odoo is not None and odoo.write_date > SYNCED_AT:
+        link = replace(link, odoo_changed=True)  # edited in Odoo after the sync
     kw.setdefault("include_private", True)
     kw.setdefault("window_start", WINDOW)
     return plan_incoming(link, event, odoo, **kw)
@@ -368,7 +371,7 @@ def odoo_event(**kw):
 def test_insert_uses_deterministic_id():
     d = outgoing(None, odoo_event())
     assert d.action == Action.INSERT and d.calendar_id == "target"
-    assert d.google_id == m.google_event_id_for(DB, 7) == d.body["id"]
+    assert d.google_id == google_event_id_for(DB, 7) == d.body["id"]
     assert d.body["status"] == "confirmed" and d.fingerprint
     assert outgoing(None, odoo_event()).body == d.body  # retries send the same
 
