@@ -29,10 +29,18 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 
 from . import errors, series
 from .google_client import BatchOperation, GoogleCalendarClient, push_failure_reason
-from .planner import Action, IncomingDecision, OutgoingDecision, plan_incoming, plan_outgoing
+from .planner import (
+    Action,
+    IncomingDecision,
+    OutgoingDecision,
+    PlanRules,
+    plan_incoming,
+    plan_outgoing,
+)
 from .port import (
     CalendarState,
     Linked,
@@ -324,20 +332,28 @@ class UserSync:
     def _plan(
         self, calendar: CalendarState, item: dict, linked: Linked, series_known=False
     ) -> IncomingDecision:
-        settings = self.settings
         return plan_incoming(
             linked.link,
             item,
             linked.odoo,
-            include_private=settings.include_private,
-            window_start=settings.window_start,
-            user_tz=settings.user_tz,
-            calendar_tz=calendar.time_zone,
-            access_role=calendar.access_role,
-            self_email=settings.self_email,
+            self._rules(calendar),
             series_known=series_known,
             base_fingerprint=linked.base,
         )
+
+    def _rules(self, calendar: CalendarState | None = None) -> PlanRules:
+        """The planner's rules: the user's, and for a pulled event its calendar's."""
+        settings = self.settings
+        rules = PlanRules(
+            include_private=settings.include_private,
+            window_start=settings.window_start,
+            user_tz=settings.user_tz,
+            self_email=settings.self_email,
+            event_id_key=settings.event_id_key,
+        )
+        if calendar is None:
+            return rules
+        return replace(rules, calendar_tz=calendar.time_zone, access_role=calendar.access_role)
 
     def _apply_incoming(self, calendar: CalendarState, item: dict, linked: Linked) -> None:
         series_id = item.get("recurringEventId")
@@ -391,7 +407,7 @@ class UserSync:
             self._push_changes(target)
 
     def _push_changes(self, target: CalendarState | None) -> None:
-        settings = self.settings
+        rules = self._rules()
         pending: list[tuple[OutgoingItem, OutgoingDecision]] = []
         applied = False
         for item in self.store.outgoing(target):
@@ -399,10 +415,7 @@ class UserSync:
             decision = plan_outgoing(
                 item.link,
                 item.odoo,
-                include_private=settings.include_private,
-                window_start=settings.window_start,
-                event_id_key=settings.event_id_key,
-                user_tz=settings.user_tz,
+                rules,
                 calendar_id=calendar.google_id if calendar else None,
                 series_link=item.series_link,
             )

@@ -319,12 +319,6 @@ class GoogleCalendarClient:
         if self._on_request is not None:
             self._on_request(method, uri)
 
-    def _count_retry(self, attempt, error, delay) -> None:
-        self.stats["retries"] += 1
-
-    def _count_call(self, attempt) -> None:
-        self.stats["api_calls"] += 1
-
     def _call(
         self,
         build_request: Callable[[], Any],
@@ -342,8 +336,7 @@ class GoogleCalendarClient:
             self.retry_policy,
             self.budget,
             operation=operation,
-            on_attempt=self._count_call,
-            on_retry=self._count_retry,
+            stats=self.stats,
             retry_if=retry_if,
         )
 

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from .pacing import CallBudget
     from .planner import IncomingDecision, OutgoingDecision
 
+# Days before today the sync reaches back, unless the database says otherwise.
+DEFAULT_WINDOW_DAYS = 30
 # Changed meetings a report names (the counts cover all): a first import of
 # thousands of events must not carry thousands of titles around.
 NAMED_CHANGES_KEPT = 50

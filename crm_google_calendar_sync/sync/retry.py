@@ -125,23 +125,23 @@ def call_with_retry(
     budget: RetryBudget,
     *,
     operation: str | None = None,
-    on_attempt: Callable[[int], None] | None = None,
-    on_retry: Callable[[int, GoogleSyncError, float], None] | None = None,
+    stats: dict | None = None,
     retry_if: Callable[[GoogleSyncError], bool] | None = None,
 ) -> T:
     """Call ``func`` until it succeeds, retrying retryable errors.
 
     Errors are classified with :func:`classify` (``operation`` helps it, e.g.
     ``"list"`` or ``"delete"``); unknown exceptions propagate unchanged.
-    ``retry_if`` can narrow which retryable errors are retried. Raises the
+    ``retry_if`` can narrow which retryable errors are retried; ``stats``
+    counts ``api_calls`` (each attempt) and ``retries``. Raises the
     classified error when it is not retryable or attempts are used up, and
     :class:`RetryBudgetExhausted` when the next wait does not fit the budget.
     """
     attempt = 0
     while True:
         attempt += 1
-        if on_attempt is not None:
-            on_attempt(attempt)
+        if stats is not None:
+            stats["api_calls"] += 1
         try:
             return func()
         except Exception as exc:
@@ -165,5 +165,5 @@ def call_with_retry(
                 attempt + 1,
                 delay,
             )
-            if on_retry is not None:
-                on_retry(attempt, error, delay)
+            if stats is not None:
+                stats["retries"] += 1

@@ -10,15 +10,15 @@ from crm_google_calendar_sync.sync.fingerprint import fingerprint_odoo
 from crm_google_calendar_sync.sync.ids import google_event_id_for
 from crm_google_calendar_sync.sync.planner import (
     Action,
+    PlanRules,
     odoo_in_window,
     plan_incoming,
     plan_outgoing,
-    window_start_for,
 )
-from crm_google_calendar_sync.sync.port import LinkState
+from crm_google_calendar_sync.sync.port import DEFAULT_WINDOW_DAYS, LinkState
 
 NOW = datetime(2024, 6, 1, 12, 0)
-WINDOW = window_start_for(NOW)  # 2024-05-02 12:00
+WINDOW = NOW - timedelta(days=DEFAULT_WINDOW_DAYS)  # 2024-05-02 12:00
 DB = "7d1b7b4e-3f1c-11ee-be56-0242ac120002"
 SYNCED_AT = datetime(2024, 5, 20, 8, 0)
 
@@ -58,17 +58,19 @@ def synced_pair(**gkw):
 def incoming(link, event, odoo, **kw):
     if link is not None and odoo is not None and odoo.write_date > SYNCED_AT:
         link = replace(link, odoo_changed=True)  # edited in Odoo after the sync
+    planning = {key: kw.pop(key) for key in ("series_known", "base_fingerprint") if key in kw}
     kw.setdefault("include_private", True)
     kw.setdefault("window_start", WINDOW)
-    return plan_incoming(link, event, odoo, **kw)
+    return plan_incoming(link, event, odoo, PlanRules(**kw), **planning)
 
 
 def outgoing(link, odoo, **kw):
+    planning = {key: kw.pop(key) for key in ("series_link",) if key in kw}
+    planning["calendar_id"] = kw.pop("calendar_id", "target")
     kw.setdefault("include_private", True)
     kw.setdefault("window_start", WINDOW)
     kw.setdefault("event_id_key", DB)
-    kw.setdefault("calendar_id", "target")
-    return plan_outgoing(link, odoo, **kw)
+    return plan_outgoing(link, odoo, PlanRules(**kw), **planning)
 
 
 # --- incoming -------------------------------------------------------------------------
@@ -471,7 +473,7 @@ def test_series_master_and_occurrences():
 
 def test_outgoing_requires_event_id_key_for_insert():
     with pytest.raises(ValueError):
-        plan_outgoing(None, odoo_event(), include_private=True, window_start=WINDOW)
+        plan_outgoing(None, odoo_event(), PlanRules(include_private=True, window_start=WINDOW))
 
 
 def test_outgoing_mapping_error_is_skip():

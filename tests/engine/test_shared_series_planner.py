@@ -13,9 +13,15 @@ from crm_google_calendar_sync.sync.fingerprint import (
     fingerprint_odoo,
     with_parts,
 )
-from crm_google_calendar_sync.sync.planner import Action, plan_incoming, window_start_for
+from crm_google_calendar_sync.sync.planner import Action, PlanRules, plan_incoming
+from crm_google_calendar_sync.sync.port import DEFAULT_WINDOW_DAYS
 
 NOW = datetime(2024, 6, 1, 12, 0)
+RULES = PlanRules(
+    include_private=True,
+    window_start=NOW - timedelta(days=DEFAULT_WINDOW_DAYS),
+    user_tz="Europe/Berlin",
+)
 FIRST = datetime(2024, 6, 3, 8, 0)  # Mondays 10:00 Berlin
 KEY = FIRST + timedelta(weeks=2)
 
@@ -72,9 +78,7 @@ def incoming(event, odoo, base):
         None,
         event,
         odoo,
-        include_private=True,
-        window_start=window_start_for(NOW),
-        user_tz="Europe/Berlin",
+        RULES,
         series_known=True,
         base_fingerprint=base,
     )
@@ -139,9 +143,7 @@ def test_copy_taken_back_out_of_the_bin_gives_way_to_odoo():
         None,
         event,
         odoo,
-        include_private=True,
-        window_start=window_start_for(NOW),
-        user_tz="Europe/Berlin",
+        RULES,
         base_fingerprint=base,
     )
     assert (d.action, d.values, d.push_back, d.conflict) == (Action.UPDATE, {}, True, None)
