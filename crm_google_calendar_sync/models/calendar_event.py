@@ -6,13 +6,7 @@ from odoo.tools import SQL
 from ..sync import recurrence
 from ..sync.engine import MAX_ATTEMPTS
 
-# The calendar.recurrence values (shown on the event) that make up the rule
-# Google receives for a series.
-RECURRENCE_RULE_FIELDS = (
-    *("rrule_type", "interval", "count", "until", "end_type"),
-    *("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
-    *("month_by", "day", "byday", "weekday", "event_tz"),
-)
+RECURRENCE_RULE_FIELDS = recurrence.RULE_FIELDS
 # Event values the sync maps to Google, without the rule.
 EVENT_MAPPED_FIELDS = (
     *("name", "start", "stop", "allday", "start_date", "stop_date"),

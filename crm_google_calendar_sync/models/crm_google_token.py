@@ -16,14 +16,14 @@ from odoo import SUPERUSER_ID, api, fields, models
 from odoo.tools import SQL, config
 from odoo.tools.misc import hmac
 
-from ..sync import errors, oauth
+from ..sync import errors, oauth, port
 from . import sync_texts
 
 _logger = logging.getLogger(__name__)
 
 # Refresh the access token when less than this is left, so a sync cycle never
 # starts with a token that expires half-way through.
-REFRESH_MARGIN = timedelta(minutes=5)
+REFRESH_MARGIN = oauth.REFRESH_MARGIN
 HTTP_TIMEOUT = 20
 RETRY_BUDGET_SECONDS = 60
 # Google's documented defaults: about 600 calls a minute per user, 10,000 per
@@ -34,7 +34,7 @@ QUOTA_SHARE = 0.9
 # The project quota's shared position (see ProjectQuota): a sequence, so that
 # booking calls writes no row, holds no lock and survives a rolled-back sync.
 QUOTA_SEQUENCE = "crm_google_quota_position"
-DEFAULT_WINDOW_DAYS = 30
+DEFAULT_WINDOW_DAYS = port.DEFAULT_WINDOW_DAYS
 CALENDAR_LIST_MAX_AGE = timedelta(hours=6)
 # One cron run handles at most this many users and stops starting new ones
 # after CRON_TIME_BUDGET seconds, or earlier under Odoo's time limit for cron

@@ -11,7 +11,7 @@ Durability rules that make crashes and faults harmless:
   the next one is read; the calendar's new sync token is saved only after the
   last page was applied. A crash in between repeats work next time, and the
   fingerprints on the links turn repeated work into no-ops.
-* Pushes go out in batches of at most 50 calls; the results of a batch are
+* Pushes go out in batches of at most BATCH_LIMIT calls; the results of a batch are
   applied and checkpointed before the next batch. Inserts carry a
   deterministic event id, so a repeated insert answers 409 instead of
   creating a duplicate, and the engine then patches the existing event.
@@ -32,7 +32,13 @@ import time
 from dataclasses import replace
 
 from . import errors, series
-from .google_client import BatchOperation, GoogleCalendarClient, push_failure_reason
+from .google_client import (
+    BATCH_LIMIT,
+    BatchOperation,
+    GoogleCalendarClient,
+    push_failure_reason,
+)
+from .mapping import WRITABLE_ROLES
 from .planner import (
     Action,
     IncomingDecision,
@@ -52,7 +58,6 @@ from .port import (
 
 _logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 50
 PRIVATE_VISIBILITIES = ("private", "confidential")
 # Cycles an event that fails unexpectedly is tried in before it is quarantined.
 MAX_ATTEMPTS = 3
@@ -105,7 +110,7 @@ class UserSync:
 
     def _call_room(self) -> int:
         calls = self.settings.calls
-        return BATCH_SIZE if calls is None else calls.room()
+        return BATCH_LIMIT if calls is None else calls.room()
 
     def _out_of_time(self) -> bool:
         deadline = self.settings.deadline
@@ -420,7 +425,7 @@ class UserSync:
                 series_link=item.series_link,
             )
             if decision.action in (Action.INSERT, Action.PATCH, Action.DELETE):
-                if calendar is None or calendar.access_role not in ("owner", "writer"):
+                if calendar is None or calendar.access_role not in WRITABLE_ROLES:
                     decision = OutgoingDecision(
                         Action.SKIP, "no_writable_calendar", error="no_writable_calendar"
                     )
@@ -435,12 +440,12 @@ class UserSync:
             if applied:
                 self.store.checkpoint()
             return
-        for start in range(0, len(pending), BATCH_SIZE):
-            chunk = pending[start : start + BATCH_SIZE]
+        for start in range(0, len(pending), BATCH_LIMIT):
+            chunk = pending[start : start + BATCH_LIMIT]
             if self._out_of_time():
                 break
             # Only whole batches while more is waiting than this cycle may send:
-            # a large push then costs exactly ceil(N / 50) batch requests.
+            # a large push then costs exactly ceil(N / BATCH_LIMIT) batch requests.
             if self._call_room() < len(chunk) or not self._take_calls(len(chunk)):
                 # Google's quota: the rest goes out in the next cycles.
                 self.report.incomplete = True

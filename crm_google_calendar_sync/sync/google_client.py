@@ -602,7 +602,7 @@ class GoogleCalendarClient:
         return outcomes
 
     def execute_batch(self, operations: Sequence[BatchOperation]) -> list[BatchResult]:
-        """Run writes in batch requests of at most 50 calls; results in operation order.
+        """Run writes in batch requests of at most BATCH_LIMIT calls; results in operation order.
 
         Every write carries ``sendUpdates=none``. Parts failing with a rate
         limit or 5xx are sent again in a following batch after a backoff;

@@ -32,7 +32,7 @@ from datetime import date, datetime, time, timedelta
 
 from . import recurrence as rec_mod
 from .errors import MappingError
-from .recurrence import WEEKDAY_FIELDS, Recurrence
+from .recurrence import RULE_FIELDS, WEEKDAY_FIELDS, Recurrence
 from .sanitize import (
     MAX_LOCATION_CHARS,
     MAX_NAME_CHARS,
@@ -185,22 +185,7 @@ class OdooEvent:
         if not self.is_series_master:
             return None
         tz = _event_tz(self, user_tz)
-        values = {
-            f: getattr(self, f)
-            for f in (
-                "rrule_type",
-                "interval",
-                "count",
-                "until",
-                "end_type",
-                "month_by",
-                "day",
-                "byday",
-                "weekday",
-                "wkst",
-                *WEEKDAY_FIELDS,
-            )
-        }
+        values = {name: getattr(self, name) for name in (*RULE_FIELDS, "wkst")}
         values["event_tz"] = tz
         values["exdates"] = self.recurrence_exdates
         return rec_mod.from_odoo_fields(values, start_local=_start_local(self, tz))

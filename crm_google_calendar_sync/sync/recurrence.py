@@ -34,6 +34,13 @@ from .timeutil import (
 )
 
 WEEKDAY_FIELDS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# The values of a calendar.recurrence (shown on its events) that make up the rule
+# Google receives for a series.
+RULE_FIELDS = (
+    *("rrule_type", "interval", "count", "until", "end_type"),
+    *WEEKDAY_FIELDS,
+    *("month_by", "day", "byday", "weekday", "event_tz"),
+)
 ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 ODOO_WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 ODOO_BYDAY = ("1", "2", "3", "4", "-1")
