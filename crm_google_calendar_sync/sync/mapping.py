@@ -310,36 +310,68 @@ def google_to_odoo(event, *, user_tz, calendar_tz=None, ignore_recurrence=False)
     if event.get("status") == "cancelled":
         raise MappingError("cancelled_event", "cancelled events carry no data to map")
     warnings = []
+    values, event_tz = _times_from_google(event, _fallback_tz(calendar_tz, user_tz), warnings)
+    values.update(_texts_from_google(event, warnings))
+    recurrence = None
+    lines = event.get("recurrence")
+    if lines and not ignore_recurrence:
+        start_local = (
+            values["start_date"] if values["allday"] else utc_to_local(values["start"], event_tz)
+        )
+        recurrence = rec_mod.from_google(
+            lines, start_local=start_local, allday=values["allday"], tz=event_tz
+        )
+    elif lines:
+        warnings.append("recurrence_ignored")
+    original_start = None
+    if event.get("recurringEventId") and event.get("originalStartTime"):
+        original_start = rec_mod.parse_original_start(
+            event["originalStartTime"], default_tz=event_tz
+        )
+    return MappedEvent(
+        values=values,
+        recurrence=recurrence,
+        event_tz=event_tz,
+        warnings=tuple(warnings),
+        google_id=event.get("id"),
+        recurring_event_id=event.get("recurringEventId") or None,
+        original_start=original_start,
+    )
+
+
+def _times_from_google(event, fallback_tz, warnings):
+    """Odoo's time values of a Google event and the event's zone."""
     s_day, s_moment, s_tz = _time_part(event.get("start"), "start")
     e_day, e_moment, e_tz = _time_part(event.get("end"), "end")
     if bool(s_day) != bool(e_day):
         raise MappingError("mixed_date_types", "start and end mix date and dateTime")
-    event_tz = s_tz or e_tz or _fallback_tz(calendar_tz, user_tz)
-
-    values = {}
-    if s_day:
-        start_date, end_date = parse_date(s_day), parse_date(e_day)
-        if end_date < start_date:
-            raise MappingError("end_before_start", "end date before start date")
-        if end_date == start_date:
-            warnings.append("allday_end_not_exclusive")
-            stop_date = start_date
-        else:
-            stop_date = end_date - timedelta(days=1)
-        values.update(
-            allday=True,
-            start_date=start_date,
-            stop_date=stop_date,
-            start=datetime.combine(start_date, ALLDAY_START),
-            stop=datetime.combine(stop_date, ALLDAY_STOP),
-        )
-    else:
+    event_tz = s_tz or e_tz or fallback_tz
+    if not s_day:
         start = parse_datetime(s_moment, s_tz or event_tz)
         stop = parse_datetime(e_moment, e_tz or event_tz)
         if stop < start:
             raise MappingError("end_before_start", "end before start")
-        values.update(allday=False, start=start, stop=stop)
+        return {"allday": False, "start": start, "stop": stop}, event_tz
+    start_date, end_date = parse_date(s_day), parse_date(e_day)
+    if end_date < start_date:
+        raise MappingError("end_before_start", "end date before start date")
+    if end_date == start_date:
+        warnings.append("allday_end_not_exclusive")
+        stop_date = start_date
+    else:
+        stop_date = end_date - timedelta(days=1)
+    values = {
+        "allday": True,
+        "start_date": start_date,
+        "stop_date": stop_date,
+        "start": datetime.combine(start_date, ALLDAY_START),
+        "stop": datetime.combine(stop_date, ALLDAY_STOP),
+    }
+    return values, event_tz
 
+
+def _texts_from_google(event, warnings):
+    """Title, description, place, privacy and free/busy of a Google event, bounded."""
     name, truncated = _clean_line(_str_field(event, "summary"), MAX_NAME_CHARS)
     if truncated:
         warnings.append("name_truncated")
@@ -358,40 +390,13 @@ def google_to_odoo(event, *, user_tz, calendar_tz=None, ignore_recurrence=False)
     transparency = event.get("transparency") or "opaque"
     if transparency not in ("opaque", "transparent"):
         warnings.append("unknown_transparency")
-    values.update(
-        name=name,
-        description=description,
-        location=location,
-        privacy=privacy,
-        show_as="free" if transparency == "transparent" else "busy",
-    )
-
-    recurrence = None
-    lines = event.get("recurrence")
-    if lines and not ignore_recurrence:
-        start_local = (
-            values["start_date"] if values["allday"] else utc_to_local(values["start"], event_tz)
-        )
-        recurrence = rec_mod.from_google(
-            lines, start_local=start_local, allday=values["allday"], tz=event_tz
-        )
-    elif lines:
-        warnings.append("recurrence_ignored")
-
-    original_start = None
-    if event.get("recurringEventId") and event.get("originalStartTime"):
-        original_start = rec_mod.parse_original_start(
-            event["originalStartTime"], default_tz=event_tz
-        )
-    return MappedEvent(
-        values=values,
-        recurrence=recurrence,
-        event_tz=event_tz,
-        warnings=tuple(warnings),
-        google_id=event.get("id"),
-        recurring_event_id=event.get("recurringEventId") or None,
-        original_start=original_start,
-    )
+    return {
+        "name": name,
+        "description": description,
+        "location": location,
+        "privacy": privacy,
+        "show_as": "free" if transparency == "transparent" else "busy",
+    }
 
 
 def _event_tz(ev, user_tz):

@@ -365,25 +365,20 @@ def _parse_exdate(params, value, start_local, allday, tz):
     return result
 
 
+@dataclass(frozen=True)
+class _Filters:
+    """The BY* parts of an RRULE, parsed."""
+
+    byday: list  # [(ordinal or None, weekday index)]
+    bymonthday: list
+    bymonth: list
+    bysetpos: list
+
+
 def _rule_to_recurrence(parts, start_local, allday, tz):
-    freq = parts["FREQ"]
-    if freq not in _FREQS:
-        if freq in ("SECONDLY", "MINUTELY", "HOURLY"):
-            raise _unsupported(f"FREQ={freq} is not supported by Odoo")
-        raise _invalid(f"invalid FREQ {freq!r:.20}")
-    unsupported = _UNSUPPORTED_PARTS & parts.keys()
-    if unsupported:
-        raise _unsupported(f"{sorted(unsupported)[0]} is not supported by Odoo")
-    rrule_type = _FREQS[freq]
+    rrule_type = _rule_type(parts)
     interval = _int(parts.get("INTERVAL", "1"), "INTERVAL", 1, 10000)
-    byday = _parse_byday(parts["BYDAY"]) if "BYDAY" in parts else []
-    bymonthday = (
-        _int_list(parts["BYMONTHDAY"], "BYMONTHDAY", -31, 31) if "BYMONTHDAY" in parts else []
-    )
-    bymonth = _int_list(parts["BYMONTH"], "BYMONTH", 1, 12) if "BYMONTH" in parts else []
-    bysetpos = _int_list(parts["BYSETPOS"], "BYSETPOS", -366, 366) if "BYSETPOS" in parts else []
-    if "WKST" in parts and parts["WKST"] not in ICAL_DAYS:
-        raise _invalid("invalid WKST")
+    filters = _rule_filters(parts)
     start_day = (
         start_local
         if isinstance(start_local, date) and not isinstance(start_local, datetime)
@@ -392,60 +387,105 @@ def _rule_to_recurrence(parts, start_local, allday, tz):
     values = {"rrule_type": rrule_type, "interval": interval, "event_tz": tz}
     if parts.get("WKST", "MO") != "MO":
         values["wkst"] = parts["WKST"]
-
-    if rrule_type == "daily" and byday:
+    if rrule_type == "daily" and filters.byday:
         # "Every weekday" is sometimes written as a daily rule filtered by days.
-        if interval != 1 or bymonthday or bymonth or bysetpos or any(o for o, _d in byday):
+        if interval != 1 or _other_filters(filters) or any(o for o, _d in filters.byday):
             raise _unsupported("daily rule with filters")
         rrule_type = values["rrule_type"] = "weekly"
     if rrule_type == "daily":
-        if bymonthday or bymonth or bysetpos:
+        if _other_filters(filters):
             raise _unsupported("daily rule with filters")
     elif rrule_type == "weekly":
-        if bymonthday or bymonth or bysetpos or any(o for o, _d in byday):
-            raise _unsupported("weekly rule with filters Odoo cannot store")
-        days = {d for _o, d in byday} or {start_day.weekday()}
-        values.update({WEEKDAY_FIELDS[d]: True for d in days})
+        values.update(_weekly_values(filters, start_day))
     elif rrule_type == "monthly":
-        if bymonth:
-            raise _unsupported("monthly rule with BYMONTH")
-        if bymonthday and not byday and not bysetpos:
-            if len(bymonthday) != 1 or bymonthday[0] < 1:
-                raise _unsupported("monthly rule on several or negative month days")
-            values.update(month_by="date", day=bymonthday[0])
-        elif byday and not bymonthday:
-            if len(byday) != 1:
-                raise _unsupported("monthly rule on several weekdays")
-            ordinal, weekday = byday[0]
-            if bysetpos:
-                if ordinal is not None or len(bysetpos) != 1:
-                    raise _unsupported("monthly rule with BYSETPOS combination")
-                ordinal = bysetpos[0]
-            if ordinal is None or str(ordinal) not in ODOO_BYDAY:
-                raise _unsupported("monthly weekday rule Odoo cannot store")
-            values.update(month_by="day", weekday=ODOO_WEEKDAYS[weekday], byday=str(ordinal))
-        elif not byday and not bymonthday and not bysetpos:
-            values.update(month_by="date", day=start_day.day)
-        else:
-            raise _unsupported("monthly rule with filters Odoo cannot store")
-    else:  # yearly: Odoo repeats on the start's month and day only
-        if byday or bysetpos or len(bymonth) > 1 or len(bymonthday) > 1:
-            raise _unsupported("yearly rule with filters Odoo cannot store")
-        if (bymonth and bymonth[0] != start_day.month) or (
-            bymonthday and bymonthday[0] != start_day.day
-        ):
-            raise _unsupported("yearly rule on another day than the start")
-
-    if "COUNT" in parts:
-        values.update(end_type="count", count=_int(parts["COUNT"], "COUNT", 1, 100000))
-    elif "UNTIL" in parts:
-        values.update(
-            end_type="end_date",
-            until=_until_to_odoo(parts["UNTIL"], _as_datetime(start_local), allday, tz),
-        )
+        values.update(_monthly_values(filters, start_day))
     else:
-        values["end_type"] = "forever"
+        _check_yearly(filters, start_day)
+    values.update(_rule_end(parts, start_local, allday, tz))
     return Recurrence(**values)
+
+
+def _rule_type(parts):
+    """Odoo's ``rrule_type`` of an RRULE; MappingError for rules Odoo cannot store."""
+    freq = parts["FREQ"]
+    if freq not in _FREQS:
+        if freq in ("SECONDLY", "MINUTELY", "HOURLY"):
+            raise _unsupported(f"FREQ={freq} is not supported by Odoo")
+        raise _invalid(f"invalid FREQ {freq!r:.20}")
+    unsupported = _UNSUPPORTED_PARTS & parts.keys()
+    if unsupported:
+        raise _unsupported(f"{sorted(unsupported)[0]} is not supported by Odoo")
+    return _FREQS[freq]
+
+
+def _rule_filters(parts):
+    byday = _parse_byday(parts["BYDAY"]) if "BYDAY" in parts else []
+    bymonthday = (
+        _int_list(parts["BYMONTHDAY"], "BYMONTHDAY", -31, 31) if "BYMONTHDAY" in parts else []
+    )
+    bymonth = _int_list(parts["BYMONTH"], "BYMONTH", 1, 12) if "BYMONTH" in parts else []
+    bysetpos = _int_list(parts["BYSETPOS"], "BYSETPOS", -366, 366) if "BYSETPOS" in parts else []
+    if "WKST" in parts and parts["WKST"] not in ICAL_DAYS:
+        raise _invalid("invalid WKST")
+    return _Filters(byday, bymonthday, bymonth, bysetpos)
+
+
+def _other_filters(filters):
+    """Any filter besides BYDAY."""
+    return bool(filters.bymonthday or filters.bymonth or filters.bysetpos)
+
+
+def _weekly_values(filters, start_day):
+    if _other_filters(filters) or any(o for o, _d in filters.byday):
+        raise _unsupported("weekly rule with filters Odoo cannot store")
+    days = {d for _o, d in filters.byday} or {start_day.weekday()}
+    return {WEEKDAY_FIELDS[d]: True for d in days}
+
+
+def _monthly_values(filters, start_day):
+    byday, bymonthday, bysetpos = filters.byday, filters.bymonthday, filters.bysetpos
+    if filters.bymonth:
+        raise _unsupported("monthly rule with BYMONTH")
+    if bymonthday and not byday and not bysetpos:
+        if len(bymonthday) != 1 or bymonthday[0] < 1:
+            raise _unsupported("monthly rule on several or negative month days")
+        return {"month_by": "date", "day": bymonthday[0]}
+    if byday and not bymonthday:
+        if len(byday) != 1:
+            raise _unsupported("monthly rule on several weekdays")
+        ordinal, weekday = byday[0]
+        if bysetpos:
+            if ordinal is not None or len(bysetpos) != 1:
+                raise _unsupported("monthly rule with BYSETPOS combination")
+            ordinal = bysetpos[0]
+        if ordinal is None or str(ordinal) not in ODOO_BYDAY:
+            raise _unsupported("monthly weekday rule Odoo cannot store")
+        return {"month_by": "day", "weekday": ODOO_WEEKDAYS[weekday], "byday": str(ordinal)}
+    if not byday and not bymonthday and not bysetpos:
+        return {"month_by": "date", "day": start_day.day}
+    raise _unsupported("monthly rule with filters Odoo cannot store")
+
+
+def _check_yearly(filters, start_day):
+    """Odoo repeats a yearly series on the start's month and day only."""
+    bymonth, bymonthday = filters.bymonth, filters.bymonthday
+    if filters.byday or filters.bysetpos or len(bymonth) > 1 or len(bymonthday) > 1:
+        raise _unsupported("yearly rule with filters Odoo cannot store")
+    if (bymonth and bymonth[0] != start_day.month) or (
+        bymonthday and bymonthday[0] != start_day.day
+    ):
+        raise _unsupported("yearly rule on another day than the start")
+
+
+def _rule_end(parts, start_local, allday, tz):
+    if "COUNT" in parts:
+        return {"end_type": "count", "count": _int(parts["COUNT"], "COUNT", 1, 100000)}
+    if "UNTIL" in parts:
+        return {
+            "end_type": "end_date",
+            "until": _until_to_odoo(parts["UNTIL"], _as_datetime(start_local), allday, tz),
+        }
+    return {"end_type": "forever"}
 
 
 def _as_datetime(value):

@@ -350,15 +350,19 @@ def _tokens(el):
         yield ("text", child.tail)
 
 
+def _only_plain_blocks(tree):
+    """Is the tree made only of paragraphs, divs and line breaks?"""
+    return all(el is tree or el.tag in _PLAIN_BLOCKS or el.tag == "br" for el in tree.iter())
+
+
 def _tree_to_plain(tree):
     """Text of a description made only of paragraphs, divs and line breaks.
 
     Returns None when the tree has richer markup. Blocks are lines of their own, ``<br>``
     ends a line; whitespace between blocks is not a line (as a browser renders it).
     """
-    for el in tree.iter():
-        if el is not tree and el.tag not in _PLAIN_BLOCKS and el.tag != "br":
-            return None
+    if not _only_plain_blocks(tree):
+        return None
     lines = []
     current = None  # the open line, None when no line is open
     block_marks = []
