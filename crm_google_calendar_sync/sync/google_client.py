@@ -214,7 +214,7 @@ class _CountingHttp(httplib2.Http):
         super().__init__(timeout=timeout)
         self._on_request = on_request
 
-    def request(  # noqa: PLR0917 - httplib2's signature
+    def request(  # httplib2's signature
         self, uri, method="GET", body=None, headers=None, redirections=5, connection_type=None
     ):
         self._on_request(method, uri)

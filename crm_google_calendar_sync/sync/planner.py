@@ -540,7 +540,7 @@ def _plan_occurrence(odoo, rules, series_link, target):
     )
 
 
-def _plan_insert(link, odoo, rules, target, body, odoo_fp):  # noqa: PLR0917
+def _plan_insert(link, odoo, rules, target, body, odoo_fp):
     """A new event, or one whose insert was never confirmed: insert it under its
     deterministic id."""
     if link is not None:
