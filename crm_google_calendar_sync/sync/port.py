@@ -11,7 +11,7 @@ import abc
 import contextlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -24,6 +24,11 @@ DEFAULT_WINDOW_DAYS = 30
 # Changed meetings a report names (the counts cover all): a first import of
 # thousands of events must not carry thousands of titles around.
 NAMED_CHANGES_KEPT = 50
+
+
+def window_start_for(now, days=DEFAULT_WINDOW_DAYS):
+    """Start of the sync window for ``now`` (naive UTC)."""
+    return now - timedelta(days=days)
 
 
 @dataclass(frozen=True)

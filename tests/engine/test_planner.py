@@ -15,10 +15,10 @@ from crm_google_calendar_sync.sync.planner import (
     plan_incoming,
     plan_outgoing,
 )
-from crm_google_calendar_sync.sync.port import DEFAULT_WINDOW_DAYS, LinkState
+from crm_google_calendar_sync.sync.port import LinkState, window_start_for
 
 NOW = datetime(2024, 6, 1, 12, 0)
-WINDOW = NOW - timedelta(days=DEFAULT_WINDOW_DAYS)  # 2024-05-02 12:00
+WINDOW = window_start_for(NOW)  # 2024-05-02 12:00
 DB = "7d1b7b4e-3f1c-11ee-be56-0242ac120002"
 SYNCED_AT = datetime(2024, 5, 20, 8, 0)
 

@@ -14,12 +14,12 @@ from crm_google_calendar_sync.sync.fingerprint import (
     with_parts,
 )
 from crm_google_calendar_sync.sync.planner import Action, PlanRules, plan_incoming
-from crm_google_calendar_sync.sync.port import DEFAULT_WINDOW_DAYS
+from crm_google_calendar_sync.sync.port import window_start_for
 
 NOW = datetime(2024, 6, 1, 12, 0)
 RULES = PlanRules(
     include_private=True,
-    window_start=NOW - timedelta(days=DEFAULT_WINDOW_DAYS),
+    window_start=window_start_for(NOW),
     user_tz="Europe/Berlin",
 )
 FIRST = datetime(2024, 6, 3, 8, 0)  # Mondays 10:00 Berlin
