@@ -1,28 +1,8 @@
 """One user's sync cycle: pull every synced calendar, then push to the target.
 
-Plain Python. The engine owns the order of work and the protocol with Google
-(sync tokens, pages, batches, retries of single items); a :class:`SyncStore`
-(implemented by the Odoo adapter) reads and writes the Odoo side. The
-decisions for single events come from :mod:`.planner`.
-
-Durability rules that make crashes and faults harmless:
-
-* Each page of pulled changes is applied and checkpointed (committed) before
-  the next one is read; the calendar's new sync token is saved only after the
-  last page was applied. A crash in between repeats work next time, and the
-  fingerprints on the links turn repeated work into no-ops.
-* Pushes go out in batches of at most BATCH_LIMIT calls; the results of a batch are
-  applied and checkpointed before the next batch. Inserts carry a
-  deterministic event id, so a repeated insert answers 409 instead of
-  creating a duplicate, and the engine then patches the existing event.
-* A malformed Google event is skipped and reported, never blocks the calendar.
-  An unexpected error on one event is reported too, and the calendar's sync
-  token is then not advanced, so that event is read again next cycle; after
-  MAX_ATTEMPTS cycles it is quarantined (reported, left out until it changes in
-  Google) and the token moves on.
-* Instances of a series (``recurringEventId``) are applied after the page's
-  series masters, and, when their series is not in Odoo yet, after the
-  calendar's last page: an instance never stands in for an occurrence.
+The engine owns the order of work and the protocol with Google (sync tokens, pages,
+batches, retries of single items); a :class:`~.port.SyncStore` reads and writes Odoo;
+:mod:`.planner` decides each event. Durability rules: docs/architecture.md.
 """
 
 from __future__ import annotations

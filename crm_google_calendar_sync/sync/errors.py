@@ -1,12 +1,5 @@
-"""Errors of the Google side of the sync engine.
-
-Every failure the engine must tell apart has its own class, so callers write
-``except FullSyncRequired`` instead of inspecting status codes. ``classify``
-turns whatever the Google libraries raise into one of these.
-
-Messages never contain secrets: they are built from the status, Google's
-reason code and Google's (redacted, truncated) message only, never from URLs,
-headers or request bodies.
+"""Errors of the Google side of the sync engine, and ``classify`` that turns what
+the Google libraries raise into them. Messages never contain secrets.
 """
 
 from __future__ import annotations

@@ -1,19 +1,7 @@
-"""Google Calendar v3 client of the sync engine.
+"""Google Calendar v3 client of the sync engine: google-api-python-client with our
+own retries, batch writes, ``If-Match``, ``sendUpdates=none`` and request counters.
 
-A thin wrapper around google-api-python-client that adds what the library
-lacks: our own retries (honouring ``Retry-After``, bounded by a per-cycle
-budget), batch writes with per-part retries, ``If-Match`` on patches,
-``sendUpdates=none`` on every write, request counters and error classes.
-
-Cost of building the service (measured): importing googleapiclient costs
-~0.4 s once per process; ``build()`` from the discovery document shipped with
-the library (no network) then takes ~6 ms the first time and ~2 ms after,
-so the service is simply built once per client (one client per user and
-cycle). Caching the resource across clients would save ~2 ms per user and
-cycle, not worth sharing mutable library objects between threads.
-
-One client is meant for one user's cycle in one thread (httplib2 connections
-are not thread-safe).
+One client serves one user's cycle in one thread (httplib2 is not thread-safe).
 """
 
 from __future__ import annotations

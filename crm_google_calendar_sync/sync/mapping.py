@@ -1,30 +1,7 @@
 """Field mapping between Google Calendar events and Odoo ``calendar.event`` values.
 
-Plain Python; the Odoo adapter builds an :class:`OdooEvent` from a record and applies
-the :class:`MappedEvent` values back.
-
-Decisions worth knowing (see also the docstrings):
-
-* Time: Odoo keeps naive UTC ``start``/``stop``; all-day events use ``start_date`` and an
-  INCLUSIVE ``stop_date`` (and 08:00/18:00 in ``start``/``stop`` like Odoo's UI), Google an
-  EXCLUSIVE ``end.date``. Timed events go to Google in the event's zone (``event_tz`` or
-  the user's) with ``timeZone`` set, so series expand in wall-clock time across DST.
-* ``event_tz`` is a recurrence field in Odoo (writing it on a single event raises), so it
-  is part of :class:`Recurrence` values only; for single events it is reported in
-  ``MappedEvent.event_tz`` for the adapter to keep on the link if it wants.
-* Visibility: Google ``default``/missing <-> Odoo privacy unset (the owner's default);
-  ``public`` <-> ``public``; Google ``private`` and ``confidential`` (documented by Google
-  as the same as private) -> Odoo ``private``; Odoo ``confidential`` ("only internal
-  users") -> Google ``private`` because Google has nothing narrower than private and
-  showing it publicly would leak. An unknown visibility value is treated as ``private``
-  (with warning ``unknown_visibility``) so it can never leak.
-* Free/busy: ``transparency`` transparent <-> ``show_as`` free, everything else busy.
-* Summary: an empty Google summary maps to name ``""``; the adapter fills its translated
-  placeholder (:data:`DEFAULT_TITLE`). Names in :data:`UNTITLED_NAMES` go to Google as
-  an empty summary, so the placeholder never travels back.
-* Sizes: name/location are cut at 1024 characters, descriptions at 64 KiB (the event
-  is kept; warnings ``name_truncated`` / ``description_truncated``). Attendees are not
-  mapped at all, so huge attendee lists cost nothing.
+The Odoo side builds an :class:`OdooEvent` from a record and applies the
+:class:`MappedEvent` values back; the mapping rules are in docs/architecture.md.
 """
 
 from dataclasses import asdict, dataclass, fields

@@ -1,25 +1,5 @@
-"""Decisions for one event pair: what to do with an incoming Google change, what to push.
-
-Pure and data-only: the Odoo adapter gathers the inputs (link, Google event, Odoo
-snapshot) and applies the returned decision. Rules implemented here:
-
-* Window: an event is in scope when it ends at or after ``window_start`` (now minus the
-  window, 30 days by default); a series when any occurrence does. Out-of-window events
-  are left alone on both sides (SKIP), never deleted.
-* Private: private/confidential events (either side) sync only with ``include_private``;
-  turning it off later means SKIP, never delete.
-* Echo suppression: the link's fingerprint (of the common normal form at the last sync)
-  is compared with each side; equal means nothing to do (NOOP).
-* Both sides changed since this link's last sync: a three-way merge by aspect (title,
-  time, place, ... see :mod:`.fingerprint`) against what the link last saw; each side
-  gets what only the other changed. Conflicts (the same aspect changed on both sides,
-  or a Google copy found again by id or iCalUID, whose history is unknown): the newer
-  change wins, Google's ``updated`` against the time of Odoo's last change
-  (``OdooEvent.write_date``); ties go to Google. The loser's one-line summary is
-  returned for a chatter note. Read-only events: Google always wins, noted as a
-  conflict when Odoo had changed.
-* Deletions: Google-cancelled events are archived in Odoo (DELETE), Odoo deletion or
-  archiving deletes in Google, unless read-only, private-excluded or out of window.
+"""Decisions for one event pair: what an incoming Google change means for Odoo,
+and what to push. Pure and data-only; the sync rules are in docs/architecture.md.
 """
 
 import enum

@@ -1,18 +1,7 @@
 """Recurring series: Google ``recurrence`` lines <-> Odoo ``calendar.recurrence`` values.
 
-Odoo can represent daily/weekly/monthly/yearly rules with an interval, a count, an end
-date or no end; weekly rules on a set of weekdays; monthly rules on a day of the month or
-on the 1st-4th/last weekday. Everything else Google allows (RDATE, EXRULE, BYSETPOS
-combinations, BYHOUR, several BYMONTHDAY values, ...) raises
-``MappingError('unsupported_recurrence')`` so the adapter can import such an event
-read-only as a single event instead of failing; syntax errors raise ``invalid_rrule``.
-
-Exception dates (EXDATE) are carried as naive UTC datetimes (timed series) or dates
-(all-day series). Odoo has no EXDATE field: an excluded occurrence is an occurrence
-event that does not exist (or is archived); the adapter translates.
-
-Time model: rules expand in the series' wall-clock time (``tz``) starting from the local
-start, like Google and Odoo do, so occurrences keep their local time across DST.
+Rules Odoo cannot store raise ``MappingError("unsupported_recurrence")``, syntax errors
+``invalid_rrule``; see docs/architecture.md, "Series".
 """
 
 import re

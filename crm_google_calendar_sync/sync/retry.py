@@ -1,15 +1,5 @@
-"""Retry with exponential backoff, full jitter and a per-cycle sleep budget.
-
-Google asks clients to back off exponentially on 403/429 rate limits and 5xx
-and to honour ``Retry-After``. The client library's own ``num_retries``
-ignores ``Retry-After`` and never retries batch parts, so the engine uses this
-module instead.
-
-The :class:`RetryBudget` caps the total time one user's sync cycle may spend
-sleeping: a user whose calendar is throttled must not starve the cron for
-everyone else. When a wait does not fit into what is left, the budget raises
-:class:`RetryBudgetExhausted` *without sleeping*; the engine stops that user's
-cycle cleanly and the next cycle picks up where it stopped.
+"""Retry with exponential backoff, full jitter and a per-cycle sleep budget
+(:class:`RetryBudget` raises instead of sleeping past it).
 """
 
 from __future__ import annotations

@@ -1,10 +1,5 @@
-"""Date/time helpers shared by the pure-logic engine modules.
-
-Conventions used throughout the engine:
-
-* Odoo datetimes are naive and mean UTC (as ``fields.Datetime`` stores them).
-* "Local" datetimes are naive and mean wall-clock time in an IANA zone.
-* Google datetimes are RFC 3339 strings with an offset.
+"""Date/time helpers of the engine. Odoo datetimes are naive UTC, "local" ones
+naive wall-clock time in an IANA zone, Google's RFC 3339 strings with an offset.
 """
 
 import functools
