@@ -5,6 +5,7 @@ from odoo.tools import SQL
 
 from ..sync import recurrence
 from ..sync.engine import MAX_ATTEMPTS
+from . import sync_texts
 
 RECURRENCE_RULE_FIELDS = recurrence.RULE_FIELDS
 # Event values the sync maps to Google, without the rule.
@@ -493,7 +494,7 @@ class CalendarEvent(models.Model):
         if user.share:
             raise UserError(self.env._("Only internal users synchronise with Google."))
         if not user._google_token():
-            raise UserError(self.env._("Connect your Google account first."))
+            raise UserError(sync_texts.not_connected_text(self.env))
         self._check_google_sync_again()
         self.env.flush_all()
         # The sync runs in a cursor of its own, which would not see changes made

@@ -81,7 +81,7 @@ def _reason_texts(env):
             "The event was changed in Google at the same time. Both versions are compared "
             "again in the next synchronisation."
         ),
-        "network": env._("Google could not be reached. The synchronisation will try again."),
+        "network": sync_texts.error_text(env, "unreachable"),
         "rateLimitExceeded": slow_down,
         "userRateLimitExceeded": slow_down,
         "quotaExceeded": slow_down,
@@ -180,8 +180,8 @@ class CrmGoogleSyncLog(models.Model):
             log.change_lines = sync_texts.changes_text(env, log.changes) or False
             if log.state == "failed":
                 # No counts to tell: what stopped the run is the summary.
-                log.summary = (log.error_message or "").split("\n")[0] or env._(
-                    "The synchronisation failed."
+                log.summary = (log.error_message or "").split("\n")[0] or (
+                    sync_texts.sync_failed_text(env)
                 )
                 continue
             log.summary = sync_texts.summary_text(
