@@ -364,12 +364,6 @@ class GoogleCalendarClient:
             if not page_token:
                 return items
 
-    def get_calendar(self, calendar_id: str) -> dict:
-        """The calendar list entry (``"primary"`` works: its id is the account email)."""
-        return self._call(
-            lambda: self.service.calendarList().get(calendarId=calendar_id), operation="get"
-        )
-
     def insert_calendar(
         self, summary: str, time_zone: str | None = None, *, description: str | None = None
     ) -> dict:

@@ -4,7 +4,7 @@ The Odoo side builds an :class:`OdooEvent` from a record and applies the
 :class:`MappedEvent` values back; the mapping rules are in docs/architecture.md.
 """
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 
 from . import recurrence as rec_mod
@@ -54,8 +54,6 @@ __all__ = [
 DEFAULT_TITLE = "(No title)"
 UNTITLED_NAMES = frozenset({"", DEFAULT_TITLE, "(Kein Titel)"})
 
-ODOO_PRIVACY = ("public", "private", "confidential")
-GOOGLE_VISIBILITY = ("default", "public", "private", "confidential")
 _VISIBILITY_TO_ODOO = {
     "default": False,
     "public": "public",
@@ -166,45 +164,6 @@ class OdooEvent:
         values["event_tz"] = tz
         values["exdates"] = self.recurrence_exdates
         return rec_mod.from_odoo_fields(values, start_local=_start_local(self, tz))
-
-    def to_dict(self):
-        return {key: _jsonable(value) for key, value in asdict(self).items()}
-
-    @classmethod
-    def from_dict(cls, data):
-        values = {}
-        for f in fields(cls):
-            if f.name in data:
-                values[f.name] = _from_jsonable(f.name, data[f.name])
-        return cls(**values)
-
-
-_DATETIME_FIELDS = {"start", "stop", "write_date"}
-_DATE_FIELDS = {"start_date", "stop_date", "until"}
-
-
-def _jsonable(value):
-    if isinstance(value, datetime):
-        return {"dt": value.isoformat()}
-    if isinstance(value, date):
-        return {"d": value.isoformat()}
-    if isinstance(value, tuple):
-        return [_jsonable(v) for v in value]
-    return value
-
-
-def _from_jsonable(name, value):
-    if isinstance(value, dict) and "dt" in value:
-        return datetime.fromisoformat(value["dt"])
-    if isinstance(value, dict) and "d" in value:
-        return date.fromisoformat(value["d"])
-    if isinstance(value, list):
-        return tuple(_from_jsonable(name, v) for v in value)
-    if isinstance(value, str) and name in _DATETIME_FIELDS:
-        return datetime.fromisoformat(value)
-    if isinstance(value, str) and name in _DATE_FIELDS:
-        return date.fromisoformat(value)
-    return value
 
 
 @dataclass

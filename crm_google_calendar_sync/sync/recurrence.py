@@ -64,7 +64,6 @@ _KNOWN_PARTS = {
 _BYDAY_RE = re.compile(r"^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$")
 _ICAL_DT_RE = re.compile(r"^(\d{8})(?:T(\d{6})(Z)?)?$")
 _INSTANCE_RE = re.compile(r"^(?P<series>.+)_(?P<day>\d{8})(?:T(?P<time>\d{6})Z)?$")
-_SPLIT_RE = re.compile(r"^(?P<parent>.+)_R(?P<stamp>\d{8}T\d{6})$")
 
 
 @dataclass(frozen=True)
@@ -141,10 +140,6 @@ class Recurrence:
     def _week_start_matters(self):
         """A week start other than Monday changes only weekly rules every few weeks."""
         return self.rrule_type == "weekly" and self.interval > 1 and self.wkst not in (None, "MO")
-
-    def odoo_rrule(self):
-        """Rule string in the form Odoo's ``calendar.recurrence.rrule`` parses."""
-        return "RRULE:" + self.rrule_value(allday=True)
 
     def canonical(self):
         """JSON-able normal form (for fingerprints and comparisons)."""
@@ -648,60 +643,3 @@ def parse_original_start(original_start, *, default_tz=None):
     if original_start.get("date"):
         return parse_date(original_start["date"])
     raise MappingError("invalid_original_start", "originalStartTime without date")
-
-
-# --- "this and following" splits ------------------------------------------------------
-
-
-def split_parent(event_id):
-    """For Google's split series ids ``<parent>_R<YYYYMMDDTHHMMSS>``: (parent, stamp)."""
-    match = _SPLIT_RE.match(event_id or "")
-    if not match:
-        return None
-    try:
-        stamp = datetime.strptime(match.group("stamp"), "%Y%m%dT%H%M%S")
-    except ValueError:
-        return None
-    return match.group("parent"), stamp
-
-
-def split_series(rec, *, split_at, start_local, allday, tz):
-    """Split a series at the occurrence ``split_at`` (UTC datetime or date).
-
-    Returns ``(head, tail)``: ``head`` ends before ``split_at`` (Google: old series gets
-    an UNTIL; with COUNT the count of earlier occurrences), ``tail`` is the rule of the
-    new series starting at ``split_at`` (remaining COUNT, same UNTIL or no end). ``head``
-    is None when nothing is left before the split.
-    """
-    before = 0
-    previous = None
-    for value in occurrences(
-        rec, start_local=start_local, allday=allday, tz=tz, include_excluded=True
-    ):
-        if value >= split_at:
-            break
-        before += 1
-        previous = value
-    head_exdates = tuple(x for x in rec.exdates if x < split_at)
-    tail_exdates = tuple(x for x in rec.exdates if x >= split_at)
-    if previous is None:
-        head = None
-    elif rec.end_type == "count":
-        head = replace(rec, count=before, exdates=head_exdates)
-    else:
-        if allday:
-            last_day = previous
-        else:
-            last_day = utc_to_local(previous, tz).date() if tz else previous.date()
-        head = replace(rec, end_type="end_date", until=last_day, count=0, exdates=head_exdates)
-    if rec.end_type == "count":
-        tail = replace(rec, count=max(rec.count - before, 1), exdates=tail_exdates)
-    else:
-        tail = replace(rec, exdates=tail_exdates)
-    return head, tail
-
-
-def is_split_of(new_event, parent_id):
-    """True when Google event ``new_event`` is the "this and following" part of parent."""
-    parsed = split_parent((new_event or {}).get("id"))
-    return bool(parsed) and parsed[0] == parent_id

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import random as _random
 import threading
 import time
@@ -82,10 +81,6 @@ class RetryBudget:
         self._lock = threading.Lock()
         self.sleeps: list[float] = []
 
-    @classmethod
-    def unlimited(cls, *, sleep: Callable[[float], None] = time.sleep) -> RetryBudget:
-        return cls(math.inf, sleep=sleep)
-
     @property
     def spent(self) -> float:
         return self._spent
@@ -93,9 +88,6 @@ class RetryBudget:
     @property
     def remaining(self) -> float:
         return max(0.0, self.seconds - self._spent)
-
-    def can_afford(self, seconds: float) -> bool:
-        return seconds <= self.remaining
 
     def wait(self, seconds: float, error: GoogleSyncError | None = None) -> None:
         """Sleep ``seconds`` if the budget covers it, else raise without sleeping."""

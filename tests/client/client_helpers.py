@@ -145,3 +145,10 @@ def list_events(client, calendar_id: str, **kwargs) -> tuple[list[dict], str | N
         items.extend(page.items)
         token = page.next_sync_token or token
     return items, token
+
+
+def get_calendar(client, calendar_id: str) -> dict:
+    """The calendar list entry (``"primary"`` works: its id is the account email)."""
+    return client._call(
+        lambda: client.service.calendarList().get(calendarId=calendar_id), operation="get"
+    )

@@ -7,7 +7,7 @@ import time
 import uuid
 
 import pytest
-from client_helpers import ALICE, list_events
+from client_helpers import ALICE, get_calendar, list_events
 
 from crm_google_calendar_sync.sync.errors import (
     RETRY_LATER,
@@ -254,7 +254,7 @@ def test_quota_exceeded_is_rate_limited(server, client, sleeper):
     server.set_quota(user_per_minute=2)
     with pytest.raises((RetryBudgetExhausted, RateLimitError)):
         for _ in range(10):
-            client.get_calendar(ALICE)
+            get_calendar(client, ALICE)
     assert any(r.status == 403 for r in server.requests)
     assert sleeper.calls  # it did back off before giving up
 

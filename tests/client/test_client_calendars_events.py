@@ -7,7 +7,7 @@ import math
 import time
 
 import pytest
-from client_helpers import ALICE, list_events
+from client_helpers import ALICE, get_calendar, list_events
 
 from crm_google_calendar_sync.sync.errors import FullSyncRequired, NotFound
 from crm_google_calendar_sync.sync.google_client import (
@@ -73,14 +73,14 @@ def test_insert_get_delete_calendar(server, client):
     created = client.insert_calendar("CRM", "Europe/Berlin")
     assert created["summary"] == "CRM"
     assert created["id"] != ALICE
-    entry = client.get_calendar(created["id"])
+    entry = get_calendar(client, created["id"])
     assert entry["accessRole"] == "owner"
     assert entry["summary"] == "CRM"
     assert any(c["id"] == created["id"] for c in client.list_calendars())
     assert client.delete_calendar(created["id"]) is True
     assert client.delete_calendar(created["id"]) is False
     with pytest.raises(NotFound):
-        client.get_calendar(created["id"])
+        get_calendar(client, created["id"])
 
 
 def test_insert_calendar_lost_response_is_not_duplicated(server, client):
