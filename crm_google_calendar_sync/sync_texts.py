@@ -30,6 +30,21 @@ ERROR_FIXES = {
 }
 
 
+def not_connected_text(env):
+    return env._("Connect your Google account first.")
+
+
+def not_configured_text(env):
+    return env._(
+        "Google Calendar is not set up yet. An administrator must enter the "
+        "Google OAuth client ID and secret in Settings first."
+    )
+
+
+def sync_failed_text(env):
+    return env._("The synchronisation failed.")
+
+
 def error_code_for(exc):
     """``(code, args)`` of a sync exception, for :func:`error_text`."""
     if isinstance(exc, errors.RetryBudgetExhausted) and exc.last_error:
@@ -168,7 +183,7 @@ def _push_reason_texts(env):
             "The event was changed in Google at the same time. Both versions are compared "
             "again in the next synchronisation."
         ),
-        "network": env._("Google could not be reached. The synchronisation will try again."),
+        "network": error_text(env, "unreachable"),
         "rateLimitExceeded": slow_down,
         "userRateLimitExceeded": slow_down,
         "quotaExceeded": slow_down,

@@ -15,6 +15,7 @@ import time
 from odoo import http
 from odoo.http import request
 
+from .. import sync_texts
 from ..models.crm_google_token import HTTP_TIMEOUT
 from ..sync import errors, oauth
 
@@ -40,10 +41,7 @@ class GoogleCalendarSyncController(http.Controller):
         token_model = request.env["crm.google.token"]
         if not token_model._is_configured():
             return self._error_page(
-                request.env._(
-                    "Google Calendar is not set up yet. An administrator must enter the "
-                    "Google OAuth client ID and secret in Settings first."
-                ),
+                sync_texts.not_configured_text(request.env),
                 status=409,
             )
         state = secrets.token_urlsafe(32)

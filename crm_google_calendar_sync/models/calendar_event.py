@@ -5,14 +5,9 @@ from odoo.tools import SQL
 
 from ..sync import recurrence
 from ..sync.engine import MAX_ATTEMPTS
+from . import sync_texts
 
-# The calendar.recurrence values (shown on the event) that make up the rule
-# Google receives for a series.
-RECURRENCE_RULE_FIELDS = (
-    *("rrule_type", "interval", "count", "until", "end_type"),
-    *("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
-    *("month_by", "day", "byday", "weekday", "event_tz"),
-)
+RECURRENCE_RULE_FIELDS = recurrence.RULE_FIELDS
 # Event values the sync maps to Google, without the rule.
 EVENT_MAPPED_FIELDS = (
     *("name", "start", "stop", "allday", "start_date", "stop_date"),
@@ -501,7 +496,7 @@ class CalendarEvent(models.Model):
         if user.share:
             raise UserError(self.env._("Only internal users synchronise with Google."))
         if not user._google_token():
-            raise UserError(self.env._("Connect your Google account first."))
+            raise UserError(sync_texts.not_connected_text(self.env))
         self._check_google_sync_again()
         self.env.flush_all()
         # The sync runs in a cursor of its own, which would not see changes made

@@ -4,9 +4,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..sync.mapping import WRITABLE_ROLES
 from .calendar_event import SYNC_MARK_CONTEXT
-
-WRITABLE_ROLES = ("owner", "writer")
 
 
 class CrmGoogleCalendar(models.Model):

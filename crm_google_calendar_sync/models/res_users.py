@@ -464,12 +464,7 @@ class ResUsers(models.Model):
         if self != self.env.user:
             raise UserError(self.env._("Each user connects their own Google account."))
         if not self.env["crm.google.token"]._is_configured():
-            raise UserError(
-                self.env._(
-                    "Google Calendar is not set up yet. An administrator must enter the "
-                    "Google OAuth client ID and secret in Settings first."
-                )
-            )
+            raise UserError(sync_texts.not_configured_text(self.env))
         return {
             "type": "ir.actions.act_url",
             "url": "/crm_google_calendar_sync/connect",
@@ -513,7 +508,7 @@ class ResUsers(models.Model):
         self._check_google_sync_self()
         token = self._google_token()
         if not token:
-            raise UserError(self.env._("Connect your Google account first."))
+            raise UserError(sync_texts.not_connected_text(self.env))
         try:
             google_calendars = token._google_client().list_calendars()
         except errors.GoogleSyncError as exc:
@@ -532,7 +527,7 @@ class ResUsers(models.Model):
         self._check_google_sync_self()
         token = self._google_token()
         if not token:
-            raise UserError(self.env._("Connect your Google account first."))
+            raise UserError(sync_texts.not_connected_text(self.env))
         if not (self.google_sync_source_calendar_ids or self.google_sync_target_calendar_id):
             raise UserError(self.env._("Choose the Google calendars to synchronise first."))
         deadline = time.monotonic() + SYNC_NOW_SECONDS
@@ -547,7 +542,7 @@ class ResUsers(models.Model):
                 token = token.with_env(self.env(cr=cr))
                 error = token._error_text()
             return self._google_sync_notify(
-                error or self.env._("The synchronisation failed."), "danger"
+                error or sync_texts.sync_failed_text(self.env), "danger"
             )
         return self._google_sync_notify(self._google_sync_report_text(report), "success")
 

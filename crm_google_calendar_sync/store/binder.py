@@ -4,30 +4,21 @@ the user's own meetings only) and writing them."""
 
 from odoo.tools import SQL, split_every
 
-from ..sync import engine, mapping
+from ..sync import ids, mapping, port
 from ..sync.fingerprint import fingerprint_google
-from ..sync.planner import LinkState
+from ..sync.port import LinkState
 
 
 def _link_state(link, odoo=None, revision=0):
-    """The planner's view of a link.
-
-    The planner asks "did Odoo change since the last sync?" by comparing
-    write dates; we answer it with the revision sequence (exact even within one
-    transaction): unchanged -> the event's own write_date, changed -> unknown.
-    """
-    synced_at = link.odoo_synced_at or None
-    if odoo is not None and revision > (link.odoo_revision or 0):
-        synced_at = None
-    elif odoo is not None:
-        synced_at = odoo.write_date
+    """The planner's view of a link; whether Odoo changed since the last sync
+    comes from the revision sequence (exact even within one transaction)."""
     return LinkState(
         google_id=link.google_event_id,
         calendar_id=link.calendar_id.google_id,
         etag=link.etag or None,
         fingerprint=link.fingerprint or None,
         google_updated=link.google_updated or None,
-        odoo_write_date_at_sync=synced_at,
+        odoo_changed=odoo is None or revision > (link.odoo_revision or 0),
         readonly=link.readonly,
         attempted_fingerprint=link.attempted_fingerprint or None,
     )
@@ -58,7 +49,7 @@ class Binder:
             odoo = snapshots.get(event_id)
             revisions = self.series_revisions if event_id in bases.ids else self.revisions
             state = _link_state(link, odoo, revisions.get(event_id, 0))
-            result[link.google_event_id] = engine.Linked(state, odoo, link)
+            result[link.google_event_id] = port.Linked(state, odoo, link)
         # A cancellation counts only through this calendar's own link: it never
         # reaches a meeting that moved on (to another calendar, say).
         missing = [
@@ -105,7 +96,7 @@ class Binder:
         own inserts by their id, meetings others brought in by their iCalUID."""
         claimed = {item["id"]: [] for item in items}
         for item in items:
-            odoo_id = engine.odoo_id_from_google_id(self.event_id_key, item["id"])
+            odoo_id = ids.odoo_id_from_google_id(self.event_id_key, item["id"])
             if odoo_id:
                 claimed[item["id"]].append(odoo_id)
         uids = {item.get("iCalUID"): item["id"] for item in items if item.get("iCalUID")}
@@ -135,10 +126,10 @@ class Binder:
             if event_id not in snapshots:
                 continue
             base = None
-            restored = engine.odoo_id_from_google_id(self.event_id_key, google_id) == event_id
+            restored = ids.odoo_id_from_google_id(self.event_id_key, google_id) == event_id
             if restored and event_id in declined.ids:
                 base = self._google_fingerprint(calendar, items[google_id])
-            result[google_id] = engine.Linked(None, snapshots[event_id], None, base=base)
+            result[google_id] = port.Linked(None, snapshots[event_id], None, base=base)
         return result
 
     def _google_fingerprint(self, calendar, item):

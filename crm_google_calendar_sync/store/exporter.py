@@ -7,7 +7,7 @@ import logging
 from odoo import fields
 from odoo.tools import SQL
 
-from ..sync import engine, errors
+from ..sync import errors, google_client, ids, port
 from ..sync.planner import Action
 from .binder import _link_state
 
@@ -130,7 +130,7 @@ class Exporter:
                 odoo = dataclasses.replace(odoo, follow_recurrence=False)
             calendar = self._calendar_for(link or series_link, calendars)
             items.append(
-                engine.OutgoingItem(
+                port.OutgoingItem(
                     key=(event_id, link_id, kind, series_link.google_event_id or None),
                     link=_link_state(link, odoo, revision) if link else None,
                     odoo=odoo,
@@ -151,8 +151,7 @@ class Exporter:
             link = links.browse(link_id)
             if kind == "left" and (
                 link.readonly
-                or engine.odoo_id_from_google_id(self.event_id_key, link.google_event_id)
-                != event_id
+                or ids.odoo_id_from_google_id(self.event_id_key, link.google_event_id) != event_id
             ):
                 released |= link
             else:
@@ -308,7 +307,7 @@ class Exporter:
         return link
 
     def _push_failed(self, link, result):
-        reason = engine.push_failure_reason(result)
+        reason = google_client.push_failure_reason(result)
         if link:
             self._write_changed(link, {"state": "error", "error_message": reason[:200]})
         if result.retry_later:

@@ -6,7 +6,7 @@ the user attends or organises).
 """
 
 from ..models.calendar_event import SYNC_MARK_CONTEXT
-from ..sync import engine, recurrence
+from ..sync import port, recurrence
 from ..sync.scope import SyncScope
 from .binder import Binder
 from .exporter import Exporter
@@ -38,7 +38,7 @@ class OdooSyncStore(
     SeriesImporter,
     Exporter,
     UnitOfWork,
-    engine.SyncStore,
+    port.SyncStore,
 ):
     def __init__(self, token):
         """The store of ``token``'s user for one cycle (see :meth:`start`)."""

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from odoo import fields
 
-from ..sync.planner import DEFAULT_WINDOW_DAYS, window_start_for
+from ..sync.port import DEFAULT_WINDOW_DAYS, window_start_for
 
 _logger = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ its own link or by its original start (see :mod:`..sync.series`)."""
 
 from datetime import datetime
 
-from ..sync import engine, recurrence, series
-from ..sync.mapping import MappingError
+from ..sync import port, recurrence, series
+from ..sync.errors import MappingError
 
 
 class SeriesBinder:
@@ -83,9 +83,9 @@ class SeriesBinder:
             odoo = snapshots.get(event.id) if event else None
             if own:
                 state = self._link_state(own, odoo, self.revisions.get(event.id, 0))
-                result[google_id] = engine.Linked(state, odoo, own)
+                result[google_id] = port.Linked(state, odoo, own)
             elif odoo is not None:
-                result[google_id] = engine.Linked(None, odoo, None, base=bases.get(google_id))
+                result[google_id] = port.Linked(None, odoo, None, base=bases.get(google_id))
         return result
 
     def _instance_bases(self, items, series_links, targets):

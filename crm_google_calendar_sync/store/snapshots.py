@@ -2,7 +2,7 @@
 """Odoo's state as the planner reads it: the user's calendars and event snapshots."""
 
 from ..models.calendar_event import EVENT_MAPPED_FIELDS, RECURRENCE_RULE_FIELDS
-from ..sync import engine, mapping, series
+from ..sync import mapping, port, series
 from ..sync.scope import SyncScope
 
 SNAPSHOT_FIELDS = [
@@ -34,7 +34,7 @@ class Snapshots:
         )
         if sync_token and not taken_under.covers(self.scope):
             sync_token = None  # the rules widened: list the calendar afresh
-        return engine.CalendarState(
+        return port.CalendarState(
             key=calendar.id,
             google_id=calendar.google_id,
             access_role=calendar.access_role,

@@ -12,7 +12,8 @@ from odoo.tools import SQL
 
 from .. import sync_texts
 from ..sync import errors
-from ..sync.engine import SyncSettings, UserSync
+from ..sync.engine import UserSync
+from ..sync.port import SyncSettings
 from . import params, quota
 
 _logger = logging.getLogger(__name__)
@@ -161,7 +162,6 @@ def run_cycle(token, deadline=None, manual=False):
         _refresh_calendar_list(token, client, calls, manual)
         settings = _engine_settings(token, deadline, calls)
         store = OdooSyncStore(token)
-        store.start(settings)
         report = UserSync(client, store, settings).run()
         token._store_refreshed_tokens(client)
     except errors.InvalidGrant:

@@ -1,226 +1,49 @@
 """One user's sync cycle: pull every synced calendar, then push to the target.
 
-Plain Python. The engine owns the order of work and the protocol with Google
-(sync tokens, pages, batches, retries of single items); a :class:`SyncStore`
-(implemented by the Odoo adapter) reads and writes the Odoo side. The
-decisions for single events come from :mod:`.planner`.
-
-Durability rules that make crashes and faults harmless:
-
-* Each page of pulled changes is applied and checkpointed (committed) before
-  the next one is read; the calendar's new sync token is saved only after the
-  last page was applied. A crash in between repeats work next time, and the
-  fingerprints on the links turn repeated work into no-ops.
-* Pushes go out in batches of at most 50 calls; the results of a batch are
-  applied and checkpointed before the next batch. Inserts carry a
-  deterministic event id, so a repeated insert answers 409 instead of
-  creating a duplicate, and the engine then patches the existing event.
-* A malformed Google event is skipped and reported, never blocks the calendar.
-  An unexpected error on one event is reported too, and the calendar's sync
-  token is then not advanced, so that event is read again next cycle; after
-  MAX_ATTEMPTS cycles it is quarantined (reported, left out until it changes in
-  Google) and the token moves on.
-* Instances of a series (``recurringEventId``) are applied after the page's
-  series masters, and, when their series is not in Odoo yet, after the
-  calendar's last page: an instance never stands in for an occurrence.
+The engine owns the order of work and the protocol with Google (sync tokens, pages,
+batches, retries of single items); a :class:`~.port.SyncStore` reads and writes Odoo;
+:mod:`.planner` decides each event. Durability rules: docs/architecture.md.
 """
 
 from __future__ import annotations
 
-import abc
-import base64
-import binascii
-import contextlib
-import hmac
 import logging
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import replace
 
 from . import errors, series
-from .google_client import BatchOperation, BatchResult, GoogleCalendarClient
-from .pacing import CallBudget
+from .google_client import (
+    BATCH_LIMIT,
+    BatchOperation,
+    GoogleCalendarClient,
+    push_failure_reason,
+)
+from .mapping import WRITABLE_ROLES
 from .planner import (
     Action,
     IncomingDecision,
-    LinkState,
     OutgoingDecision,
+    PlanRules,
     plan_incoming,
     plan_outgoing,
+)
+from .port import (
+    CalendarState,
+    Linked,
+    OutgoingItem,
+    SyncReport,
+    SyncSettings,
+    SyncStore,
 )
 
 _logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 50
-# Changed meetings a report names (the counts cover all): a first import of
-# thousands of events must not carry thousands of titles around.
-NAMED_CHANGES_KEPT = 50
 PRIVATE_VISIBILITIES = ("private", "confidential")
 # Cycles an event that fails unexpectedly is tried in before it is quarantined.
 MAX_ATTEMPTS = 3
 # Failing events remembered per calendar (the oldest are forgotten first).
 MAX_QUARANTINE = 500
 QUARANTINED = "quarantined"
-
-
-@dataclass
-class CalendarState:
-    """A Google calendar of the user, as the store knows it."""
-
-    key: int  # the store's id for it
-    google_id: str
-    access_role: str = "owner"
-    time_zone: str | None = None
-    sync_token: str | None = None
-    is_source: bool = False
-    is_target: bool = False
-    # Events that failed unexpectedly: {google_id: [etag, attempts]}.
-    failures: dict = field(default_factory=dict)
-
-
-@dataclass
-class SyncSettings:
-    user_tz: str
-    self_email: str | None
-    include_private: bool
-    window_start: datetime  # naive UTC
-    event_id_key: str  # the user's secret for deterministic event ids
-    deadline: float | None = None  # time.monotonic() value; None = no limit
-    calls: CallBudget | None = None  # Google calls this cycle may make; None = no limit
-    page_size: int | None = None  # events per list page; None = Google's maximum
-
-
-@dataclass
-class Linked:
-    """What the store knows about one Google event id: its link and Odoo event."""
-
-    link: LinkState | None
-    odoo: object | None  # mapping.OdooEvent or None
-    ref: object = None  # store-private reference (e.g. the link record id)
-    # An instance without a link of its own: the fingerprint of what the user's
-    # copy of its series showed for it (see series.instance_base).
-    base: str | None = None
-
-
-@dataclass
-class OutgoingItem:
-    """One Odoo change to send: new/changed event or deletion of a linked one."""
-
-    key: object  # store-private reference
-    link: LinkState | None
-    odoo: object | None  # mapping.OdooEvent or None when deleted in Odoo
-    calendar: CalendarState | None = None  # where the link lives (None: target)
-    series_link: LinkState | None = None
-
-
-@dataclass
-class SyncReport:
-    pulled_created: int = 0
-    pulled_updated: int = 0
-    pulled_deleted: int = 0
-    pushed_inserted: int = 0
-    pushed_updated: int = 0
-    pushed_deleted: int = 0
-    conflicts: int = 0
-    skipped: list = field(default_factory=list)  # (google or odoo id, reason)
-    errors: list = field(default_factory=list)  # plain-language codes for the user
-    incomplete: bool = False  # stopped by the deadline, the rest follows next cycle
-    waiting_outgoing: int = 0  # Odoo changes left for later cycles by the call budget
-    unavailable_calendars: list = field(default_factory=list)  # CalendarState keys
-    full_resyncs: int = 0
-    # (side changed: "odoo"/"google", "created"/"updated"/"deleted"/"conflict",
-    # title, private), at most NAMED_CHANGES_KEPT
-    changes: list = field(default_factory=list)
-
-    def note_change(self, side, action, title, private):
-        if len(self.changes) < NAMED_CHANGES_KEPT:
-            # Google's data is untrusted: a title may be anything, of any size.
-            title = title[:200] if isinstance(title, str) else ""
-            self.changes.append((side, action, title, bool(private)))
-
-    @property
-    def pulled(self):
-        return self.pulled_created + self.pulled_updated + self.pulled_deleted
-
-    @property
-    def pushed(self):
-        return self.pushed_inserted + self.pushed_updated + self.pushed_deleted
-
-    @property
-    def changed_anything(self):
-        return bool(
-            self.pulled
-            or self.pushed
-            or self.conflicts
-            or self.skipped
-            or self.errors
-            or self.unavailable_calendars
-        )
-
-
-class SyncStore(abc.ABC):
-    """The Odoo side of a sync cycle, as the engine needs it."""
-
-    @abc.abstractmethod
-    def calendars(self) -> Sequence[CalendarState]:
-        """The calendars to read (sources and the target), target flagged."""
-
-    @abc.abstractmethod
-    def save_sync_token(self, calendar: CalendarState, token: str | None) -> None:
-        """Remember ``token`` for the next incremental list (None: full sync next)."""
-
-    @abc.abstractmethod
-    def load_links(self, calendar: CalendarState, google_events: list) -> dict:
-        """``{google_id: Linked}`` for the events of one page (one query, not N)."""
-
-    @abc.abstractmethod
-    def apply_incoming(
-        self, calendar: CalendarState, google_event: dict, decision: IncomingDecision, linked
-    ) -> None:
-        """Apply a decision of :func:`planner.plan_incoming` to Odoo and the link.
-
-        Returns False when Odoo needed no change after all (not counted)."""
-
-    @abc.abstractmethod
-    def outgoing(self, target: CalendarState | None) -> Iterable[OutgoingItem]:
-        """Odoo events changed since their last sync, and deletions to send."""
-
-    @abc.abstractmethod
-    def apply_outgoing(
-        self, item: OutgoingItem, decision: OutgoingDecision, result: BatchResult | None
-    ) -> None:
-        """Record the outcome of a push (result None: decision needed no call)."""
-
-    @abc.abstractmethod
-    def checkpoint(self) -> None:
-        """Make everything applied so far durable (commit)."""
-
-    def known_series(self, calendar: CalendarState, series_ids: set) -> set:
-        """The ids of ``series_ids`` that are series in Odoo for ``calendar``."""
-        return set()
-
-    def save_failures(self, calendar: CalendarState) -> None:  # noqa: B027
-        """Remember ``calendar.failures`` for the next cycles (made durable with the
-        next checkpoint). Optional: the default keeps them for this cycle only."""
-
-    def calendar_unavailable(self, calendar: CalendarState, error: Exception) -> None:  # noqa: B027
-        """Google refused to list ``calendar`` (404/403); remember it for the user.
-
-        Optional: the default does nothing."""
-
-    def create_many(self, calendar: CalendarState, entries: list) -> None:
-        """Apply several CREATE decisions ``[(google_event, decision)]`` at once.
-
-        All or nothing: the engine wraps it in :meth:`isolate` and falls back to
-        one by one when it raises. The default simply applies them in turn."""
-        for google_event, decision in entries:
-            self.apply_incoming(calendar, google_event, decision, Linked(None, None))
-
-    def isolate(self):
-        """Context manager around one event's changes: a failure inside undoes
-        only that event's changes (a savepoint), never the page's others."""
-        return contextlib.nullcontext()
 
 
 class UserSync:
@@ -238,6 +61,7 @@ class UserSync:
 
     # ------------------------------------------------------------------
     def run(self) -> SyncReport:
+        self.store.start(self.settings)
         calendars = list(self.store.calendars())
         target = next((cal for cal in calendars if cal.is_target), None)
         for calendar in calendars:
@@ -266,7 +90,7 @@ class UserSync:
 
     def _call_room(self) -> int:
         calls = self.settings.calls
-        return BATCH_SIZE if calls is None else calls.room()
+        return BATCH_LIMIT if calls is None else calls.room()
 
     def _out_of_time(self) -> bool:
         deadline = self.settings.deadline
@@ -493,20 +317,28 @@ class UserSync:
     def _plan(
         self, calendar: CalendarState, item: dict, linked: Linked, series_known=False
     ) -> IncomingDecision:
-        settings = self.settings
         return plan_incoming(
             linked.link,
             item,
             linked.odoo,
-            include_private=settings.include_private,
-            window_start=settings.window_start,
-            user_tz=settings.user_tz,
-            calendar_tz=calendar.time_zone,
-            access_role=calendar.access_role,
-            self_email=settings.self_email,
+            self._rules(calendar),
             series_known=series_known,
             base_fingerprint=linked.base,
         )
+
+    def _rules(self, calendar: CalendarState | None = None) -> PlanRules:
+        """The planner's rules: the user's, and for a pulled event its calendar's."""
+        settings = self.settings
+        rules = PlanRules(
+            include_private=settings.include_private,
+            window_start=settings.window_start,
+            user_tz=settings.user_tz,
+            self_email=settings.self_email,
+            event_id_key=settings.event_id_key,
+        )
+        if calendar is None:
+            return rules
+        return replace(rules, calendar_tz=calendar.time_zone, access_role=calendar.access_role)
 
     def _apply_incoming(self, calendar: CalendarState, item: dict, linked: Linked) -> None:
         series_id = item.get("recurringEventId")
@@ -560,7 +392,7 @@ class UserSync:
             self._push_changes(target)
 
     def _push_changes(self, target: CalendarState | None) -> None:
-        settings = self.settings
+        rules = self._rules()
         pending: list[tuple[OutgoingItem, OutgoingDecision]] = []
         applied = False
         for item in self.store.outgoing(target):
@@ -568,15 +400,12 @@ class UserSync:
             decision = plan_outgoing(
                 item.link,
                 item.odoo,
-                include_private=settings.include_private,
-                window_start=settings.window_start,
-                event_id_key=settings.event_id_key,
-                user_tz=settings.user_tz,
+                rules,
                 calendar_id=calendar.google_id if calendar else None,
                 series_link=item.series_link,
             )
             if decision.action in (Action.INSERT, Action.PATCH, Action.DELETE):
-                if calendar is None or calendar.access_role not in ("owner", "writer"):
+                if calendar is None or calendar.access_role not in WRITABLE_ROLES:
                     decision = OutgoingDecision(
                         Action.SKIP, "no_writable_calendar", error="no_writable_calendar"
                     )
@@ -591,12 +420,12 @@ class UserSync:
             if applied:
                 self.store.checkpoint()
             return
-        for start in range(0, len(pending), BATCH_SIZE):
-            chunk = pending[start : start + BATCH_SIZE]
+        for start in range(0, len(pending), BATCH_LIMIT):
+            chunk = pending[start : start + BATCH_LIMIT]
             if self._out_of_time():
                 break
             # Only whole batches while more is waiting than this cycle may send:
-            # a large push then costs exactly ceil(N / 50) batch requests.
+            # a large push then costs exactly ceil(N / BATCH_LIMIT) batch requests.
             if self._call_room() < len(chunk) or not self._take_calls(len(chunk)):
                 # Google's quota: the rest goes out in the next cycles.
                 self.report.incomplete = True
@@ -697,33 +526,3 @@ def _moves_series(item: dict, decision: IncomingDecision) -> bool:
     )
     moved = decision.recurrence_changed or bool({"start", "allday"} & set(decision.values or {}))
     return applied and decision.recurrence is not None and bool(item.get("recurrence")) and moved
-
-
-def push_failure_reason(result: BatchResult) -> str:
-    """A stable reason code for a failed batch part (Google's reason if any)."""
-    reason = getattr(result.error, "reason", None)
-    if reason:
-        return reason
-    return f"http_{result.status}" if result.status else "network"
-
-
-def odoo_id_from_google_id(event_id_key: str, google_id: str) -> int | None:
-    """The Odoo id inside one of this user's deterministic event ids, if it is one.
-
-    Inverse of :func:`mapping.google_event_id_for` for this user's key: lets a
-    pulled event that we inserted ourselves (whose insert response may have been
-    lost) find its Odoo record instead of being imported a second time. Ids made
-    for another user, or made up, give None.
-    """
-    from .mapping import google_event_id_for
-
-    if not google_id or len(google_id) != 39 or not event_id_key:
-        return None
-    try:
-        raw = base64.b32hexdecode(google_id.upper() + "=" * 1)
-    except (ValueError, binascii.Error):
-        return None
-    odoo_id = int.from_bytes(raw[16:24], "big")
-    if odoo_id and hmac.compare_digest(google_event_id_for(event_id_key, odoo_id), google_id):
-        return odoo_id
-    return None

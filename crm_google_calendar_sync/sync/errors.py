@@ -1,12 +1,5 @@
-"""Errors of the Google side of the sync engine.
-
-Every failure the engine must tell apart has its own class, so callers write
-``except FullSyncRequired`` instead of inspecting status codes. ``classify``
-turns whatever the Google libraries raise into one of these.
-
-Messages never contain secrets: they are built from the status, Google's
-reason code and Google's (redacted, truncated) message only, never from URLs,
-headers or request bodies.
+"""Errors of the Google side of the sync engine, and ``classify`` that turns what
+the Google libraries raise into them. Messages never contain secrets.
 """
 
 from __future__ import annotations
@@ -20,15 +13,16 @@ import time
 __all__ = [
     "RETRY_LATER",
     "AlreadyDeleted",
+    "AlreadyExists",
     "AuthError",
     "BadRequest",
-    "Conflict",
     "Forbidden",
     "FullSyncRequired",
     "GoogleApiError",
     "GoogleSyncError",
     "InvalidClient",
     "InvalidGrant",
+    "MappingError",
     "NotFound",
     "PreconditionFailed",
     "RateLimitError",
@@ -93,6 +87,18 @@ def parse_retry_after(value, now: float | None = None) -> float | None:
         return None
     now = time.time() if now is None else now
     return max(0.0, when.timestamp() - now)
+
+
+class MappingError(ValueError):
+    """Input that cannot be mapped. ``reason`` is a stable short code shown to users."""
+
+    def __init__(self, reason, message=""):
+        super().__init__(reason, message)
+        self.reason = reason
+        self.message = message or reason
+
+    def __str__(self):
+        return f"{self.reason}: {self.message}"
 
 
 class GoogleSyncError(Exception):
@@ -181,7 +187,7 @@ class NotFound(GoogleApiError):
     """404."""
 
 
-class Conflict(GoogleApiError):
+class AlreadyExists(GoogleApiError):
     """409 ``duplicate``: the id is taken (on insert: the event is already there)."""
 
 
@@ -285,20 +291,24 @@ def _parse_error_body(content) -> tuple[str | None, str | None]:
         return None, None
     err = data.get("error")
     if isinstance(err, dict):
-        reason = None
-        errors = err.get("errors")
-        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-            reason = errors[0].get("reason")
-        if not reason:
-            for detail in err.get("details") or []:
-                if isinstance(detail, dict) and detail.get("reason"):
-                    reason = detail["reason"]
-                    break
-        return reason or err.get("status"), err.get("message")
+        return _api_error_reason(err) or err.get("status"), err.get("message")
     if isinstance(err, str):
         # OAuth endpoints: {"error": "invalid_grant", "error_description": "..."}
         return err, data.get("error_description")
     return None, None
+
+
+def _api_error_reason(err: dict) -> str | None:
+    """Google's reason code in an API error body (``errors`` or ``details``)."""
+    errors = err.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        reason = errors[0].get("reason")
+        if reason:
+            return reason
+    for detail in err.get("details") or []:
+        if isinstance(detail, dict) and detail.get("reason"):
+            return detail["reason"]
+    return None
 
 
 def from_status(
@@ -326,15 +336,11 @@ def from_status(
     if status in TRANSIENT_STATUSES:
         return TransientError(status, reason, message, retry_after)
     if status == 410:
-        if reason == "fullSyncRequired" or (reason is None and operation == "list"):
-            return FullSyncRequired(status, reason or "fullSyncRequired", message)
-        if reason == "deleted" or operation == "delete":
-            return AlreadyDeleted(status, reason or "deleted", message)
-        return GoogleApiError(status, reason, message)
+        return _gone(reason, message, operation)
     if status == 404:
         return NotFound(status, reason, message)
     if status == 409:
-        return Conflict(status, reason, message)
+        return AlreadyExists(status, reason, message)
     if status == 412:
         return PreconditionFailed(status, reason, message)
     if status == 403:
@@ -342,14 +348,28 @@ def from_status(
     if status == 401:
         return AuthError(status, reason, message)
     if status == 400:
-        if reason in ("invalid_grant",):
-            return InvalidGrant(status, reason, message)
-        if reason in ("invalid_client", "unauthorized_client"):
-            return InvalidClient(status, reason, message)
-        return BadRequest(status, reason, message)
+        return _bad_request(reason, message)
     if status >= 500:
         return TransientError(status, reason, message, retry_after)
     return GoogleApiError(status, reason, message, retry_after)
+
+
+def _gone(reason, message, operation) -> GoogleApiError:
+    """410: the sync token expired (list) or the event is deleted already."""
+    if reason == "fullSyncRequired" or (reason is None and operation == "list"):
+        return FullSyncRequired(410, reason or "fullSyncRequired", message)
+    if reason == "deleted" or operation == "delete":
+        return AlreadyDeleted(410, reason or "deleted", message)
+    return GoogleApiError(410, reason, message)
+
+
+def _bad_request(reason, message) -> GoogleApiError:
+    """400: a refused grant or client (OAuth), or a request Google rejects."""
+    if reason in ("invalid_grant",):
+        return InvalidGrant(400, reason, message)
+    if reason in ("invalid_client", "unauthorized_client"):
+        return InvalidClient(400, reason, message)
+    return BadRequest(400, reason, message)
 
 
 def _from_oauth_code(code: str | None, description: str | None, status=None) -> GoogleApiError:
@@ -393,7 +413,16 @@ def classify(exc_or_response, content=None, *, operation: str | None = None):
     exc = exc_or_response
     if isinstance(exc, GoogleSyncError):
         return exc
+    classified = _classify_http(exc, content, operation)
+    if classified is None:
+        classified = _classify_auth(exc, operation)
+    if classified is None:
+        classified = _classify_transport(exc)
+    return classified
 
+
+def _classify_http(exc, content, operation):
+    """An HTTP error answer, raised by googleapiclient or given as a response."""
     # Imports are local so this module stays importable (and cheap) without them.
     from googleapiclient import errors as gerrors
 
@@ -417,7 +446,11 @@ def classify(exc_or_response, content=None, *, operation: str | None = None):
         headers = exc if hasattr(exc, "get") else getattr(exc, "headers", None)
         retry_after = parse_retry_after(_header(headers, "retry-after"))
         return from_status(status, reason, message, retry_after, operation=operation)
+    return None
 
+
+def _classify_auth(exc, operation):
+    """A failure of google-auth's token refresh or of oauthlib."""
     from google.auth import exceptions as auth_exceptions
 
     if isinstance(exc, auth_exceptions.RefreshError):
@@ -439,7 +472,11 @@ def classify(exc_or_response, content=None, *, operation: str | None = None):
     if OAuth2Error and isinstance(exc, OAuth2Error):
         status = exc.status_code if exc.status_code and exc.status_code >= 400 else None
         return _from_oauth_code(exc.error, exc.description, status)
+    return None
 
+
+def _classify_transport(exc):
+    """A timeout or a broken connection (socket, httplib2, requests)."""
     import httplib2
     import requests
 

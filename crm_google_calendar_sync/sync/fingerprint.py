@@ -1,15 +1,5 @@
-"""Fingerprints of the mapped fields, for echo suppression and three-way merges.
-
-One function for both directions: the fingerprint is a hash of the *common normal form*
-(:func:`mapping.common_from_odoo` / :func:`mapping.common_from_google`), which describes
-an event as it looks in Google after our mapping. So when we write an event to one side
-and read it back from there (an echo), the fingerprint is the same, whatever each side
-did to the representation (HTML re-serialised, offsets rewritten, "confidential" shown as
-"private", placeholder titles, ...).
-
-A fingerprint is made of one short hash per *aspect* (title, time, place, ...): compared
-with the fingerprint a link stored at its last sync, it tells which aspects changed on
-each side, so that an edit of the title in Google and of the time in Odoo both survive.
+"""Fingerprints of the mapped fields, one short hash per aspect, for echo
+suppression and three-way merges (see docs/architecture.md, "Mapping").
 """
 
 import hashlib

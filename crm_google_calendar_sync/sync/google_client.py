@@ -1,19 +1,7 @@
-"""Google Calendar v3 client of the sync engine.
+"""Google Calendar v3 client of the sync engine: google-api-python-client with our
+own retries, batch writes, ``If-Match``, ``sendUpdates=none`` and request counters.
 
-A thin wrapper around google-api-python-client that adds what the library
-lacks: our own retries (honouring ``Retry-After``, bounded by a per-cycle
-budget), batch writes with per-part retries, ``If-Match`` on patches,
-``sendUpdates=none`` on every write, request counters and error classes.
-
-Cost of building the service (measured): importing googleapiclient costs
-~0.4 s once per process; ``build()`` from the discovery document shipped with
-the library (no network) then takes ~6 ms the first time and ~2 ms after,
-so the service is simply built once per client (one client per user and
-cycle). Caching the resource across clients would save ~2 ms per user and
-cycle, not worth sharing mutable library objects between threads.
-
-One client is meant for one user's cycle in one thread (httplib2 connections
-are not thread-safe).
+One client serves one user's cycle in one thread (httplib2 is not thread-safe).
 """
 
 from __future__ import annotations
@@ -33,7 +21,7 @@ from googleapiclient.http import BatchHttpRequest
 
 from .errors import (
     AlreadyDeleted,
-    Conflict,
+    AlreadyExists,
     GoogleSyncError,
     NotFound,
     RateLimitError,
@@ -52,6 +40,7 @@ __all__ = [
     "EventPage",
     "GoogleCalendarClient",
     "ResponseLost",
+    "push_failure_reason",
 ]
 
 _logger = logging.getLogger(__name__)
@@ -140,7 +129,7 @@ class BatchResult:
     @property
     def already_exists(self) -> bool:
         """Insert answered 409: the id is taken (our earlier attempt, or a deleted event)."""
-        return self.operation.kind == "insert" and isinstance(self.error, Conflict)
+        return self.operation.kind == "insert" and isinstance(self.error, AlreadyExists)
 
     @property
     def already_deleted(self) -> bool:
@@ -164,6 +153,14 @@ class BatchResult:
     def succeeded(self) -> bool:
         """The intended state holds: done now, or already done before."""
         return self.ok or self.already_exists or self.already_deleted
+
+
+def push_failure_reason(result: BatchResult) -> str:
+    """A stable reason code for a failed batch part (Google's reason if any)."""
+    reason = getattr(result.error, "reason", None)
+    if reason:
+        return reason
+    return f"http_{result.status}" if result.status else "network"
 
 
 class ResponseLost(ConnectionError):
@@ -205,7 +202,7 @@ class _CountingHttp(httplib2.Http):
         super().__init__(timeout=timeout)
         self._on_request = on_request
 
-    def request(  # noqa: PLR0917 - httplib2's signature
+    def request(  # httplib2's signature
         self, uri, method="GET", body=None, headers=None, redirections=5, connection_type=None
     ):
         self._on_request(method, uri)
@@ -229,6 +226,36 @@ def _rfc3339(value) -> str:
 def _chunks(seq: Sequence, size: int) -> Iterator[Sequence]:
     for start in range(0, len(seq), size):
         yield seq[start : start + size]
+
+
+class _BatchRun:
+    """The state of one :meth:`GoogleCalendarClient.execute_batch`: a result and
+    an attempt count per operation."""
+
+    def __init__(self, operations: list[BatchOperation]):
+        self.operations = operations
+        self.results: list[BatchResult | None] = [None] * len(operations)
+        self.attempts = [0] * len(operations)
+        self.last_error: dict[int, GoogleSyncError] = {}
+
+    def finish(self, index: int, status, body, error) -> None:
+        self.results[index] = BatchResult(
+            self.operations[index],
+            error is None,
+            status,
+            body if error is None else None,
+            (body or {}).get("etag") if error is None else None,
+            error,
+            self.attempts[index],
+        )
+
+    def fail_unfinished(self, error: GoogleSyncError) -> None:
+        """Hand the caller what was done before the cycle had to stop."""
+        for index, result in enumerate(self.results):
+            if result is None:
+                cause = self.last_error.get(index, error)
+                self.finish(index, getattr(cause, "status", None), None, cause)
+        error.partial_results = list(self.results)
 
 
 class GoogleCalendarClient:
@@ -280,12 +307,6 @@ class GoogleCalendarClient:
         if self._on_request is not None:
             self._on_request(method, uri)
 
-    def _count_retry(self, attempt, error, delay) -> None:
-        self.stats["retries"] += 1
-
-    def _count_call(self, attempt) -> None:
-        self.stats["api_calls"] += 1
-
     def _call(
         self,
         build_request: Callable[[], Any],
@@ -303,8 +324,7 @@ class GoogleCalendarClient:
             self.retry_policy,
             self.budget,
             operation=operation,
-            on_attempt=self._count_call,
-            on_retry=self._count_retry,
+            stats=self.stats,
             retry_if=retry_if,
         )
 
@@ -343,12 +363,6 @@ class GoogleCalendarClient:
             page_token = page.get("nextPageToken")
             if not page_token:
                 return items
-
-    def get_calendar(self, calendar_id: str) -> dict:
-        """The calendar list entry (``"primary"`` works: its id is the account email)."""
-        return self._call(
-            lambda: self.service.calendarList().get(calendarId=calendar_id), operation="get"
-        )
 
     def insert_calendar(
         self, summary: str, time_zone: str | None = None, *, description: str | None = None
@@ -414,8 +428,6 @@ class GoogleCalendarClient:
         time_min=None,
         show_deleted: bool = True,
         max_results: int = GOOGLE_MAX_RESULTS,
-        fields: str | None = DEFAULT_EVENT_FIELDS,
-        single_events: bool = False,
     ) -> Iterator[EventPage]:
         """Pages of ``events.list``: full (windowed by ``time_min``) or incremental.
 
@@ -427,10 +439,9 @@ class GoogleCalendarClient:
         params: dict[str, Any] = {
             "calendarId": calendar_id,
             "maxResults": min(max_results, GOOGLE_MAX_RESULTS),
-            "singleEvents": single_events,
+            "singleEvents": False,
+            "fields": DEFAULT_EVENT_FIELDS,
         }
-        if fields:
-            params["fields"] = fields
         if sync_token:
             if time_min is not None:
                 raise ValueError("time_min cannot be combined with sync_token")
@@ -459,15 +470,6 @@ class GoogleCalendarClient:
             if not page_token:
                 return
 
-    def list_events(self, calendar_id: str, **kwargs) -> tuple[list[dict], str | None]:
-        """All events of :meth:`iter_event_pages` and the final sync token."""
-        items: list[dict] = []
-        token = None
-        for page in self.iter_event_pages(calendar_id, **kwargs):
-            items.extend(page.items)
-            token = page.next_sync_token or token
-        return items, token
-
     def get_event(
         self, calendar_id: str, event_id: str, *, fields: str | None = EVENT_FIELDS
     ) -> dict:
@@ -482,10 +484,8 @@ class GoogleCalendarClient:
         event_id: str,
         *,
         time_min=None,
-        time_max=None,
         show_deleted: bool = True,
         max_results: int = GOOGLE_MAX_RESULTS,
-        fields: str | None = DEFAULT_EVENT_FIELDS,
     ) -> list[dict]:
         """All instances of a recurring event (cancelled ones with ``show_deleted``)."""
         params: dict[str, Any] = {
@@ -493,14 +493,11 @@ class GoogleCalendarClient:
             "eventId": event_id,
             "showDeleted": show_deleted,
             "maxResults": min(max_results, GOOGLE_MAX_RESULTS),
-        }
-        if fields:
             # instances answers the same "Events" resource as list.
-            params["fields"] = fields
+            "fields": DEFAULT_EVENT_FIELDS,
+        }
         if time_min is not None:
             params["timeMin"] = _rfc3339(time_min)
-        if time_max is not None:
-            params["timeMax"] = _rfc3339(time_max)
         events = self.service.events()
         items: list[dict] = []
         page_token = None
@@ -516,11 +513,9 @@ class GoogleCalendarClient:
 
     # ------------------------------------------------------------------ events (write)
 
-    def _write_request(self, operation: BatchOperation, fields: str | None):
+    def _write_request(self, operation: BatchOperation):
         events = self.service.events()
         common: dict[str, Any] = {"calendarId": operation.calendar_id, "sendUpdates": "none"}
-        if fields and operation.kind != "delete":
-            common["fields"] = fields
         if operation.body and "conferenceData" in operation.body:
             common["conferenceDataVersion"] = 1
         if operation.kind == "insert":
@@ -552,7 +547,7 @@ class GoogleCalendarClient:
             raise error from None
 
     def _send_batch(
-        self, operations: Sequence[BatchOperation], indexes: Sequence[int], fields: str | None
+        self, operations: Sequence[BatchOperation], indexes: Sequence[int]
     ) -> dict[int, tuple]:
         """One batch HTTP request; returns index -> (status, body, error)."""
         outcomes: dict[int, tuple] = {}
@@ -570,7 +565,7 @@ class GoogleCalendarClient:
 
         for index in indexes:
             batch.add(
-                self._write_request(operations[index], fields),
+                self._write_request(operations[index]),
                 callback=collect,
                 request_id=str(index),
             )
@@ -588,88 +583,65 @@ class GoogleCalendarClient:
                 outcomes[index] = (status, body, None)
         return outcomes
 
-    def execute_batch(
-        self, operations: Sequence[BatchOperation], *, fields: str | None = None
-    ) -> list[BatchResult]:
-        """Run writes in batch requests of at most 50 calls; results in operation order.
+    def execute_batch(self, operations: Sequence[BatchOperation]) -> list[BatchResult]:
+        """Run writes in batch requests of at most BATCH_LIMIT calls; results in operation order.
 
         Every write carries ``sendUpdates=none``. Parts failing with a rate
         limit or 5xx are sent again in a following batch after a backoff;
         other failures (409 on insert, 410 on delete, 412, 404, 403...) are
         returned for the caller to interpret. A failed batch request as a whole
-        (dropped connection, timeout, 5xx/429 on the envelope) is sent again as
-        a whole: that is safe because inserts carry client-chosen ids (a
-        repeat answers 409 = already there), patches carry ``If-Match`` (a
-        repeat answers 412 and the caller re-reads) and deletes answer 410.
+        is sent again as a whole: inserts carry client-chosen ids (409),
+        patches ``If-Match`` (412) and deletes answer 410, so a repeat is safe.
 
         Raises :class:`RetryBudgetExhausted` when waiting for the next round
-        does not fit the budget. Auth failures (:class:`InvalidGrant`,
-        :class:`AuthError`) and other whole-batch failures propagate too. Any
-        such error carries ``partial_results``: a result for every operation
-        (finished ones as they are, unfinished ones failed with their last
-        error or the raised one) so the caller can record what was done.
+        does not fit the budget; auth and other whole-batch failures propagate
+        too. Any such error carries ``partial_results``: a result for every
+        operation (unfinished ones failed with their last error).
         """
-        operations = list(operations)
-        results: list[BatchResult | None] = [None] * len(operations)
-        attempts = [0] * len(operations)
-        last_error: dict[int, GoogleSyncError] = {}
-
-        def finish(index: int, status, body, error) -> None:
-            results[index] = BatchResult(
-                operations[index],
-                error is None,
-                status,
-                body if error is None else None,
-                (body or {}).get("etag") if error is None else None,
-                error,
-                attempts[index],
-            )
-
-        def fail_unfinished(error: GoogleSyncError) -> None:
-            # Hand the caller what was done before the cycle had to stop.
-            for index, result in enumerate(results):
-                if result is None:
-                    cause = last_error.get(index, error)
-                    finish(index, getattr(cause, "status", None), None, cause)
-            error.partial_results = list(results)
-
-        pending = list(range(len(operations)))
+        run = _BatchRun(list(operations))
+        pending = list(range(len(run.operations)))
         round_number = 0
         try:
             while pending:
                 round_number += 1
-                retry_next: list[int] = []
-                retry_after: float | None = None
-                for chunk in _chunks(pending, BATCH_LIMIT):
-                    for index in chunk:
-                        attempts[index] += 1
-                    outcomes = self._send_batch_or_fail_whole(operations, chunk, fields)
-                    for index in chunk:
-                        status, body, error = outcomes[index]
-                        if error is None or not error.retryable:
-                            finish(index, status, body, error)
-                        elif attempts[index] >= self.retry_policy.max_attempts:
-                            finish(index, status, None, error)
-                        else:
-                            last_error[index] = error
-                            retry_next.append(index)
-                            if error.retry_after is not None:
-                                retry_after = max(retry_after or 0.0, error.retry_after)
+                retry_next, retry_after = self._batch_round(run, pending)
                 if retry_next:
                     delay = self.retry_policy.delay(round_number, retry_after)
-                    self.budget.wait(delay, last_error[retry_next[0]])
+                    self.budget.wait(delay, run.last_error[retry_next[0]])
                     self.stats["retries"] += len(retry_next)
                 pending = retry_next
         except GoogleSyncError as error:
-            fail_unfinished(error)
+            run.fail_unfinished(error)
             raise
-        return list(results)  # type: ignore[arg-type]
+        return list(run.results)  # type: ignore[arg-type]
 
-    def _send_batch_or_fail_whole(self, operations, chunk, fields) -> dict[int, tuple]:
+    def _batch_round(self, run: _BatchRun, pending: list) -> tuple[list, float | None]:
+        """Send the pending parts once; returns the parts to send again and the
+        longest ``Retry-After`` Google asked for."""
+        retry_next: list[int] = []
+        retry_after: float | None = None
+        for chunk in _chunks(pending, BATCH_LIMIT):
+            for index in chunk:
+                run.attempts[index] += 1
+            outcomes = self._send_batch_or_fail_whole(run.operations, chunk)
+            for index in chunk:
+                status, body, error = outcomes[index]
+                if error is None or not error.retryable:
+                    run.finish(index, status, body, error)
+                elif run.attempts[index] >= self.retry_policy.max_attempts:
+                    run.finish(index, status, None, error)
+                else:
+                    run.last_error[index] = error
+                    retry_next.append(index)
+                    if error.retry_after is not None:
+                        retry_after = max(retry_after or 0.0, error.retry_after)
+        return retry_next, retry_after
+
+    def _send_batch_or_fail_whole(self, operations, chunk) -> dict[int, tuple]:
         """Outcomes of one batch request; a retryable failure of the whole request
         becomes that failure for each of its parts, anything else is raised."""
         try:
-            return self._send_batch(operations, chunk, fields)
+            return self._send_batch(operations, chunk)
         except Exception as exc:
             error = classify(exc, operation="batch")
             if error is None:

@@ -1,40 +1,15 @@
 """Field mapping between Google Calendar events and Odoo ``calendar.event`` values.
 
-Plain Python; the Odoo adapter builds an :class:`OdooEvent` from a record and applies
-the :class:`MappedEvent` values back.
-
-Decisions worth knowing (see also the docstrings):
-
-* Time: Odoo keeps naive UTC ``start``/``stop``; all-day events use ``start_date`` and an
-  INCLUSIVE ``stop_date`` (and 08:00/18:00 in ``start``/``stop`` like Odoo's UI), Google an
-  EXCLUSIVE ``end.date``. Timed events go to Google in the event's zone (``event_tz`` or
-  the user's) with ``timeZone`` set, so series expand in wall-clock time across DST.
-* ``event_tz`` is a recurrence field in Odoo (writing it on a single event raises), so it
-  is part of :class:`Recurrence` values only; for single events it is reported in
-  ``MappedEvent.event_tz`` for the adapter to keep on the link if it wants.
-* Visibility: Google ``default``/missing <-> Odoo privacy unset (the owner's default);
-  ``public`` <-> ``public``; Google ``private`` and ``confidential`` (documented by Google
-  as the same as private) -> Odoo ``private``; Odoo ``confidential`` ("only internal
-  users") -> Google ``private`` because Google has nothing narrower than private and
-  showing it publicly would leak. An unknown visibility value is treated as ``private``
-  (with warning ``unknown_visibility``) so it can never leak.
-* Free/busy: ``transparency`` transparent <-> ``show_as`` free, everything else busy.
-* Summary: an empty Google summary maps to name ``""``; the adapter fills its translated
-  placeholder (:data:`DEFAULT_TITLE`). Names in :data:`UNTITLED_NAMES` go to Google as
-  an empty summary, so the placeholder never travels back.
-* Sizes: name/location are cut at 1024 characters, descriptions at 64 KiB (the event
-  is kept; warnings ``name_truncated`` / ``description_truncated``). Attendees are not
-  mapped at all, so huge attendee lists cost nothing.
+The Odoo side builds an :class:`OdooEvent` from a record and applies the
+:class:`MappedEvent` values back; the mapping rules are in docs/architecture.md.
 """
 
-import base64
-import hashlib
-import hmac
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 
 from . import recurrence as rec_mod
-from .recurrence import WEEKDAY_FIELDS, Recurrence
+from .errors import MappingError
+from .recurrence import RULE_FIELDS, WEEKDAY_FIELDS, Recurrence
 from .sanitize import (
     MAX_LOCATION_CHARS,
     MAX_NAME_CHARS,
@@ -44,7 +19,6 @@ from .sanitize import (
     html_to_text,
 )
 from .timeutil import (
-    MappingError,
     format_rfc3339,
     format_utc_compact,
     get_zone,
@@ -67,7 +41,6 @@ __all__ = [
     "diff_values",
     "event_end_utc",
     "event_summary",
-    "google_event_id_for",
     "google_to_odoo",
     "is_organizer",
     "is_private_google",
@@ -81,8 +54,6 @@ __all__ = [
 DEFAULT_TITLE = "(No title)"
 UNTITLED_NAMES = frozenset({"", DEFAULT_TITLE, "(Kein Titel)"})
 
-ODOO_PRIVACY = ("public", "private", "confidential")
-GOOGLE_VISIBILITY = ("default", "public", "private", "confidential")
 _VISIBILITY_TO_ODOO = {
     "default": False,
     "public": "public",
@@ -189,64 +160,10 @@ class OdooEvent:
         if not self.is_series_master:
             return None
         tz = _event_tz(self, user_tz)
-        values = {
-            f: getattr(self, f)
-            for f in (
-                "rrule_type",
-                "interval",
-                "count",
-                "until",
-                "end_type",
-                "month_by",
-                "day",
-                "byday",
-                "weekday",
-                "wkst",
-                *WEEKDAY_FIELDS,
-            )
-        }
+        values = {name: getattr(self, name) for name in (*RULE_FIELDS, "wkst")}
         values["event_tz"] = tz
         values["exdates"] = self.recurrence_exdates
         return rec_mod.from_odoo_fields(values, start_local=_start_local(self, tz))
-
-    def to_dict(self):
-        return {key: _jsonable(value) for key, value in asdict(self).items()}
-
-    @classmethod
-    def from_dict(cls, data):
-        values = {}
-        for f in fields(cls):
-            if f.name in data:
-                values[f.name] = _from_jsonable(f.name, data[f.name])
-        return cls(**values)
-
-
-_DATETIME_FIELDS = {"start", "stop", "write_date"}
-_DATE_FIELDS = {"start_date", "stop_date", "until"}
-
-
-def _jsonable(value):
-    if isinstance(value, datetime):
-        return {"dt": value.isoformat()}
-    if isinstance(value, date):
-        return {"d": value.isoformat()}
-    if isinstance(value, tuple):
-        return [_jsonable(v) for v in value]
-    return value
-
-
-def _from_jsonable(name, value):
-    if isinstance(value, dict) and "dt" in value:
-        return datetime.fromisoformat(value["dt"])
-    if isinstance(value, dict) and "d" in value:
-        return date.fromisoformat(value["d"])
-    if isinstance(value, list):
-        return tuple(_from_jsonable(name, v) for v in value)
-    if isinstance(value, str) and name in _DATETIME_FIELDS:
-        return datetime.fromisoformat(value)
-    if isinstance(value, str) and name in _DATE_FIELDS:
-        return date.fromisoformat(value)
-    return value
 
 
 @dataclass
@@ -329,36 +246,68 @@ def google_to_odoo(event, *, user_tz, calendar_tz=None, ignore_recurrence=False)
     if event.get("status") == "cancelled":
         raise MappingError("cancelled_event", "cancelled events carry no data to map")
     warnings = []
+    values, event_tz = _times_from_google(event, _fallback_tz(calendar_tz, user_tz), warnings)
+    values.update(_texts_from_google(event, warnings))
+    recurrence = None
+    lines = event.get("recurrence")
+    if lines and not ignore_recurrence:
+        start_local = (
+            values["start_date"] if values["allday"] else utc_to_local(values["start"], event_tz)
+        )
+        recurrence = rec_mod.from_google(
+            lines, start_local=start_local, allday=values["allday"], tz=event_tz
+        )
+    elif lines:
+        warnings.append("recurrence_ignored")
+    original_start = None
+    if event.get("recurringEventId") and event.get("originalStartTime"):
+        original_start = rec_mod.parse_original_start(
+            event["originalStartTime"], default_tz=event_tz
+        )
+    return MappedEvent(
+        values=values,
+        recurrence=recurrence,
+        event_tz=event_tz,
+        warnings=tuple(warnings),
+        google_id=event.get("id"),
+        recurring_event_id=event.get("recurringEventId") or None,
+        original_start=original_start,
+    )
+
+
+def _times_from_google(event, fallback_tz, warnings):
+    """Odoo's time values of a Google event and the event's zone."""
     s_day, s_moment, s_tz = _time_part(event.get("start"), "start")
     e_day, e_moment, e_tz = _time_part(event.get("end"), "end")
     if bool(s_day) != bool(e_day):
         raise MappingError("mixed_date_types", "start and end mix date and dateTime")
-    event_tz = s_tz or e_tz or _fallback_tz(calendar_tz, user_tz)
-
-    values = {}
-    if s_day:
-        start_date, end_date = parse_date(s_day), parse_date(e_day)
-        if end_date < start_date:
-            raise MappingError("end_before_start", "end date before start date")
-        if end_date == start_date:
-            warnings.append("allday_end_not_exclusive")
-            stop_date = start_date
-        else:
-            stop_date = end_date - timedelta(days=1)
-        values.update(
-            allday=True,
-            start_date=start_date,
-            stop_date=stop_date,
-            start=datetime.combine(start_date, ALLDAY_START),
-            stop=datetime.combine(stop_date, ALLDAY_STOP),
-        )
-    else:
+    event_tz = s_tz or e_tz or fallback_tz
+    if not s_day:
         start = parse_datetime(s_moment, s_tz or event_tz)
         stop = parse_datetime(e_moment, e_tz or event_tz)
         if stop < start:
             raise MappingError("end_before_start", "end before start")
-        values.update(allday=False, start=start, stop=stop)
+        return {"allday": False, "start": start, "stop": stop}, event_tz
+    start_date, end_date = parse_date(s_day), parse_date(e_day)
+    if end_date < start_date:
+        raise MappingError("end_before_start", "end date before start date")
+    if end_date == start_date:
+        warnings.append("allday_end_not_exclusive")
+        stop_date = start_date
+    else:
+        stop_date = end_date - timedelta(days=1)
+    values = {
+        "allday": True,
+        "start_date": start_date,
+        "stop_date": stop_date,
+        "start": datetime.combine(start_date, ALLDAY_START),
+        "stop": datetime.combine(stop_date, ALLDAY_STOP),
+    }
+    return values, event_tz
 
+
+def _texts_from_google(event, warnings):
+    """Title, description, place, privacy and free/busy of a Google event, bounded."""
     name, truncated = _clean_line(_str_field(event, "summary"), MAX_NAME_CHARS)
     if truncated:
         warnings.append("name_truncated")
@@ -377,40 +326,13 @@ def google_to_odoo(event, *, user_tz, calendar_tz=None, ignore_recurrence=False)
     transparency = event.get("transparency") or "opaque"
     if transparency not in ("opaque", "transparent"):
         warnings.append("unknown_transparency")
-    values.update(
-        name=name,
-        description=description,
-        location=location,
-        privacy=privacy,
-        show_as="free" if transparency == "transparent" else "busy",
-    )
-
-    recurrence = None
-    lines = event.get("recurrence")
-    if lines and not ignore_recurrence:
-        start_local = (
-            values["start_date"] if values["allday"] else utc_to_local(values["start"], event_tz)
-        )
-        recurrence = rec_mod.from_google(
-            lines, start_local=start_local, allday=values["allday"], tz=event_tz
-        )
-    elif lines:
-        warnings.append("recurrence_ignored")
-
-    original_start = None
-    if event.get("recurringEventId") and event.get("originalStartTime"):
-        original_start = rec_mod.parse_original_start(
-            event["originalStartTime"], default_tz=event_tz
-        )
-    return MappedEvent(
-        values=values,
-        recurrence=recurrence,
-        event_tz=event_tz,
-        warnings=tuple(warnings),
-        google_id=event.get("id"),
-        recurring_event_id=event.get("recurringEventId") or None,
-        original_start=original_start,
-    )
+    return {
+        "name": name,
+        "description": description,
+        "location": location,
+        "privacy": privacy,
+        "show_as": "free" if transparency == "transparent" else "busy",
+    }
 
 
 def _event_tz(ev, user_tz):
@@ -682,24 +604,3 @@ def can_edit(event, calendar_access_role, self_email):
     if event.get("locked") or event.get("privateCopy"):
         return False
     return is_organizer(event, self_email) or bool(event.get("guestsCanModify"))
-
-
-# --- ids ------------------------------------------------------------------------------
-
-
-def google_event_id_for(id_key, odoo_id):
-    """Deterministic Google event id for Odoo record ``odoo_id``, keyed by ``id_key``.
-
-    ``id_key`` is a secret of one user in one database: a retried insert always
-    uses the same id (Google answers 409 instead of making a duplicate), yet
-    nobody who lacks the key can make the id of another user's copy of a
-    meeting. base32hex (``0-9a-v``, as Google requires) of a 16-byte HMAC of the
-    Odoo id followed by the 8-byte id: 39 characters.
-    """
-    if not isinstance(odoo_id, int) or not 0 <= odoo_id < 2**64:
-        raise ValueError("odoo_id must be a non-negative 64-bit integer")
-    if not id_key:
-        raise ValueError("id_key is required")
-    raw_id = odoo_id.to_bytes(8, "big")
-    tag = hmac.new(str(id_key).encode(), raw_id, hashlib.sha256).digest()[:16]
-    return base64.b32hexencode(tag + raw_id).decode("ascii").rstrip("=").lower()

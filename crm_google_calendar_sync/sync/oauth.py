@@ -1,15 +1,6 @@
 """OAuth 2.0 for Google: authorization code flow with PKCE, refresh, revoke.
 
-Built on google-auth-oauthlib's ``Flow`` (authorization URL and code
-exchange) and google-auth (refresh, credentials for the API client).
-
-Plain http is accepted only for loopback endpoints (the emulator, tests):
-oauthlib refuses http unless ``OAUTHLIB_INSECURE_TRANSPORT`` is set, and that
-variable is process wide and read at call time, so we set it only around our
-own calls, only when every endpoint involved is loopback, under a lock, and
-restore the previous value afterwards. Endpoints are validated when an
-:class:`OAuthEndpoints` is built, so real Google endpoints are https or
-rejected with ``ValueError``.
+Plain http only for loopback endpoints (emulator, tests); see docs/architecture.md.
 """
 
 from __future__ import annotations

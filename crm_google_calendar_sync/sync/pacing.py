@@ -1,16 +1,5 @@
-"""Pacing of Google API calls under Google's quotas.
-
-Google counts every call, also each call inside a batch, per user and per
-project (OAuth client) and per minute; going over answers 403/429 and the
-calls are lost work. The sync therefore spends from budgets instead of
-provoking those errors:
-
-* per user and cycle: at most one minute's worth of calls
-  (``user_requests_per_minute``); a larger first push is spread over the
-  following cycles, and the user sees how much is still waiting;
-* per project: Google's per-minute quota of the OAuth client, shared by every
-  worker of every server through a store the caller provides (the database);
-  when it is used up the run waits for it, within its own deadline.
+"""Pacing of Google API calls under Google's per-user and per-project quotas:
+a call budget per cycle and the project's quota shared through the database.
 """
 
 from __future__ import annotations

@@ -1,30 +1,10 @@
-"""Decisions for one event pair: what to do with an incoming Google change, what to push.
-
-Pure and data-only: the Odoo adapter gathers the inputs (link, Google event, Odoo
-snapshot) and applies the returned decision. Rules implemented here:
-
-* Window: an event is in scope when it ends at or after ``window_start`` (now minus the
-  window, 30 days by default); a series when any occurrence does. Out-of-window events
-  are left alone on both sides (SKIP), never deleted.
-* Private: private/confidential events (either side) sync only with ``include_private``;
-  turning it off later means SKIP, never delete.
-* Echo suppression: the link's fingerprint (of the common normal form at the last sync)
-  is compared with each side; equal means nothing to do (NOOP).
-* Both sides changed since this link's last sync: a three-way merge by aspect (title,
-  time, place, ... see :mod:`.fingerprint`) against what the link last saw; each side
-  gets what only the other changed. Conflicts (the same aspect changed on both sides,
-  or a Google copy found again by id or iCalUID, whose history is unknown): the newer
-  change wins, Google's ``updated`` against the time of Odoo's last change
-  (``OdooEvent.write_date``); ties go to Google. The loser's one-line summary is
-  returned for a chatter note. Read-only events: Google always wins, noted as a
-  conflict when Odoo had changed.
-* Deletions: Google-cancelled events are archived in Odoo (DELETE), Odoo deletion or
-  archiving deletes in Google, unless read-only, private-excluded or out of window.
+"""Decisions for one event pair: what an incoming Google change means for Odoo,
+and what to push. Pure and data-only; the sync rules are in docs/architecture.md.
 """
 
 import enum
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from . import recurrence as rec_mod
 from . import series as series_mod
@@ -37,8 +17,10 @@ from .fingerprint import (
     fingerprint,
     with_parts,
 )
+from .ids import google_event_id_for
 from .mapping import (
     TIME_FIELDS,
+    MappedEvent,
     MappingError,
     OdooEvent,
     can_edit,
@@ -46,7 +28,6 @@ from .mapping import (
     diff_values,
     event_end_utc,
     event_summary,
-    google_event_id_for,
     google_to_odoo,
     is_private_google,
     is_private_odoo,
@@ -54,8 +35,6 @@ from .mapping import (
     snapshot_from_values,
 )
 from .timeutil import parse_datetime, utc_to_local
-
-DEFAULT_WINDOW_DAYS = 30
 
 
 class Action(str, enum.Enum):
@@ -73,21 +52,9 @@ class Action(str, enum.Enum):
 
 
 @dataclass(frozen=True)
-class LinkState:
-    """What ``crm.google.event.link`` remembers about the last successful sync."""
+class ConflictResolution:
+    """Who won a clash on the same aspect, and what the loser had (for the chatter)."""
 
-    google_id: str
-    calendar_id: str
-    etag: str | None = None
-    fingerprint: str | None = None
-    google_updated: datetime | None = None  # naive UTC
-    odoo_write_date_at_sync: datetime | None = None  # naive UTC
-    readonly: bool = False
-    attempted_fingerprint: str | None = None  # of a write whose answer never came
-
-
-@dataclass(frozen=True)
-class Conflict:
     winner: str  # "google" | "odoo"
     google_updated: datetime | None
     odoo_write_date: datetime | None
@@ -121,7 +88,7 @@ class IncomingDecision:
     etag: str | None = None
     google_updated: datetime | None = None
     readonly: bool = False
-    conflict: Conflict | None = None
+    conflict: ConflictResolution | None = None
     push_back: bool = False
     warnings: tuple = ()
     error: str | None = None
@@ -152,9 +119,17 @@ class OutgoingDecision:
     error: str | None = None
 
 
-def window_start_for(now, days=DEFAULT_WINDOW_DAYS):
-    """Start of the sync window for ``now`` (naive UTC)."""
-    return now - timedelta(days=days)
+@dataclass(frozen=True)
+class PlanRules:
+    """The user's rules (and the calendar's facts) every decision depends on."""
+
+    include_private: bool
+    window_start: datetime  # naive UTC
+    user_tz: str = "UTC"
+    calendar_tz: str | None = None  # of the calendar an incoming event comes from
+    access_role: str = "owner"  # the user's role on that calendar
+    self_email: str | None = None
+    event_id_key: str | None = None  # the user's secret for the ids of inserts
 
 
 def _google_updated(event):
@@ -189,28 +164,30 @@ def odoo_in_window(ev, window_start, *, user_tz="UTC"):
     )
 
 
-def _odoo_changed(link, odoo, odoo_fp):
-    if odoo_fp == link.fingerprint:
-        return False
-    if link.odoo_write_date_at_sync and odoo.write_date:
-        return odoo.write_date > link.odoo_write_date_at_sync
-    return True
+def _odoo_changed(link, odoo_fp):
+    return odoo_fp != link.fingerprint and link.odoo_changed
 
 
-def plan_incoming(
-    link,
-    google_event,
-    odoo,
-    *,
-    include_private,
-    window_start,
-    user_tz="UTC",
-    calendar_tz=None,
-    access_role="owner",
-    self_email=None,
-    series_known=False,
-    base_fingerprint=None,
-):
+def _safe_fingerprint(odoo, user_tz):
+    try:
+        return fingerprint(common_from_odoo(odoo, user_tz=user_tz))
+    except MappingError:
+        return None
+
+
+@dataclass
+class _Incoming:
+    """A Google event on its way in: its mapping, its Odoo form and the fields
+    every decision about it carries (``common``)."""
+
+    event: dict
+    mapped: MappedEvent
+    common: dict
+    user_tz: str
+    snapshot: OdooEvent | None = None
+
+
+def plan_incoming(link, google_event, odoo, rules, *, series_known=False, base_fingerprint=None):
     """Decide what an incoming Google event means for Odoo (see IncomingDecision).
 
     ``series_known``: for an instance of a series, whether Odoo has that series; its
@@ -219,30 +196,47 @@ def plan_incoming(
     showed at its last sync, if known (an instance: see series.instance_base)."""
     if not isinstance(google_event, dict) or not google_event.get("id"):
         return IncomingDecision(Action.SKIP, "not_an_event", error="not_an_event")
-    gid = google_event["id"]
-    etag = google_event.get("etag")
-    updated = _google_updated(google_event)
     common = {
-        "google_id": gid,
-        "etag": etag,
-        "google_updated": updated,
+        "google_id": google_event["id"],
+        "etag": google_event.get("etag"),
+        "google_updated": _google_updated(google_event),
         "recurring_event_id": google_event.get("recurringEventId") or None,
     }
-
     if google_event.get("status") == "cancelled":
-        return _plan_cancelled(link, google_event, odoo, common, user_tz)
+        return _plan_cancelled(link, google_event, odoo, common, rules.user_tz)
+    incoming = _map_incoming(google_event, rules, common)
+    if isinstance(incoming, IncomingDecision):
+        return incoming
+    if is_private_google(google_event) and not rules.include_private:
+        return IncomingDecision(Action.SKIP, "private", **common)
+    mapped = incoming.mapped
+    incoming.snapshot = snapshot_from_values(
+        mapped.values, mapped.recurrence, event_tz=mapped.event_tz
+    )
+    if not odoo_in_window(incoming.snapshot, rules.window_start, user_tz=rules.user_tz):
+        return IncomingDecision(Action.SKIP, "outside_window", **common)
+    common["fingerprint"] = fingerprint(common_from_odoo(incoming.snapshot, user_tz=rules.user_tz))
+    if odoo is None:
+        return _plan_missing_in_odoo(link, incoming, series_known)
+    return _plan_existing(link, odoo, incoming, base_fingerprint)
 
-    readonly = not can_edit(google_event, access_role, self_email)
+
+def _map_incoming(google_event, rules, common):
+    """The event mapped to Odoo values (fills ``common``), or the SKIP of an
+    unmappable one. A rule Odoo cannot store brings the first occurrence, read-only."""
+    readonly = not can_edit(google_event, rules.access_role, rules.self_email)
     warnings = []
     try:
-        mapped = google_to_odoo(google_event, user_tz=user_tz, calendar_tz=calendar_tz)
+        mapped = google_to_odoo(google_event, user_tz=rules.user_tz, calendar_tz=rules.calendar_tz)
     except MappingError as exc:
         if exc.reason != "unsupported_recurrence":
             return IncomingDecision(Action.SKIP, "mapping_error", error=exc.reason, **common)
-        # Odoo cannot store this rule: import the first occurrence, read-only.
         try:
             mapped = google_to_odoo(
-                google_event, user_tz=user_tz, calendar_tz=calendar_tz, ignore_recurrence=True
+                google_event,
+                user_tz=rules.user_tz,
+                calendar_tz=rules.calendar_tz,
+                ignore_recurrence=True,
             )
         except MappingError as exc2:
             return IncomingDecision(Action.SKIP, "mapping_error", error=exc2.reason, **common)
@@ -256,75 +250,63 @@ def plan_incoming(
         readonly=readonly,
         mapped=mapped.values,
     )
+    return _Incoming(google_event, mapped, common, rules.user_tz)
 
-    if is_private_google(google_event) and not include_private:
-        return IncomingDecision(Action.SKIP, "private", **common)
-    incoming = snapshot_from_values(mapped.values, mapped.recurrence, event_tz=mapped.event_tz)
-    if not odoo_in_window(incoming, window_start, user_tz=user_tz):
-        return IncomingDecision(Action.SKIP, "outside_window", **common)
-    google_fp = fingerprint(common_from_odoo(incoming, user_tz=user_tz))
-    common["fingerprint"] = google_fp
 
-    if odoo is None and series_known and common["recurring_event_id"]:
+def _plan_missing_in_odoo(link, incoming, series_known):
+    """An event Odoo does not have (any more): create it, or leave it to the push."""
+    common = incoming.common
+    if series_known and common["recurring_event_id"]:
         # Odoo's series has no occurrence there: deleted in Odoo (the deletion
         # is on its way to Google) or beyond the occurrences Odoo keeps.
         reason = "deleted_in_odoo" if link is not None else "not_in_series"
         return IncomingDecision(Action.SKIP, reason, **common)
-    if odoo is None:
-        if link is not None and link.fingerprint == google_fp:
-            # Deleted in Odoo, unchanged in Google: the push deletes it there.
-            return IncomingDecision(Action.SKIP, "deleted_in_odoo", **common)
-        reason = "new" if link is None else "changed_after_odoo_delete"
-        return IncomingDecision(
-            Action.CREATE,
-            reason,
-            values=dict(mapped.values),
-            recurrence=mapped.recurrence,
-            recurrence_changed=mapped.recurrence is not None,
-            **common,
-        )
+    if link is not None and link.fingerprint == common["fingerprint"]:
+        # Deleted in Odoo, unchanged in Google: the push deletes it there.
+        return IncomingDecision(Action.SKIP, "deleted_in_odoo", **common)
+    mapped = incoming.mapped
+    return IncomingDecision(
+        Action.CREATE,
+        "new" if link is None else "changed_after_odoo_delete",
+        values=dict(mapped.values),
+        recurrence=mapped.recurrence,
+        recurrence_changed=mapped.recurrence is not None,
+        **common,
+    )
 
-    if link is not None and link.etag and etag == link.etag:
+
+def _plan_existing(link, odoo, incoming, base_fingerprint):
+    """An event both sides have: nothing new, Google's change, or a merge."""
+    common, user_tz = incoming.common, incoming.user_tz
+    google_fp = common["fingerprint"]
+    if link is not None and link.etag and common["etag"] == link.etag:
         return IncomingDecision(Action.NOOP, "etag_unchanged", **common)
     if link is not None and google_fp == link.fingerprint:
         return IncomingDecision(Action.NOOP, "echo", **common)
-    try:
-        odoo_fp = fingerprint(common_from_odoo(odoo, user_tz=user_tz))
-    except MappingError:
-        odoo_fp = None
+    odoo_fp = _safe_fingerprint(odoo, user_tz)
     if odoo_fp == google_fp:
         return IncomingDecision(Action.NOOP, "same_on_both_sides", **common)
     if link is not None and google_fp == link.attempted_fingerprint:
         # Our own write whose answer never came, and Odoo changed since: Google
         # holds that write (the new base), the push sends Odoo's version.
         return IncomingDecision(Action.NOOP, "echo_of_attempt", **common)
-
-    values = diff_values(mapped.values, odoo, user_tz=user_tz)
-    recurrence_changed = _recurrence_changed(mapped.recurrence, odoo, user_tz)
+    mapped = incoming.mapped
     change = {
-        "values": values,
+        "values": diff_values(mapped.values, odoo, user_tz=user_tz),
         "recurrence": mapped.recurrence,
-        "recurrence_changed": recurrence_changed,
+        "recurrence_changed": _recurrence_changed(mapped.recurrence, odoo, user_tz),
     }
-    if link is not None and not _odoo_changed(link, odoo, odoo_fp):
+    if link is not None and not _odoo_changed(link, odoo_fp):
         return IncomingDecision(Action.UPDATE, "changed_in_google", **change, **common)
     base = link.fingerprint if link is not None else base_fingerprint
     if link is None and common["recurring_event_id"]:
         # An exception of a series the user links, first seen: what it changed
         # against the series as his copy showed it (Odoo may have changed since).
-        base = _instance_base(base_fingerprint, google_event, google_fp)
+        base = _instance_base(base_fingerprint, incoming.event, google_fp)
         if base is None:
             return IncomingDecision(Action.UPDATE, "relinked", **change, **common)
-    return _plan_both_changed(
-        base,
-        odoo,
-        incoming,
-        (odoo_fp, google_fp),
-        change,
-        common,
-        user_tz,
-        reason="both_changed" if link is not None else "relinked",
-    )
+    reason = "both_changed" if link is not None else "relinked"
+    return _plan_both_changed(base, odoo, incoming, odoo_fp, change, reason=reason)
 
 
 def _instance_base(base, google_event, google_fp):
@@ -343,7 +325,7 @@ _VALUE_ASPECTS = {
 }
 
 
-def _plan_both_changed(base, odoo, incoming, fingerprints, change, common, user_tz, *, reason):  # noqa: PLR0917
+def _plan_both_changed(base, odoo, incoming, odoo_fp, change, *, reason):
     """Both sides changed since ``base`` (the fingerprint the link last saw), or a
     copy found again by its id or iCalUID, whose history is unknown (no base).
 
@@ -353,7 +335,8 @@ def _plan_both_changed(base, odoo, incoming, fingerprints, change, common, user_
     change it), and the losing version goes to the chatter. Without a base to
     compare with, every difference is such a clash.
     """
-    odoo_fp, google_fp = fingerprints
+    common, user_tz = incoming.common, incoming.user_tz
+    google_fp = common["fingerprint"]
     updated = common["google_updated"]
     google_newer = (
         common["readonly"]
@@ -381,12 +364,12 @@ def _plan_both_changed(base, odoo, incoming, fingerprints, change, common, user_
     if not clash:
         return IncomingDecision(Action.UPDATE, "merged", **merged, **common)
     if google_newer:
-        conflict = Conflict(
+        conflict = ConflictResolution(
             "google", updated, odoo.write_date, event_summary(odoo, user_tz=user_tz)
         )
     else:
-        conflict = Conflict(
-            "odoo", updated, odoo.write_date, event_summary(incoming, user_tz=user_tz)
+        conflict = ConflictResolution(
+            "odoo", updated, odoo.write_date, event_summary(incoming.snapshot, user_tz=user_tz)
         )
     return IncomingDecision(Action.CONFLICT, reason, conflict=conflict, **merged, **common)
 
@@ -418,14 +401,10 @@ def _plan_cancelled(link, google_event, odoo, common, user_tz):
         return IncomingDecision(Action.DELETE, "already_gone", **common)
     conflict = None
     if link is not None and link.fingerprint:
-        try:
-            odoo_fp = fingerprint(common_from_odoo(odoo, user_tz=user_tz))
-        except MappingError:
-            odoo_fp = None
-        if _odoo_changed(link, odoo, odoo_fp):
+        if _odoo_changed(link, _safe_fingerprint(odoo, user_tz)):
             # Deletion wins (the record is only archived, so nothing is lost), but the
             # Odoo change is reported.
-            conflict = Conflict(
+            conflict = ConflictResolution(
                 "google",
                 common["google_updated"],
                 odoo.write_date,
@@ -434,93 +413,32 @@ def _plan_cancelled(link, google_event, odoo, common, user_tz):
     return IncomingDecision(Action.DELETE, "cancelled_in_google", conflict=conflict, **common)
 
 
-def plan_outgoing(
-    link,
-    odoo,
-    *,
-    include_private,
-    window_start,
-    event_id_key=None,
-    user_tz="UTC",
-    calendar_id=None,
-    series_link=None,
-):
+def plan_outgoing(link, odoo, rules, *, calendar_id=None, series_link=None):
     """Decide what to send to Google for an Odoo event (see OutgoingDecision).
 
     ``odoo`` None means the record was deleted. ``calendar_id``: the target calendar for
-    inserts; ``event_id_key``: the user's secret for their ids. ``series_link``: link of
-    the series master, for modified occurrences that have no link of their own (patched
-    as Google instances).
+    inserts (ids from ``rules.event_id_key``). ``series_link``: link of the series
+    master, for modified occurrences that have no link of their own (patched as
+    Google instances).
     """
     target = link.calendar_id if link is not None else calendar_id
     if odoo is None or not odoo.active:
-        if link is None:
-            return OutgoingDecision(Action.NOOP, "never_synced")
-        if link.readonly:
-            return OutgoingDecision(Action.SKIP, "readonly", link.google_id, target)
-        if odoo is not None:
-            if is_private_odoo(odoo) and not include_private:
-                return OutgoingDecision(Action.SKIP, "private", link.google_id, target)
-            if not _safe_in_window(odoo, window_start, user_tz):
-                return OutgoingDecision(Action.SKIP, "outside_window", link.google_id, target)
-        return OutgoingDecision(
-            Action.DELETE, "deleted_in_odoo", link.google_id, target, if_match=link.etag
-        )
-    if link is not None and link.readonly:
-        return OutgoingDecision(Action.SKIP, "readonly", link.google_id, target)
-    if is_private_odoo(odoo) and not include_private:
-        return OutgoingDecision(Action.SKIP, "private", link and link.google_id, target)
-    if not _safe_in_window(odoo, window_start, user_tz):
-        return OutgoingDecision(Action.SKIP, "outside_window", link and link.google_id, target)
-
-    if series_link is not None and series_link.readonly:
-        return OutgoingDecision(Action.SKIP, "readonly", link and link.google_id, target)
+        return _plan_deletion(link, odoo, rules, target)
+    google_id = link and link.google_id
+    skip = _outgoing_skip_reason(link, odoo, rules, series_link)
+    if skip:
+        return OutgoingDecision(Action.SKIP, skip, google_id, target)
+    if odoo.is_occurrence and link is None:
+        return _plan_occurrence(odoo, rules, series_link, target)
     # New, or an insert whose answer never came (its link knows no etag and no
     # fingerprint yet): insert; Google answers 409 when the earlier one landed.
     inserting = link is None or not (link.etag or link.fingerprint)
-    instance_target = None
-    if odoo.is_occurrence and link is None:
-        if odoo.follow_recurrence:
-            return OutgoingDecision(Action.SKIP, "follows_series", None, target)
-        if series_link is None:
-            return OutgoingDecision(Action.SKIP, "series_not_synced", None, target)
-        instance_target = rec_mod.instance_id(
-            series_link.google_id, odoo.original_start or odoo.start, odoo.allday
-        )
-        target = series_link.calendar_id
     try:
-        body = odoo_to_google(
-            odoo,
-            include_private=include_private,
-            user_tz=user_tz,
-            patch=not inserting or instance_target is not None,
-        )
-        odoo_fp = fingerprint(common_from_odoo(odoo, user_tz=user_tz))
+        body, odoo_fp = _google_body(odoo, rules, patch=not inserting)
     except MappingError as exc:
-        return OutgoingDecision(
-            Action.SKIP, "mapping_error", link and link.google_id, target, error=exc.reason
-        )
-    if instance_target is not None:
-        return OutgoingDecision(
-            Action.PATCH,
-            "occurrence_changed",
-            instance_target,
-            target,
-            # (also back, when the user attends it again after declining it)
-            body={**body, "status": "confirmed"},
-            fingerprint=odoo_fp,
-        )
+        return OutgoingDecision(Action.SKIP, "mapping_error", google_id, target, error=exc.reason)
     if inserting:
-        if link is not None:
-            google_id = link.google_id
-        elif event_id_key is None or odoo.id is None:
-            raise ValueError("event_id_key and a saved record are needed to insert")
-        else:
-            google_id = google_event_id_for(event_id_key, odoo.id)
-        body = {"id": google_id, "status": "confirmed", **body}
-        return OutgoingDecision(
-            Action.INSERT, "new", google_id, target, body=body, fingerprint=odoo_fp
-        )
+        return _plan_insert(link, odoo, rules, target, body, odoo_fp)
     if odoo_fp == link.fingerprint:
         return OutgoingDecision(
             Action.NOOP, "unchanged", link.google_id, target, fingerprint=odoo_fp
@@ -539,6 +457,82 @@ def plan_outgoing(
     )
 
 
+def _plan_deletion(link, odoo, rules, target):
+    """An Odoo event deleted or archived: delete its Google copy, within the rules."""
+    if link is None:
+        return OutgoingDecision(Action.NOOP, "never_synced")
+    if link.readonly:
+        return OutgoingDecision(Action.SKIP, "readonly", link.google_id, target)
+    if odoo is not None:
+        if is_private_odoo(odoo) and not rules.include_private:
+            return OutgoingDecision(Action.SKIP, "private", link.google_id, target)
+        if not _safe_in_window(odoo, rules.window_start, rules.user_tz):
+            return OutgoingDecision(Action.SKIP, "outside_window", link.google_id, target)
+    return OutgoingDecision(
+        Action.DELETE, "deleted_in_odoo", link.google_id, target, if_match=link.etag
+    )
+
+
+def _outgoing_skip_reason(link, odoo, rules, series_link):
+    """Why an active Odoo event is not sent, if the rules keep it from Google."""
+    if link is not None and link.readonly:
+        return "readonly"
+    if is_private_odoo(odoo) and not rules.include_private:
+        return "private"
+    if not _safe_in_window(odoo, rules.window_start, rules.user_tz):
+        return "outside_window"
+    if series_link is not None and series_link.readonly:
+        return "readonly"
+    return None
+
+
+def _google_body(odoo, rules, *, patch):
+    """Google's body for ``odoo`` and its fingerprint (raises MappingError)."""
+    body = odoo_to_google(
+        odoo, include_private=rules.include_private, user_tz=rules.user_tz, patch=patch
+    )
+    return body, fingerprint(common_from_odoo(odoo, user_tz=rules.user_tz))
+
+
+def _plan_occurrence(odoo, rules, series_link, target):
+    """An occurrence changed on its own in Odoo, without a link of its own: patch
+    Google's instance of the series."""
+    if odoo.follow_recurrence:
+        return OutgoingDecision(Action.SKIP, "follows_series", None, target)
+    if series_link is None:
+        return OutgoingDecision(Action.SKIP, "series_not_synced", None, target)
+    instance_target = rec_mod.instance_id(
+        series_link.google_id, odoo.original_start or odoo.start, odoo.allday
+    )
+    target = series_link.calendar_id
+    try:
+        body, odoo_fp = _google_body(odoo, rules, patch=True)
+    except MappingError as exc:
+        return OutgoingDecision(Action.SKIP, "mapping_error", None, target, error=exc.reason)
+    return OutgoingDecision(
+        Action.PATCH,
+        "occurrence_changed",
+        instance_target,
+        target,
+        # (also back, when the user attends it again after declining it)
+        body={**body, "status": "confirmed"},
+        fingerprint=odoo_fp,
+    )
+
+
+def _plan_insert(link, odoo, rules, target, body, odoo_fp):
+    """A new event, or one whose insert was never confirmed: insert it under its
+    deterministic id."""
+    if link is not None:
+        google_id = link.google_id
+    elif rules.event_id_key is None or odoo.id is None:
+        raise ValueError("event_id_key and a saved record are needed to insert")
+    else:
+        google_id = google_event_id_for(rules.event_id_key, odoo.id)
+    body = {"id": google_id, "status": "confirmed", **body}
+    return OutgoingDecision(Action.INSERT, "new", google_id, target, body=body, fingerprint=odoo_fp)
+
+
 def _safe_in_window(odoo, window_start, user_tz):
     try:
         return odoo_in_window(odoo, window_start, user_tz=user_tz)
@@ -547,15 +541,13 @@ def _safe_in_window(odoo, window_start, user_tz):
 
 
 __all__ = [
-    "DEFAULT_WINDOW_DAYS",
     "Action",
-    "Conflict",
+    "ConflictResolution",
     "IncomingDecision",
-    "LinkState",
     "OdooEvent",
     "OutgoingDecision",
+    "PlanRules",
     "odoo_in_window",
     "plan_incoming",
     "plan_outgoing",
-    "window_start_for",
 ]

@@ -1,18 +1,7 @@
 """Recurring series: Google ``recurrence`` lines <-> Odoo ``calendar.recurrence`` values.
 
-Odoo can represent daily/weekly/monthly/yearly rules with an interval, a count, an end
-date or no end; weekly rules on a set of weekdays; monthly rules on a day of the month or
-on the 1st-4th/last weekday. Everything else Google allows (RDATE, EXRULE, BYSETPOS
-combinations, BYHOUR, several BYMONTHDAY values, ...) raises
-``MappingError('unsupported_recurrence')`` so the adapter can import such an event
-read-only as a single event instead of failing; syntax errors raise ``invalid_rrule``.
-
-Exception dates (EXDATE) are carried as naive UTC datetimes (timed series) or dates
-(all-day series). Odoo has no EXDATE field: an excluded occurrence is an occurrence
-event that does not exist (or is archived); the adapter translates.
-
-Time model: rules expand in the series' wall-clock time (``tz``) starting from the local
-start, like Google and Odoo do, so occurrences keep their local time across DST.
+Rules Odoo cannot store raise ``MappingError("unsupported_recurrence")``, syntax errors
+``invalid_rrule``; see docs/architecture.md, "Series".
 """
 
 import re
@@ -22,8 +11,8 @@ from itertools import islice
 
 from dateutil import rrule as du_rrule
 
+from .errors import MappingError
 from .timeutil import (
-    MappingError,
     format_date_compact,
     format_utc_compact,
     get_zone,
@@ -34,6 +23,13 @@ from .timeutil import (
 )
 
 WEEKDAY_FIELDS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# The values of a calendar.recurrence (shown on its events) that make up the rule
+# Google receives for a series.
+RULE_FIELDS = (
+    *("rrule_type", "interval", "count", "until", "end_type"),
+    *WEEKDAY_FIELDS,
+    *("month_by", "day", "byday", "weekday", "event_tz"),
+)
 ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 ODOO_WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 ODOO_BYDAY = ("1", "2", "3", "4", "-1")
@@ -68,7 +64,6 @@ _KNOWN_PARTS = {
 _BYDAY_RE = re.compile(r"^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$")
 _ICAL_DT_RE = re.compile(r"^(\d{8})(?:T(\d{6})(Z)?)?$")
 _INSTANCE_RE = re.compile(r"^(?P<series>.+)_(?P<day>\d{8})(?:T(?P<time>\d{6})Z)?$")
-_SPLIT_RE = re.compile(r"^(?P<parent>.+)_R(?P<stamp>\d{8}T\d{6})$")
 
 
 @dataclass(frozen=True)
@@ -145,10 +140,6 @@ class Recurrence:
     def _week_start_matters(self):
         """A week start other than Monday changes only weekly rules every few weeks."""
         return self.rrule_type == "weekly" and self.interval > 1 and self.wkst not in (None, "MO")
-
-    def odoo_rrule(self):
-        """Rule string in the form Odoo's ``calendar.recurrence.rrule`` parses."""
-        return "RRULE:" + self.rrule_value(allday=True)
 
     def canonical(self):
         """JSON-able normal form (for fingerprints and comparisons)."""
@@ -358,25 +349,20 @@ def _parse_exdate(params, value, start_local, allday, tz):
     return result
 
 
+@dataclass(frozen=True)
+class _Filters:
+    """The BY* parts of an RRULE, parsed."""
+
+    byday: list  # [(ordinal or None, weekday index)]
+    bymonthday: list
+    bymonth: list
+    bysetpos: list
+
+
 def _rule_to_recurrence(parts, start_local, allday, tz):
-    freq = parts["FREQ"]
-    if freq not in _FREQS:
-        if freq in ("SECONDLY", "MINUTELY", "HOURLY"):
-            raise _unsupported(f"FREQ={freq} is not supported by Odoo")
-        raise _invalid(f"invalid FREQ {freq!r:.20}")
-    unsupported = _UNSUPPORTED_PARTS & parts.keys()
-    if unsupported:
-        raise _unsupported(f"{sorted(unsupported)[0]} is not supported by Odoo")
-    rrule_type = _FREQS[freq]
+    rrule_type = _rule_type(parts)
     interval = _int(parts.get("INTERVAL", "1"), "INTERVAL", 1, 10000)
-    byday = _parse_byday(parts["BYDAY"]) if "BYDAY" in parts else []
-    bymonthday = (
-        _int_list(parts["BYMONTHDAY"], "BYMONTHDAY", -31, 31) if "BYMONTHDAY" in parts else []
-    )
-    bymonth = _int_list(parts["BYMONTH"], "BYMONTH", 1, 12) if "BYMONTH" in parts else []
-    bysetpos = _int_list(parts["BYSETPOS"], "BYSETPOS", -366, 366) if "BYSETPOS" in parts else []
-    if "WKST" in parts and parts["WKST"] not in ICAL_DAYS:
-        raise _invalid("invalid WKST")
+    filters = _rule_filters(parts)
     start_day = (
         start_local
         if isinstance(start_local, date) and not isinstance(start_local, datetime)
@@ -385,60 +371,105 @@ def _rule_to_recurrence(parts, start_local, allday, tz):
     values = {"rrule_type": rrule_type, "interval": interval, "event_tz": tz}
     if parts.get("WKST", "MO") != "MO":
         values["wkst"] = parts["WKST"]
-
-    if rrule_type == "daily" and byday:
+    if rrule_type == "daily" and filters.byday:
         # "Every weekday" is sometimes written as a daily rule filtered by days.
-        if interval != 1 or bymonthday or bymonth or bysetpos or any(o for o, _d in byday):
+        if interval != 1 or _other_filters(filters) or any(o for o, _d in filters.byday):
             raise _unsupported("daily rule with filters")
         rrule_type = values["rrule_type"] = "weekly"
     if rrule_type == "daily":
-        if bymonthday or bymonth or bysetpos:
+        if _other_filters(filters):
             raise _unsupported("daily rule with filters")
     elif rrule_type == "weekly":
-        if bymonthday or bymonth or bysetpos or any(o for o, _d in byday):
-            raise _unsupported("weekly rule with filters Odoo cannot store")
-        days = {d for _o, d in byday} or {start_day.weekday()}
-        values.update({WEEKDAY_FIELDS[d]: True for d in days})
+        values.update(_weekly_values(filters, start_day))
     elif rrule_type == "monthly":
-        if bymonth:
-            raise _unsupported("monthly rule with BYMONTH")
-        if bymonthday and not byday and not bysetpos:
-            if len(bymonthday) != 1 or bymonthday[0] < 1:
-                raise _unsupported("monthly rule on several or negative month days")
-            values.update(month_by="date", day=bymonthday[0])
-        elif byday and not bymonthday:
-            if len(byday) != 1:
-                raise _unsupported("monthly rule on several weekdays")
-            ordinal, weekday = byday[0]
-            if bysetpos:
-                if ordinal is not None or len(bysetpos) != 1:
-                    raise _unsupported("monthly rule with BYSETPOS combination")
-                ordinal = bysetpos[0]
-            if ordinal is None or str(ordinal) not in ODOO_BYDAY:
-                raise _unsupported("monthly weekday rule Odoo cannot store")
-            values.update(month_by="day", weekday=ODOO_WEEKDAYS[weekday], byday=str(ordinal))
-        elif not byday and not bymonthday and not bysetpos:
-            values.update(month_by="date", day=start_day.day)
-        else:
-            raise _unsupported("monthly rule with filters Odoo cannot store")
-    else:  # yearly: Odoo repeats on the start's month and day only
-        if byday or bysetpos or len(bymonth) > 1 or len(bymonthday) > 1:
-            raise _unsupported("yearly rule with filters Odoo cannot store")
-        if (bymonth and bymonth[0] != start_day.month) or (
-            bymonthday and bymonthday[0] != start_day.day
-        ):
-            raise _unsupported("yearly rule on another day than the start")
-
-    if "COUNT" in parts:
-        values.update(end_type="count", count=_int(parts["COUNT"], "COUNT", 1, 100000))
-    elif "UNTIL" in parts:
-        values.update(
-            end_type="end_date",
-            until=_until_to_odoo(parts["UNTIL"], _as_datetime(start_local), allday, tz),
-        )
+        values.update(_monthly_values(filters, start_day))
     else:
-        values["end_type"] = "forever"
+        _check_yearly(filters, start_day)
+    values.update(_rule_end(parts, start_local, allday, tz))
     return Recurrence(**values)
+
+
+def _rule_type(parts):
+    """Odoo's ``rrule_type`` of an RRULE; MappingError for rules Odoo cannot store."""
+    freq = parts["FREQ"]
+    if freq not in _FREQS:
+        if freq in ("SECONDLY", "MINUTELY", "HOURLY"):
+            raise _unsupported(f"FREQ={freq} is not supported by Odoo")
+        raise _invalid(f"invalid FREQ {freq!r:.20}")
+    unsupported = _UNSUPPORTED_PARTS & parts.keys()
+    if unsupported:
+        raise _unsupported(f"{sorted(unsupported)[0]} is not supported by Odoo")
+    return _FREQS[freq]
+
+
+def _rule_filters(parts):
+    byday = _parse_byday(parts["BYDAY"]) if "BYDAY" in parts else []
+    bymonthday = (
+        _int_list(parts["BYMONTHDAY"], "BYMONTHDAY", -31, 31) if "BYMONTHDAY" in parts else []
+    )
+    bymonth = _int_list(parts["BYMONTH"], "BYMONTH", 1, 12) if "BYMONTH" in parts else []
+    bysetpos = _int_list(parts["BYSETPOS"], "BYSETPOS", -366, 366) if "BYSETPOS" in parts else []
+    if "WKST" in parts and parts["WKST"] not in ICAL_DAYS:
+        raise _invalid("invalid WKST")
+    return _Filters(byday, bymonthday, bymonth, bysetpos)
+
+
+def _other_filters(filters):
+    """Any filter besides BYDAY."""
+    return bool(filters.bymonthday or filters.bymonth or filters.bysetpos)
+
+
+def _weekly_values(filters, start_day):
+    if _other_filters(filters) or any(o for o, _d in filters.byday):
+        raise _unsupported("weekly rule with filters Odoo cannot store")
+    days = {d for _o, d in filters.byday} or {start_day.weekday()}
+    return {WEEKDAY_FIELDS[d]: True for d in days}
+
+
+def _monthly_values(filters, start_day):
+    byday, bymonthday, bysetpos = filters.byday, filters.bymonthday, filters.bysetpos
+    if filters.bymonth:
+        raise _unsupported("monthly rule with BYMONTH")
+    if bymonthday and not byday and not bysetpos:
+        if len(bymonthday) != 1 or bymonthday[0] < 1:
+            raise _unsupported("monthly rule on several or negative month days")
+        return {"month_by": "date", "day": bymonthday[0]}
+    if byday and not bymonthday:
+        if len(byday) != 1:
+            raise _unsupported("monthly rule on several weekdays")
+        ordinal, weekday = byday[0]
+        if bysetpos:
+            if ordinal is not None or len(bysetpos) != 1:
+                raise _unsupported("monthly rule with BYSETPOS combination")
+            ordinal = bysetpos[0]
+        if ordinal is None or str(ordinal) not in ODOO_BYDAY:
+            raise _unsupported("monthly weekday rule Odoo cannot store")
+        return {"month_by": "day", "weekday": ODOO_WEEKDAYS[weekday], "byday": str(ordinal)}
+    if not byday and not bymonthday and not bysetpos:
+        return {"month_by": "date", "day": start_day.day}
+    raise _unsupported("monthly rule with filters Odoo cannot store")
+
+
+def _check_yearly(filters, start_day):
+    """Odoo repeats a yearly series on the start's month and day only."""
+    bymonth, bymonthday = filters.bymonth, filters.bymonthday
+    if filters.byday or filters.bysetpos or len(bymonth) > 1 or len(bymonthday) > 1:
+        raise _unsupported("yearly rule with filters Odoo cannot store")
+    if (bymonth and bymonth[0] != start_day.month) or (
+        bymonthday and bymonthday[0] != start_day.day
+    ):
+        raise _unsupported("yearly rule on another day than the start")
+
+
+def _rule_end(parts, start_local, allday, tz):
+    if "COUNT" in parts:
+        return {"end_type": "count", "count": _int(parts["COUNT"], "COUNT", 1, 100000)}
+    if "UNTIL" in parts:
+        return {
+            "end_type": "end_date",
+            "until": _until_to_odoo(parts["UNTIL"], _as_datetime(start_local), allday, tz),
+        }
+    return {"end_type": "forever"}
 
 
 def _as_datetime(value):
@@ -612,60 +643,3 @@ def parse_original_start(original_start, *, default_tz=None):
     if original_start.get("date"):
         return parse_date(original_start["date"])
     raise MappingError("invalid_original_start", "originalStartTime without date")
-
-
-# --- "this and following" splits ------------------------------------------------------
-
-
-def split_parent(event_id):
-    """For Google's split series ids ``<parent>_R<YYYYMMDDTHHMMSS>``: (parent, stamp)."""
-    match = _SPLIT_RE.match(event_id or "")
-    if not match:
-        return None
-    try:
-        stamp = datetime.strptime(match.group("stamp"), "%Y%m%dT%H%M%S")
-    except ValueError:
-        return None
-    return match.group("parent"), stamp
-
-
-def split_series(rec, *, split_at, start_local, allday, tz):
-    """Split a series at the occurrence ``split_at`` (UTC datetime or date).
-
-    Returns ``(head, tail)``: ``head`` ends before ``split_at`` (Google: old series gets
-    an UNTIL; with COUNT the count of earlier occurrences), ``tail`` is the rule of the
-    new series starting at ``split_at`` (remaining COUNT, same UNTIL or no end). ``head``
-    is None when nothing is left before the split.
-    """
-    before = 0
-    previous = None
-    for value in occurrences(
-        rec, start_local=start_local, allday=allday, tz=tz, include_excluded=True
-    ):
-        if value >= split_at:
-            break
-        before += 1
-        previous = value
-    head_exdates = tuple(x for x in rec.exdates if x < split_at)
-    tail_exdates = tuple(x for x in rec.exdates if x >= split_at)
-    if previous is None:
-        head = None
-    elif rec.end_type == "count":
-        head = replace(rec, count=before, exdates=head_exdates)
-    else:
-        if allday:
-            last_day = previous
-        else:
-            last_day = utc_to_local(previous, tz).date() if tz else previous.date()
-        head = replace(rec, end_type="end_date", until=last_day, count=0, exdates=head_exdates)
-    if rec.end_type == "count":
-        tail = replace(rec, count=max(rec.count - before, 1), exdates=tail_exdates)
-    else:
-        tail = replace(rec, exdates=tail_exdates)
-    return head, tail
-
-
-def is_split_of(new_event, parent_id):
-    """True when Google event ``new_event`` is the "this and following" part of parent."""
-    parsed = split_parent((new_event or {}).get("id"))
-    return bool(parsed) and parsed[0] == parent_id

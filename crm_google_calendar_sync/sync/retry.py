@@ -1,21 +1,10 @@
-"""Retry with exponential backoff, full jitter and a per-cycle sleep budget.
-
-Google asks clients to back off exponentially on 403/429 rate limits and 5xx
-and to honour ``Retry-After``. The client library's own ``num_retries``
-ignores ``Retry-After`` and never retries batch parts, so the engine uses this
-module instead.
-
-The :class:`RetryBudget` caps the total time one user's sync cycle may spend
-sleeping: a user whose calendar is throttled must not starve the cron for
-everyone else. When a wait does not fit into what is left, the budget raises
-:class:`RetryBudgetExhausted` *without sleeping*; the engine stops that user's
-cycle cleanly and the next cycle picks up where it stopped.
+"""Retry with exponential backoff, full jitter and a per-cycle sleep budget
+(:class:`RetryBudget` raises instead of sleeping past it).
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import random as _random
 import threading
 import time
@@ -92,10 +81,6 @@ class RetryBudget:
         self._lock = threading.Lock()
         self.sleeps: list[float] = []
 
-    @classmethod
-    def unlimited(cls, *, sleep: Callable[[float], None] = time.sleep) -> RetryBudget:
-        return cls(math.inf, sleep=sleep)
-
     @property
     def spent(self) -> float:
         return self._spent
@@ -103,9 +88,6 @@ class RetryBudget:
     @property
     def remaining(self) -> float:
         return max(0.0, self.seconds - self._spent)
-
-    def can_afford(self, seconds: float) -> bool:
-        return seconds <= self.remaining
 
     def wait(self, seconds: float, error: GoogleSyncError | None = None) -> None:
         """Sleep ``seconds`` if the budget covers it, else raise without sleeping."""
@@ -125,23 +107,23 @@ def call_with_retry(
     budget: RetryBudget,
     *,
     operation: str | None = None,
-    on_attempt: Callable[[int], None] | None = None,
-    on_retry: Callable[[int, GoogleSyncError, float], None] | None = None,
+    stats: dict | None = None,
     retry_if: Callable[[GoogleSyncError], bool] | None = None,
 ) -> T:
     """Call ``func`` until it succeeds, retrying retryable errors.
 
     Errors are classified with :func:`classify` (``operation`` helps it, e.g.
     ``"list"`` or ``"delete"``); unknown exceptions propagate unchanged.
-    ``retry_if`` can narrow which retryable errors are retried. Raises the
+    ``retry_if`` can narrow which retryable errors are retried; ``stats``
+    counts ``api_calls`` (each attempt) and ``retries``. Raises the
     classified error when it is not retryable or attempts are used up, and
     :class:`RetryBudgetExhausted` when the next wait does not fit the budget.
     """
     attempt = 0
     while True:
         attempt += 1
-        if on_attempt is not None:
-            on_attempt(attempt)
+        if stats is not None:
+            stats["api_calls"] += 1
         try:
             return func()
         except Exception as exc:
@@ -165,5 +147,5 @@ def call_with_retry(
                 attempt + 1,
                 delay,
             )
-            if on_retry is not None:
-                on_retry(attempt, error, delay)
+            if stats is not None:
+                stats["retries"] += 1

@@ -1,21 +1,5 @@
-"""Strict allow-list HTML sanitiser and the description conversions Odoo <-> Google.
-
-Odoo stores descriptions as HTML; Google descriptions are plain text (mobile apps, most
-third-party clients) or a small HTML subset (Google's web UI). The engine needs:
-
-* ``sanitize_html``: a canonical, safe HTML form. Allowed are basic text markup, lists,
-  headings, tables and links (http, https, mailto, tel only). Scripts, styles, iframes,
-  forms, media and their content are dropped; every attribute except ``href`` (links)
-  and ``colspan``/``rowspan`` is dropped (so ``on*`` handlers, ``style`` and
-  ``javascript:`` URLs never survive); unknown tags are unwrapped (their text is kept).
-  The function is idempotent, which the echo suppression relies on.
-* ``description_from_google`` (Google -> Odoo HTML) and ``description_to_google``
-  (Odoo HTML -> Google). Descriptions made of plain lines go to Google as plain text with
-  newlines, so every Google client shows them right; rich ones go as sanitised HTML.
-  ``description_to_google(description_from_google(x))`` is a projection: applying the pair
-  again changes nothing (tested), so it is the normal form used by the fingerprint.
-
-Without lxml (never the case inside Odoo) HTML is reduced to its text and escaped.
+"""Allow-list HTML sanitiser and the description conversions Odoo <-> Google
+(see docs/architecture.md, "Mapping").
 """
 
 import html as html_lib
@@ -350,15 +334,19 @@ def _tokens(el):
         yield ("text", child.tail)
 
 
+def _only_plain_blocks(tree):
+    """Is the tree made only of paragraphs, divs and line breaks?"""
+    return all(el is tree or el.tag in _PLAIN_BLOCKS or el.tag == "br" for el in tree.iter())
+
+
 def _tree_to_plain(tree):
     """Text of a description made only of paragraphs, divs and line breaks.
 
     Returns None when the tree has richer markup. Blocks are lines of their own, ``<br>``
     ends a line; whitespace between blocks is not a line (as a browser renders it).
     """
-    for el in tree.iter():
-        if el is not tree and el.tag not in _PLAIN_BLOCKS and el.tag != "br":
-            return None
+    if not _only_plain_blocks(tree):
+        return None
     lines = []
     current = None  # the open line, None when no line is open
     block_marks = []

@@ -1,9 +1,5 @@
-"""What a calendar's sync token has seen, and when the user's rules outgrow it.
-
-An incremental list only returns what changed since its token. Events that the
-rules left out when the token was taken (private ones, events before the
-window) never come again, so when the rules widen the calendar is listed afresh
-(a windowed full list, in which the links make known events no-ops).
+"""What a calendar's sync token has seen, and when the user's rules outgrow it
+(the calendar is then listed afresh).
 """
 
 from __future__ import annotations

@@ -1,29 +1,15 @@
-"""One model of a recurring series for both sides of the sync.
-
-Google keeps a series as a master (rule and values) plus exceptions: instances
-moved, changed or cancelled on their own, each named by its *original start*
-(where the rule put it). Odoo keeps a ``calendar.recurrence`` with one event per
-occurrence; the sync remembers each occurrence's original start. Everything here
-works on those original starts ("keys": naive UTC datetimes, or dates for all-day
-series), so the same rules serve the Odoo adapter and any other store:
-
-* :func:`reconcile`: which occurrences stay, go and are added when Google's
-  master changes (rule, time, EXDATE), whatever Odoo did with the series before.
-* :func:`master_snapshot`: the series as Google's master shows it, built from
-  Odoo's occurrences: the rule's first start, the values of an occurrence that
-  follows the series, and the rule's starts that have no occurrence as EXDATEs.
-
-Odoo expands a series to at most :data:`recurrence.ODOO_MAX_OCCURRENCES`
-occurrences; the keys here stop there as well.
+"""One model of a recurring series for both sides of the sync, on the original
+starts of its occurrences ("keys"): reconcile, master snapshot, instance base.
 """
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from . import recurrence as rec_mod
+from .errors import MappingError
 from .fingerprint import UNKNOWN_PART, aspect_part, fingerprint_odoo, with_parts
 from .mapping import ALLDAY_START, ALLDAY_STOP
-from .timeutil import MappingError, parse_date, parse_datetime, utc_to_local
+from .timeutil import parse_date, parse_datetime, utc_to_local
 
 # Fields in which an instance differs from its master when Google keeps it on its own.
 INSTANCE_FIELDS = ("summary", "description", "location", "visibility", "transparency")
@@ -204,7 +190,10 @@ def instance_base(series_fingerprint, master, key, *, user_tz="UTC"):
         return None
     times = occurrence_times(
         key,
-        {name: getattr(master, name) for name in ("allday", "start", "stop", "start_date", "stop_date")},
+        {
+            name: getattr(master, name)
+            for name in ("allday", "start", "stop", "start_date", "stop_date")
+        },
     )
     times.pop("original_start")
     occurrence = replace(master, recurrence_base=False, rrule_type=None, **times)

@@ -1,16 +1,13 @@
-"""Date/time helpers and the mapping error shared by the pure-logic engine modules.
-
-Conventions used throughout the engine:
-
-* Odoo datetimes are naive and mean UTC (as ``fields.Datetime`` stores them).
-* "Local" datetimes are naive and mean wall-clock time in an IANA zone.
-* Google datetimes are RFC 3339 strings with an offset.
+"""Date/time helpers of the engine. Odoo datetimes are naive UTC, "local" ones
+naive wall-clock time in an IANA zone, Google's RFC 3339 strings with an offset.
 """
 
 import functools
 import re
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
+
+from .errors import MappingError
 
 UTC = timezone.utc
 
@@ -24,18 +21,6 @@ _DATETIME_RE = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?"
     r"(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$"
 )
-
-
-class MappingError(ValueError):
-    """Input that cannot be mapped. ``reason`` is a stable short code shown to users."""
-
-    def __init__(self, reason, message=""):
-        super().__init__(reason, message)
-        self.reason = reason
-        self.message = message or reason
-
-    def __str__(self):
-        return f"{self.reason}: {self.message}"
 
 
 @functools.lru_cache(maxsize=512)

@@ -299,7 +299,7 @@ class TestBadInput(ReliabilityCase):
                     problems.append(f"{name}: {problem}")
         self.assertEqual(problems, [])
 
-    def _odoo_case(self, user, other, token, email, name, case):  # noqa: PLR0917
+    def _odoo_case(self, user, other, token, email, name, case):
         values = _expand(dict(case["odoo_values"]), self.today)
         days = values.pop("days", 5)
         start = datetime.combine(self.today + timedelta(days=days), datetime.min.time())

@@ -8,7 +8,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from ..models.calendar_event import SYNC_MARK_CONTEXT
-from ..sync.engine import SyncReport
+from ..sync.port import SyncReport
 from .common import SyncCase
 
 BOB = "status-bob@example.com"

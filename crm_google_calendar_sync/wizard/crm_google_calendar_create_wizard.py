@@ -2,6 +2,7 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
 
+from ..models import sync_texts
 from ..sync import errors
 
 
@@ -22,7 +23,7 @@ class CrmGoogleCalendarCreateWizard(models.TransientModel):
         user = self.env.user
         token = user._google_token()
         if not token:
-            raise UserError(self.env._("Connect your Google account first."))
+            raise UserError(sync_texts.not_connected_text(self.env))
         name = (self.name or "").strip()
         if not name:
             raise UserError(self.env._("Please enter a name for the new calendar."))

@@ -147,7 +147,7 @@ class _Handler(BaseHTTPRequestHandler):
 class EmulatorServer:
     """Google Calendar v3 + OAuth emulator on a real HTTP server (see README.md)."""
 
-    def __init__(  # noqa: PLR0917 - positional order fixed by the shared contract
+    def __init__(  # positional order fixed by the shared contract
         self,
         client_id="emulator-client-id",
         client_secret="emulator-client-secret",

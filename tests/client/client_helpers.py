@@ -135,3 +135,20 @@ def follow_consent(authorization_url: str, *, approve: bool = True, email: str =
     location = response.headers["Location"]
     assert location.startswith(REDIRECT_URI), location
     return {key: values[0] for key, values in parse_qs(urlsplit(location).query).items()}
+
+
+def list_events(client, calendar_id: str, **kwargs) -> tuple[list[dict], str | None]:
+    """All events of ``client.iter_event_pages`` and the final sync token."""
+    items: list[dict] = []
+    token = None
+    for page in client.iter_event_pages(calendar_id, **kwargs):
+        items.extend(page.items)
+        token = page.next_sync_token or token
+    return items, token
+
+
+def get_calendar(client, calendar_id: str) -> dict:
+    """The calendar list entry (``"primary"`` works: its id is the account email)."""
+    return client._call(
+        lambda: client.service.calendarList().get(calendarId=calendar_id), operation="get"
+    )

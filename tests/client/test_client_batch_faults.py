@@ -7,7 +7,7 @@ import time
 import uuid
 
 import pytest
-from client_helpers import ALICE
+from client_helpers import ALICE, get_calendar, list_events
 
 from crm_google_calendar_sync.sync.errors import (
     RETRY_LATER,
@@ -178,7 +178,7 @@ def test_bad_part_is_a_bad_request(server, client):
 @pytest.mark.parametrize("kind", ["500", "503", "403_rate", "403_user_rate", "429"])
 def test_single_call_retried_after_fault(server, client, sleeper, kind):
     server.faults.add(kind, method="GET", path=EVENTS_PATH, times=2)
-    _items, token = client.list_events(ALICE)
+    _items, token = list_events(client, ALICE)
     assert token
     assert client.stats["retries"] == 2
     assert sleeper.calls == [0.5, 1.0]  # FAST_POLICY: no jitter, base 0.5
@@ -188,7 +188,7 @@ def test_single_call_retried_after_fault(server, client, sleeper, kind):
 
 def test_retry_after_is_honoured(server, client, sleeper):
     server.faults.add("429", method="GET", path=EVENTS_PATH, times=1, retry_after=3)
-    client.list_events(ALICE)
+    list_events(client, ALICE)
     assert sleeper.calls == [3]
 
 
@@ -196,7 +196,7 @@ def test_retry_after_beyond_budget_stops_without_sleeping(server, make_client, s
     client = make_client(budget_seconds=10)
     server.faults.add("429", method="GET", path=EVENTS_PATH, times=1, retry_after=120)
     with pytest.raises(RetryBudgetExhausted) as caught:
-        client.list_events(ALICE)
+        list_events(client, ALICE)
     assert sleeper.calls == []
     assert isinstance(caught.value.last_error, RateLimitError)
     assert caught.value.requested == 120
@@ -206,10 +206,10 @@ def test_retry_after_beyond_budget_stops_without_sleeping(server, make_client, s
 def test_budget_is_shared_across_calls(server, make_client, sleeper):
     client = make_client(budget_seconds=1.0)
     server.faults.add("503", method="GET", path=EVENTS_PATH, times=1)
-    client.list_events(ALICE)  # waits 0.5
+    list_events(client, ALICE)  # waits 0.5
     server.faults.add("503", method="GET", path=EVENTS_PATH, times=2)
     with pytest.raises(RetryBudgetExhausted):
-        client.list_events(ALICE)  # 0.5 fits, then 1.0 does not
+        list_events(client, ALICE)  # 0.5 fits, then 1.0 does not
     assert sleeper.calls == [0.5, 0.5]
     assert client.budget.remaining == 0
 
@@ -217,14 +217,14 @@ def test_budget_is_shared_across_calls(server, make_client, sleeper):
 def test_attempts_exhausted_raises_the_last_error(server, client, sleeper):
     server.faults.add("500", method="GET", path=EVENTS_PATH, times=10)
     with pytest.raises(TransientError) as caught:
-        client.list_events(ALICE)
+        list_events(client, ALICE)
     assert caught.value.status == 500
     assert len(sleeper.calls) == 3  # FAST_POLICY.max_attempts == 4
 
 
 def test_dropped_connections_are_retried(server, client):
     server.faults.add("drop", method="GET", path=EVENTS_PATH, times=3)
-    _items, token = client.list_events(ALICE)
+    _items, token = list_events(client, ALICE)
     assert token
     # httplib2's silent resend is off: every resend is ours, counted and budgeted
     assert client.stats["retries"] == 3
@@ -235,7 +235,7 @@ def test_timeout_is_retried(server, make_client, sleeper):
     client = make_client(timeout=0.3)
     server.faults.add("slow", method="GET", path=EVENTS_PATH, times=1, delay=1.0)
     started = time.monotonic()
-    _items, token = client.list_events(ALICE)
+    _items, token = list_events(client, ALICE)
     assert token
     assert client.stats["retries"] == 1
     assert time.monotonic() - started < 1.0 + 0.5
@@ -246,7 +246,7 @@ def test_timeout_without_retries_raises_transient(server, make_client):
     client = make_client(timeout=0.3, policy=RetryPolicy(max_attempts=1))
     server.faults.add("slow", method="GET", path=EVENTS_PATH, times=1, delay=1.0)
     with pytest.raises(TransientError) as caught:
-        client.list_events(ALICE)
+        list_events(client, ALICE)
     assert caught.value.reason == "timeout"
 
 
@@ -254,7 +254,7 @@ def test_quota_exceeded_is_rate_limited(server, client, sleeper):
     server.set_quota(user_per_minute=2)
     with pytest.raises((RetryBudgetExhausted, RateLimitError)):
         for _ in range(10):
-            client.get_calendar(ALICE)
+            get_calendar(client, ALICE)
     assert any(r.status == 403 for r in server.requests)
     assert sleeper.calls  # it did back off before giving up
 
@@ -349,7 +349,7 @@ def test_batch_part_attempts_are_bounded(server, client, sleeper):
 def test_on_request_callback_sees_every_http_request(server, make_client):
     seen = []
     client = make_client(on_request=lambda method, uri: seen.append((method, uri)))
-    client.list_events(ALICE)
+    list_events(client, ALICE)
     client.execute_batch(inserts(2))
     assert [m for m, _u in seen] == ["GET", "POST"]
     assert seen[1][1] == server.base_url + "batch/calendar/v3"

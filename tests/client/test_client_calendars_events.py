@@ -7,7 +7,7 @@ import math
 import time
 
 import pytest
-from client_helpers import ALICE
+from client_helpers import ALICE, get_calendar, list_events
 
 from crm_google_calendar_sync.sync.errors import FullSyncRequired, NotFound
 from crm_google_calendar_sync.sync.google_client import (
@@ -73,14 +73,14 @@ def test_insert_get_delete_calendar(server, client):
     created = client.insert_calendar("CRM", "Europe/Berlin")
     assert created["summary"] == "CRM"
     assert created["id"] != ALICE
-    entry = client.get_calendar(created["id"])
+    entry = get_calendar(client, created["id"])
     assert entry["accessRole"] == "owner"
     assert entry["summary"] == "CRM"
     assert any(c["id"] == created["id"] for c in client.list_calendars())
     assert client.delete_calendar(created["id"]) is True
     assert client.delete_calendar(created["id"]) is False
     with pytest.raises(NotFound):
-        client.get_calendar(created["id"])
+        get_calendar(client, created["id"])
 
 
 def test_insert_calendar_lost_response_is_not_duplicated(server, client):
@@ -124,7 +124,7 @@ def test_items_carry_the_mapped_fields(server, client):
             transparency="transparent",
         ),
     )
-    items, token = client.list_events(ALICE, time_min=SOON - dt.timedelta(days=1))
+    items, token = list_events(client, ALICE, time_min=SOON - dt.timedelta(days=1))
     assert token
     (event,) = items
     for key in (
@@ -150,10 +150,10 @@ def test_items_carry_the_mapped_fields(server, client):
 
 def test_incremental_sync_with_sync_token(server, client):
     first = server.add_event(ALICE, ALICE, _timed(SOON, summary="first"))
-    _items, token = client.list_events(ALICE, time_min=SOON - dt.timedelta(days=30))
+    _items, token = list_events(client, ALICE, time_min=SOON - dt.timedelta(days=30))
     # nothing changed: one request, no items, a token
     server.reset_requests()
-    items, token2 = client.list_events(ALICE, sync_token=token)
+    items, token2 = list_events(client, ALICE, sync_token=token)
     assert items == [] and token2
     assert _api_calls(server, "events.list") == 1
     query = server.requests[-1].query
@@ -163,7 +163,7 @@ def test_incremental_sync_with_sync_token(server, client):
     first_id = first["id"] if isinstance(first, dict) else first
     second_id = second["id"] if isinstance(second, dict) else second
     client.execute_batch([BatchOperation("delete", ALICE, event_id=first_id)])
-    items, token3 = client.list_events(ALICE, sync_token=token2)
+    items, token3 = list_events(client, ALICE, sync_token=token2)
     by_id = {item["id"]: item for item in items}
     assert set(by_id) == {first_id, second_id}
     assert by_id[first_id]["status"] == "cancelled"
@@ -177,10 +177,10 @@ def test_sync_token_and_time_min_are_exclusive(client):
 
 
 def test_invalidated_sync_token_raises_full_sync_required(server, client):
-    _items, token = client.list_events(ALICE, time_min=SOON - dt.timedelta(days=30))
+    _items, token = list_events(client, ALICE, time_min=SOON - dt.timedelta(days=30))
     server.invalidate_sync_tokens(ALICE)
     with pytest.raises(FullSyncRequired) as caught:
-        client.list_events(ALICE, sync_token=token)
+        list_events(client, ALICE, sync_token=token)
     assert caught.value.status == 410
     assert client.stats["retries"] == 0
 

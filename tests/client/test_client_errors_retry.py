@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import http.client
 import json
+import math
 import pickle
 import time
 
@@ -51,7 +52,7 @@ def http_error(status, reason=None, message="msg", headers=None):
         (410, "deleted", None, errors.AlreadyDeleted, False),
         (410, None, "delete", errors.AlreadyDeleted, False),
         (404, "notFound", None, errors.NotFound, False),
-        (409, "duplicate", None, errors.Conflict, False),
+        (409, "duplicate", None, errors.AlreadyExists, False),
         (412, "conditionNotMet", None, errors.PreconditionFailed, False),
         (400, "invalid", None, errors.BadRequest, False),
         (401, "authError", None, errors.AuthError, False),
@@ -166,7 +167,7 @@ def test_budget_never_sleeps_beyond_itself():
     assert caught.value.requested == 1 and caught.value.remaining == 0
     with pytest.raises(ValueError):
         RetryBudget(-1)
-    assert RetryBudget.unlimited().can_afford(1e9)
+    assert RetryBudget(math.inf).remaining >= 1e9
 
 
 def test_budget_with_real_tiny_sleep():

@@ -13,9 +13,10 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, fields, replace
 
-from crm_google_calendar_sync.sync import engine, series
+from crm_google_calendar_sync.sync import port, series
 from crm_google_calendar_sync.sync.mapping import OdooEvent
-from crm_google_calendar_sync.sync.planner import Action, LinkState
+from crm_google_calendar_sync.sync.planner import Action
+from crm_google_calendar_sync.sync.port import LinkState
 
 EVENT_FIELDS = {f.name for f in fields(OdooEvent)}
 VALUE_FIELDS = ("name", "description", "location", "privacy", "show_as")
@@ -37,9 +38,9 @@ class Series:
     base: int
 
 
-class MemoryStore(engine.SyncStore):
+class MemoryStore(port.SyncStore):
     def __init__(self, calendar_id, user_tz="Europe/Berlin"):
-        self.calendar = engine.CalendarState(
+        self.calendar = port.CalendarState(
             key=1, google_id=calendar_id, is_source=True, is_target=True
         )
         self.user_tz = user_tz
@@ -100,7 +101,7 @@ class MemoryStore(engine.SyncStore):
             if link is None and series_id is not None:
                 event = self._occurrence_at(series_id, item)
                 if event is not None:
-                    result[item["id"]] = engine.Linked(None, self._snapshot(event.id, True), None)
+                    result[item["id"]] = port.Linked(None, self._snapshot(event.id, True), None)
                 continue
             if link is None:
                 continue
@@ -108,7 +109,7 @@ class MemoryStore(engine.SyncStore):
             if link.event is not None:
                 odoo = self._snapshot(link.event, bool(link.series))
             state = LinkState(link.google_id, calendar.google_id, link.etag, link.fingerprint)
-            result[item["id"]] = engine.Linked(state, odoo, link)
+            result[item["id"]] = port.Linked(state, odoo, link)
         return result
 
     def _occurrence_at(self, series_id, item):
@@ -348,12 +349,12 @@ class MemoryStore(engine.SyncStore):
         for link in list(self.links.values()):
             state = LinkState(link.google_id, self.calendar.google_id, link.etag, link.fingerprint)
             if link.event is None or not self.events[link.event].active:
-                items.append(engine.OutgoingItem(key=link, link=state, odoo=None))
+                items.append(port.OutgoingItem(key=link, link=state, odoo=None))
             elif self.resend_all:
                 odoo = self._snapshot(link.event, bool(link.series))
                 if link.series:
                     odoo = replace(odoo, follow_recurrence=False)
-                items.append(engine.OutgoingItem(key=link, link=state, odoo=odoo))
+                items.append(port.OutgoingItem(key=link, link=state, odoo=odoo))
         return items
 
     def apply_outgoing(self, item, decision, result):

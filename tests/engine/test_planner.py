@@ -7,14 +7,15 @@ import pytest
 
 from crm_google_calendar_sync.sync import mapping as m
 from crm_google_calendar_sync.sync.fingerprint import fingerprint_odoo
+from crm_google_calendar_sync.sync.ids import google_event_id_for
 from crm_google_calendar_sync.sync.planner import (
     Action,
-    LinkState,
+    PlanRules,
     odoo_in_window,
     plan_incoming,
     plan_outgoing,
-    window_start_for,
 )
+from crm_google_calendar_sync.sync.port import LinkState, window_start_for
 
 NOW = datetime(2024, 6, 1, 12, 0)
 WINDOW = window_start_for(NOW)  # 2024-05-02 12:00
@@ -49,23 +50,27 @@ def synced_pair(**gkw):
         etag='"e1"',
         fingerprint=fingerprint_odoo(odoo),
         google_updated=SYNCED_AT,
-        odoo_write_date_at_sync=SYNCED_AT,
+        odoo_changed=False,
     )
     return event, odoo, link
 
 
 def incoming(link, event, odoo, **kw):
+    if link is not None and odoo is not None and odoo.write_date > SYNCED_AT:
+        link = replace(link, odoo_changed=True)  # edited in Odoo after the sync
+    planning = {key: kw.pop(key) for key in ("series_known", "base_fingerprint") if key in kw}
     kw.setdefault("include_private", True)
     kw.setdefault("window_start", WINDOW)
-    return plan_incoming(link, event, odoo, **kw)
+    return plan_incoming(link, event, odoo, PlanRules(**kw), **planning)
 
 
 def outgoing(link, odoo, **kw):
+    planning = {key: kw.pop(key) for key in ("series_link",) if key in kw}
+    planning["calendar_id"] = kw.pop("calendar_id", "target")
     kw.setdefault("include_private", True)
     kw.setdefault("window_start", WINDOW)
     kw.setdefault("event_id_key", DB)
-    kw.setdefault("calendar_id", "target")
-    return plan_outgoing(link, odoo, **kw)
+    return plan_outgoing(link, odoo, PlanRules(**kw), **planning)
 
 
 # --- incoming -------------------------------------------------------------------------
@@ -368,7 +373,7 @@ def odoo_event(**kw):
 def test_insert_uses_deterministic_id():
     d = outgoing(None, odoo_event())
     assert d.action == Action.INSERT and d.calendar_id == "target"
-    assert d.google_id == m.google_event_id_for(DB, 7) == d.body["id"]
+    assert d.google_id == google_event_id_for(DB, 7) == d.body["id"]
     assert d.body["status"] == "confirmed" and d.fingerprint
     assert outgoing(None, odoo_event()).body == d.body  # retries send the same
 
@@ -468,7 +473,7 @@ def test_series_master_and_occurrences():
 
 def test_outgoing_requires_event_id_key_for_insert():
     with pytest.raises(ValueError):
-        plan_outgoing(None, odoo_event(), include_private=True, window_start=WINDOW)
+        plan_outgoing(None, odoo_event(), PlanRules(include_private=True, window_start=WINDOW))
 
 
 def test_outgoing_mapping_error_is_skip():

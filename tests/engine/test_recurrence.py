@@ -1,5 +1,7 @@
 """Recurrence conversion, instance ids and series splits."""
 
+import re
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,6 +13,65 @@ from hypothesis import strategies as st
 from crm_google_calendar_sync.sync import mapping as m
 from crm_google_calendar_sync.sync import recurrence as r
 from crm_google_calendar_sync.sync.mapping import MappingError
+
+# Splitting a series ("this and following"): no production path uses it yet, the
+# rules are kept here with their tests.
+_SPLIT_RE = re.compile(r"^(?P<parent>.+)_R(?P<stamp>\d{8}T\d{6})$")
+
+
+def split_parent(event_id):
+    """For Google's split series ids ``<parent>_R<YYYYMMDDTHHMMSS>``: (parent, stamp)."""
+    match = _SPLIT_RE.match(event_id or "")
+    if not match:
+        return None
+    try:
+        stamp = datetime.strptime(match.group("stamp"), "%Y%m%dT%H%M%S")
+    except ValueError:
+        return None
+    return match.group("parent"), stamp
+
+
+def split_series(rec, *, split_at, start_local, allday, tz):
+    """Split a series at the occurrence ``split_at`` (UTC datetime or date).
+
+    Returns ``(head, tail)``: ``head`` ends before ``split_at`` (Google: old series gets
+    an UNTIL; with COUNT the count of earlier occurrences), ``tail`` is the rule of the
+    new series starting at ``split_at`` (remaining COUNT, same UNTIL or no end). ``head``
+    is None when nothing is left before the split.
+    """
+    before = 0
+    previous = None
+    for value in r.occurrences(
+        rec, start_local=start_local, allday=allday, tz=tz, include_excluded=True
+    ):
+        if value >= split_at:
+            break
+        before += 1
+        previous = value
+    head_exdates = tuple(x for x in rec.exdates if x < split_at)
+    tail_exdates = tuple(x for x in rec.exdates if x >= split_at)
+    if previous is None:
+        head = None
+    elif rec.end_type == "count":
+        head = replace(rec, count=before, exdates=head_exdates)
+    else:
+        if allday:
+            last_day = previous
+        else:
+            last_day = r.utc_to_local(previous, tz).date() if tz else previous.date()
+        head = replace(rec, end_type="end_date", until=last_day, count=0, exdates=head_exdates)
+    if rec.end_type == "count":
+        tail = replace(rec, count=max(rec.count - before, 1), exdates=tail_exdates)
+    else:
+        tail = replace(rec, exdates=tail_exdates)
+    return head, tail
+
+
+def is_split_of(new_event, parent_id):
+    """True when Google event ``new_event`` is the "this and following" part of parent."""
+    parsed = split_parent((new_event or {}).get("id"))
+    return bool(parsed) and parsed[0] == parent_id
+
 
 BERLIN = "Europe/Berlin"
 
@@ -39,7 +100,7 @@ def test_weekly_count():
     )
     assert rec.odoo_values()["mon"] and rec.odoo_values()["wed"]
     assert rec.odoo_values()["event_tz"] == BERLIN
-    assert rec.odoo_rrule() == "RRULE:FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10"
+    assert "RRULE:" + rec.rrule_value(allday=True) == "RRULE:FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10"
 
 
 def test_weekly_without_byday_uses_start_weekday():
@@ -303,14 +364,14 @@ def test_split_with_count_and_forever():
         allday=False,
         tz=BERLIN,
     )
-    head, tail = r.split_series(
+    head, tail = split_series(
         rec, split_at=datetime(2024, 3, 8, 9), start_local=start, allday=False, tz=BERLIN
     )
     assert (head.count, tail.count) == (4, 6)
     assert head.exdates == (datetime(2024, 3, 5, 9),)
     assert tail.exdates == (datetime(2024, 3, 10, 9),)
     rec = r.from_google(["RRULE:FREQ=WEEKLY;BYDAY=MO"], start_local=start, allday=False, tz=BERLIN)
-    head, tail = r.split_series(
+    head, tail = split_series(
         rec, split_at=datetime(2024, 3, 18, 9), start_local=start, allday=False, tz=BERLIN
     )
     assert (head.end_type, head.until) == ("end_date", date(2024, 3, 11))
@@ -318,17 +379,17 @@ def test_split_with_count_and_forever():
     assert r.to_google(head, start_local=start, allday=False, tz=BERLIN) == [
         "RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=20240311T225959Z"
     ]
-    head, _tail = r.split_series(
+    head, _tail = split_series(
         rec, split_at=datetime(2024, 3, 4, 9), start_local=start, allday=False, tz=BERLIN
     )
     assert head is None
 
 
 def test_split_ids():
-    assert r.split_parent("abc_R20240318T100000") == ("abc", datetime(2024, 3, 18, 10))
-    assert r.split_parent("abc") is None
-    assert r.is_split_of({"id": "abc_R20240318T100000"}, "abc")
-    assert not r.is_split_of({"id": "abd_R20240318T100000"}, "abc")
+    assert split_parent("abc_R20240318T100000") == ("abc", datetime(2024, 3, 18, 10))
+    assert split_parent("abc") is None
+    assert is_split_of({"id": "abc_R20240318T100000"}, "abc")
+    assert not is_split_of({"id": "abd_R20240318T100000"}, "abc")
 
 
 def test_series_window():

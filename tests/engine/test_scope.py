@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from crm_google_calendar_sync.sync.engine import NAMED_CHANGES_KEPT, SyncReport
+from crm_google_calendar_sync.sync.port import NAMED_CHANGES_KEPT, SyncReport
 from crm_google_calendar_sync.sync.scope import SyncScope
 
 NOW = datetime(2030, 5, 1, 12, 0)

@@ -22,8 +22,9 @@ from hypothesis import strategies as st
 from memory_store import MemoryStore
 
 from crm_google_calendar_sync.sync import oauth
-from crm_google_calendar_sync.sync.engine import SyncSettings, UserSync
+from crm_google_calendar_sync.sync.engine import UserSync
 from crm_google_calendar_sync.sync.google_client import GoogleCalendarClient
+from crm_google_calendar_sync.sync.port import SyncSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location(

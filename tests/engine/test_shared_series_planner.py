@@ -13,9 +13,15 @@ from crm_google_calendar_sync.sync.fingerprint import (
     fingerprint_odoo,
     with_parts,
 )
-from crm_google_calendar_sync.sync.planner import Action, plan_incoming, window_start_for
+from crm_google_calendar_sync.sync.planner import Action, PlanRules, plan_incoming
+from crm_google_calendar_sync.sync.port import window_start_for
 
 NOW = datetime(2024, 6, 1, 12, 0)
+RULES = PlanRules(
+    include_private=True,
+    window_start=window_start_for(NOW),
+    user_tz="Europe/Berlin",
+)
 FIRST = datetime(2024, 6, 3, 8, 0)  # Mondays 10:00 Berlin
 KEY = FIRST + timedelta(weeks=2)
 
@@ -72,9 +78,7 @@ def incoming(event, odoo, base):
         None,
         event,
         odoo,
-        include_private=True,
-        window_start=window_start_for(NOW),
-        user_tz="Europe/Berlin",
+        RULES,
         series_known=True,
         base_fingerprint=base,
     )
@@ -84,9 +88,7 @@ def copy_base(name="Weekly", now=None):
     """What the user's copy showed for the occurrence at KEY (his series link's
     fingerprint was taken when the master was ``master(name)``)."""
     synced = fingerprint_odoo(master(name), user_tz="Europe/Berlin")
-    return series.instance_base(
-        synced, now or master(name), KEY, user_tz="Europe/Berlin"
-    )
+    return series.instance_base(synced, now or master(name), KEY, user_tz="Europe/Berlin")
 
 
 def test_instance_base_is_the_master_at_the_occurrence():
@@ -105,9 +107,7 @@ def test_instance_moved_in_google_keeps_the_rename_of_the_whole_series_in_odoo()
 
 
 def test_instance_renamed_in_google_after_the_series_rename_is_a_clash():
-    d = incoming(
-        instance(summary="Bob's title"), occurrence(name="Weekly Q3"), copy_base()
-    )
+    d = incoming(instance(summary="Bob's title"), occurrence(name="Weekly Q3"), copy_base())
     assert (d.action, d.conflict.winner, d.values) == (
         Action.CONFLICT,
         "google",
@@ -138,16 +138,12 @@ def test_copy_taken_back_out_of_the_bin_gives_way_to_odoo():
     del event["recurringEventId"], event["originalStartTime"]
     odoo = replace(occurrence(name="Weekly new"), recurrence_id=None, original_start=None)
     google_fp = m.google_to_odoo(event, user_tz="Europe/Berlin")
-    base = fingerprint_odoo(
-        m.snapshot_from_values(google_fp.values, None), user_tz="Europe/Berlin"
-    )
+    base = fingerprint_odoo(m.snapshot_from_values(google_fp.values, None), user_tz="Europe/Berlin")
     d = plan_incoming(
         None,
         event,
         odoo,
-        include_private=True,
-        window_start=window_start_for(NOW),
-        user_tz="Europe/Berlin",
+        RULES,
         base_fingerprint=base,
     )
     assert (d.action, d.values, d.push_back, d.conflict) == (Action.UPDATE, {}, True, None)
