@@ -3,9 +3,9 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from .. import sync_texts
 from ..sync import recurrence
 from ..sync.engine import MAX_ATTEMPTS
-from . import sync_texts
 
 RECURRENCE_RULE_FIELDS = recurrence.RULE_FIELDS
 # Event values the sync maps to Google, without the rule.

@@ -2,7 +2,7 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
 
-from ..models import sync_texts
+from .. import sync_texts
 from ..sync import errors
 
 
