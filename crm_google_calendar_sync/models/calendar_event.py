@@ -5,6 +5,7 @@ from odoo.tools import SQL
 
 from ..sync import recurrence
 from ..sync.engine import MAX_ATTEMPTS
+from .meeting_extras import EXTRA_MAPPED_FIELDS
 
 # The calendar.recurrence values (shown on the event) that make up the rule
 # Google receives for a series.
@@ -26,6 +27,7 @@ GOOGLE_MAPPED_FIELDS = frozenset(
         *EVENT_MAPPED_FIELDS,
         *RECURRENCE_RULE_FIELDS,
         *("rrule", "recurrency", "active", "partner_ids", "user_id"),
+        *EXTRA_MAPPED_FIELDS,
     }
 )
 REVISION_SEQUENCE = "crm_google_calendar_sync_revision_seq"

@@ -19,6 +19,7 @@ from ..sync.fingerprint import fingerprint_google
 from ..sync.planner import Action, LinkState
 from ..sync.scope import SyncScope
 from .calendar_event import EVENT_MAPPED_FIELDS, RECURRENCE_RULE_FIELDS, SYNC_MARK_CONTEXT
+from .meeting_extras import EXTRA_SNAPSHOT_FIELDS, MeetingExtras
 from .series_store import SeriesStore
 
 _logger = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ SNAPSHOT_FIELDS = [
     *RECURRENCE_RULE_FIELDS,
     *("recurrence_id", "follow_recurrence", "active", "write_date", "user_id"),
     *("google_sync_revision", "google_original_start", "google_sync_changed_at"),
+    *EXTRA_SNAPSHOT_FIELDS,
 ]
 
 
@@ -91,6 +93,7 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
         # Odoo expands the weeks of a series made in Odoo from the user's language.
         week_start = self.env["res.lang"]._get_data(code=self.user.lang or "en_US").week_start
         self.week_start = recurrence.ICAL_DAYS[int(week_start or 1) - 1]
+        self.extras = MeetingExtras(self.env, self.user)
 
     # ------------------------------------------------------------------
     # Calendars
@@ -160,7 +163,9 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
         base_ids = set() if occurrence else set(events.recurrence_id.base_event_id.ids)
         rules = self._rules(events.recurrence_id)
         snapshots = {}
-        for values in events.read(SNAPSHOT_FIELDS, load=None):
+        rows = events.read(SNAPSHOT_FIELDS, load=None)
+        extras = self.extras.snapshot_values(rows)
+        for values in rows:
             event_id = values["id"]
             # Outside a series no rule counts (Odoo leaves "recurrent" on events it
             # detaches from one).
@@ -178,6 +183,7 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
                 recurrence_base=event_id in base_ids,
                 original_start=original_start,
                 owner_default_privacy=owner.calendar_default_privacy or None,
+                **extras[event_id],
             )
         return snapshots
 
@@ -422,6 +428,8 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
             event.exists().write(stamp)
         else:
             event.write(dict(values, **stamp))
+        if "alarm_ids" in values:
+            self.extras.schedule_alarms(event.exists())
 
     def _stamp_pulled_series(self, event, decision):
         """A whole series changed in one user's Google (or ended there): a change of
@@ -458,7 +466,7 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
         return not link.recurring_event_id and bool(event.recurrence_id)
 
     def _event_values(self, decision, update=False):
-        values = dict(decision.values or {})
+        values = self.extras.odoo_values(decision.values or {})
         if "name" in values and not values["name"]:
             values["name"] = self.default_title
         recurrence = decision.recurrence
@@ -474,7 +482,6 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
         values.update(
             user_id=self.user.id if organizer else False,
             partner_ids=[(6, 0, self.partner.ids)],
-            alarm_ids=[(5, 0, 0)],
         )
         if values.get("allday") and values.get("start") and values.get("stop"):
             # Odoo computes the dates from start and stop (8:00 and 18:00 of the
@@ -524,6 +531,7 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
         linked = [None] * len(entries)
         for event, index in zip(events, order, strict=True):
             linked[index] = bases.get(event.id, event)
+        self.extras.schedule_alarms(events | events.recurrence_id.calendar_event_ids)
         return linked
 
     def create_many(self, calendar, entries):
@@ -601,8 +609,8 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
         # Each recurrence writes its rule text at the next flush, and that write
         # reads the series' first start: read it for all series at once.
         recurrences.mapped("dtstart")
-        # No alarm set-up: imported meetings have no alarms, and Odoo's create
-        # skips it in the sync's context (dont_notify) for the single events too.
+        # No alarm set-up: the store sets up the alarms of all new events at once
+        # (MeetingExtras.schedule_alarms), as Odoo's create skips it (dont_notify).
         return recurrences
 
     def _apply_deletion(self, calendar, decision, link, event):

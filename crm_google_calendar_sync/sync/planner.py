@@ -340,6 +340,8 @@ def _instance_base(base, google_event, google_fp):
 _VALUE_ASPECTS = {
     **{name: name for name in ("name", "description", "location", "privacy", "show_as")},
     **dict.fromkeys(TIME_FIELDS, "time"),
+    "videocall_location": "video",
+    "alarms": "reminders",
 }
 
 
@@ -489,13 +491,14 @@ def plan_outgoing(
         )
         target = series_link.calendar_id
     try:
+        odoo_fp = fingerprint(common_from_odoo(odoo, user_tz=user_tz))
         body = odoo_to_google(
             odoo,
             include_private=include_private,
             user_tz=user_tz,
             patch=not inserting or instance_target is not None,
+            changed=None if inserting else _changed_in_odoo(link or series_link, odoo_fp),
         )
-        odoo_fp = fingerprint(common_from_odoo(odoo, user_tz=user_tz))
     except MappingError as exc:
         return OutgoingDecision(
             Action.SKIP, "mapping_error", link and link.google_id, target, error=exc.reason
@@ -537,6 +540,12 @@ def plan_outgoing(
         if_match=link.etag,
         fingerprint=odoo_fp,
     )
+
+
+def _changed_in_odoo(link, odoo_fp):
+    """The aspects Odoo changed since ``link``'s last sync (all when unknown)."""
+    changed = changed_aspects(link.fingerprint, odoo_fp) if link is not None else None
+    return set(ASPECT_NAMES) if changed is None else changed
 
 
 def _safe_in_window(odoo, window_start, user_tz):
