@@ -6,6 +6,7 @@ when that is empty, else the description's first line, and is read back from the
 a round trip never doubles it. Only http(s) addresses of bounded length are video links.
 """
 
+import html
 import re
 from urllib.parse import urlsplit
 
@@ -68,7 +69,11 @@ def video_from_text(location, description):
     if location.strip():
         text = description.lstrip()
         match = _FIRST_LINE_RE.match(text)
-        url = _text_link(match.group(1)) if match else ""
+        url = ""
+        if match:
+            # In HTML the link's "&" is "&amp;".
+            found = match.group(1)
+            url = _text_link(html.unescape(found) if looks_like_html(text) else found)
         if url:
             return url, location, text[match.end() :]
     return "", location, description
@@ -89,8 +94,10 @@ def place_video(body, url):
         body["location"] = url
     else:
         description = body.get("description") or ""
-        separator = "<br>" if looks_like_html(description) else "\n"
-        body["description"] = url + (separator + description if description else "")
+        if looks_like_html(description):
+            body["description"] = html.escape(url) + "<br>" + description
+        else:
+            body["description"] = url + ("\n" + description if description else "")
 
 
 def conference_data(url):

@@ -1,6 +1,7 @@
 """Property tests of the video link, reminders and CRM record: round trips both ways,
 no echo writes, and a fingerprint that covers each of them."""
 
+import html
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -96,7 +97,8 @@ def test_odoo_google_odoo_roundtrip(ev):
         assert url not in text
         assert body["conferenceData"]["entryPoints"][0]["uri"] == url
     elif url:
-        assert text.count(url) == 1 and "conferenceData" not in body
+        assert max(text.count(url), text.count(html.escape(url))) == 1
+        assert "conferenceData" not in body
 
 
 @settings(max_examples=300, deadline=None)
