@@ -8,4 +8,3 @@ from . import calendar_recurrence
 from . import calendar_attendee
 from . import crm_google_sync_log
 from . import crm_google_sync_round
-from . import calendar_event_google_extras

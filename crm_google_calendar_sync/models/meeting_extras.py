@@ -172,8 +172,10 @@ class MeetingExtras:
         if times:
             self.env.ref("calendar.ir_cron_scheduler_alarm").sudo()._trigger(at=times)
         notified = events.filtered(
-            lambda event: event.stop >= now
-            and any(alarm.alarm_type == "notification" for alarm in event.alarm_ids)
+            lambda event: (
+                event.stop >= now
+                and any(alarm.alarm_type == "notification" for alarm in event.alarm_ids)
+            )
         )
         if notified:
             self.env["calendar.alarm_manager"]._notify_next_alarm(notified.partner_ids.ids)

@@ -107,12 +107,9 @@ def conference_data(url):
         return None
     data = {
         "conferenceSolution": {"key": {"type": "hangoutsMeet"}},
-        "entryPoints": [
-            {"entryPointType": "video", "uri": url, "label": url.split("://", 1)[1]}
-        ],
+        "entryPoints": [{"entryPointType": "video", "uri": url, "label": url.split("://", 1)[1]}],
     }
     code = _MEET_CODE_RE.search(urlsplit(url).path or "")
     if code:
         data["conferenceId"] = code.group(1)
     return data
-

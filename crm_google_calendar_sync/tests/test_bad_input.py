@@ -9,7 +9,8 @@ through the cron path next to a normal event, and checked against its expected o
 Placeholders in payload strings: ``@T+3 10:00`` = UTC date-time 3 days from today,
 ``@L+3 10:00`` = the same without offset, ``@D+3`` = a date. Generators keep huge
 payloads out of the repository: ``{"$repeat": s, "times": n}``,
-``{"$attendees": n}``, ``{"$exdates": n, "from": day}``, ``{"$reminders": n}``. ``{"$victim": key}`` is a value
+``{"$attendees": n}``, ``{"$exdates": n, "from": day}``,
+``{"$reminders": n}``. ``{"$victim": key}`` is a value
 of a colleague's meeting (its Google copy's ``event_id`` and ``ical_uid``, an id of the
 database UUID and its Odoo id as earlier releases made them, ``uuid_id``, the extended
 properties of Odoo's own google_calendar module, ``odoo_properties``, his ``email``): the

@@ -160,7 +160,12 @@ class TestMeetingExtras(SyncCase):
         self.events().patch(
             calendarId=self.email,
             eventId=self.google_copy(reminded)["id"],
-            body={"reminders": {"useDefault": False, "overrides": [{"method": "popup", "minutes": 45}]}},
+            body={
+                "reminders": {
+                    "useDefault": False,
+                    "overrides": [{"method": "popup", "minutes": 45}],
+                }
+            },
         ).execute()
         self.sync(self.token)
         self.assertEqual(
@@ -250,10 +255,14 @@ class TestMeetingExtras(SyncCase):
 
     def test_a_record_the_user_may_not_read_is_not_named_in_google(self):
         boss = new_test_user(
-            self.env, login="gcal_extras_boss", groups="base.group_user,sales_team.group_sale_manager"
+            self.env,
+            login="gcal_extras_boss",
+            groups="base.group_user,sales_team.group_sale_manager",
         )
-        lead = self.env["crm.lead"].with_user(boss).create(
-            {"name": "Geheime Übernahme", "type": "opportunity", "user_id": boss.id}
+        lead = (
+            self.env["crm.lead"]
+            .with_user(boss)
+            .create({"name": "Geheime Übernahme", "type": "opportunity", "user_id": boss.id})
         )
         self.user.groups_id -= self.env.ref("sales_team.group_sale_salesman")
         meeting = self.meeting(

@@ -282,7 +282,9 @@ def test_fingerprint_covers_each_new_field():
 
 def synced(odoo):
     fp = fingerprint_odoo(odoo)
-    return LinkState("g1", "cal", etag='"e1"', fingerprint=fp, odoo_write_date_at_sync=odoo.write_date)
+    return LinkState(
+        "g1", "cal", etag='"e1"', fingerprint=fp, odoo_write_date_at_sync=odoo.write_date
+    )
 
 
 def test_echo_of_a_pushed_meeting_with_all_extras_is_noop():

@@ -43,9 +43,7 @@ descriptions = st.sampled_from(
     ]
 )
 alarm_lists = st.lists(
-    st.tuples(
-        st.sampled_from(["notification", "email", "sms"]), st.integers(-10, 50_000)
-    ),
+    st.tuples(st.sampled_from(["notification", "email", "sms"]), st.integers(-10, 50_000)),
     max_size=8,
 ).map(tuple)
 sources = st.sampled_from(
