@@ -5,7 +5,7 @@ from odoo.tools import SQL
 
 from ..sync import conference, recurrence, reminders
 from ..sync.engine import MAX_ATTEMPTS
-from .meeting_extras import EXTRA_MAPPED_FIELDS, MeetingExtras
+from .meeting_extras import EXTRA_MAPPED_FIELDS, PER_COPY_FIELDS, MeetingExtras
 
 # The calendar.recurrence values (shown on the event) that make up the rule
 # Google receives for a series.
@@ -148,7 +148,8 @@ class CalendarEvent(models.Model):
             if not vals:
                 return True  # nothing left of a client's write: not even a write date
             if GOOGLE_MAPPED_FIELDS & set(vals):
-                self._check_google_readonly()
+                if (GOOGLE_MAPPED_FIELDS - PER_COPY_FIELDS) & set(vals):
+                    self._check_google_readonly()
                 vals = dict(vals, google_sync_changed_at=fields.Datetime.now())
                 if not of_series:
                     vals["google_sync_revision"] = self._next_google_revision()

@@ -16,6 +16,8 @@ from ..sync import reminders, source_link
 EXTRA_SNAPSHOT_FIELDS = ("videocall_location", "alarm_ids", "res_model", "res_id")
 # calendar.event fields whose change sends a meeting to Google again.
 EXTRA_MAPPED_FIELDS = frozenset({"videocall_location", "alarm_ids", "res_model_id", "res_id"})
+# What each Google copy holds for itself: editable also where the meeting is read-only.
+PER_COPY_FIELDS = frozenset({"alarm_ids"})
 # Alarms one cycle may create for reminders Google has and Odoo has not; beyond it a
 # reminder takes the nearest existing alarm (a hostile calendar cannot fill the table).
 MAX_NEW_ALARMS = 20
@@ -93,21 +95,23 @@ class MeetingExtras:
     # ------------------------------------------------------------------
     # Writing: values from Google
     # ------------------------------------------------------------------
-    def odoo_values(self, values):
+    def odoo_values(self, values, update=False):
         """``values`` (mapped from Google) as Odoo writes them: the alarms as commands
-        that keep alarms of other kinds (text messages), no record link."""
+        (an ``update`` keeps alarms of other kinds, text messages), no record link."""
         values = dict(values)
         for key in ("source_title", "source_url"):
             values.pop(key, None)
         if "alarms" in values:
-            values["alarm_ids"] = self._alarm_commands(values.pop("alarms"))
+            values["alarm_ids"] = self._alarm_commands(values.pop("alarms"), update)
         if "videocall_location" in values and not values["videocall_location"]:
             values["videocall_location"] = False
         return values
 
-    def _alarm_commands(self, alarms):
+    def _alarm_commands(self, alarms, update):
         self._load_alarms()
         wanted = {self._alarm_for(kind, minutes) for kind, minutes in alarms}
+        if not update:
+            return [(6, 0, sorted(wanted))]
         return [
             *((3, alarm_id) for alarm_id in self._kinds if alarm_id not in wanted),
             *((4, alarm_id) for alarm_id in sorted(wanted)),

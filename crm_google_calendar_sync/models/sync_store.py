@@ -466,7 +466,7 @@ class OdooSyncStore(SeriesStore, engine.SyncStore):
         return not link.recurring_event_id and bool(event.recurrence_id)
 
     def _event_values(self, decision, update=False):
-        values = self.extras.odoo_values(decision.values or {})
+        values = self.extras.odoo_values(decision.values or {}, update)
         if "name" in values and not values["name"]:
             values["name"] = self.default_title
         recurrence = decision.recurrence

@@ -202,6 +202,38 @@ class TestMeetingExtras(SyncCase):
         details = meeting.with_user(self.user).google_sync_details
         self.assertIn("Google keeps at most 5", details)
 
+    def test_reminders_of_an_invitation_are_the_user_s_own(self):
+        """A customer's invitation is read-only, yet its reminders are the user's."""
+        self.emulator.add_event_unvalidated(
+            self.email,
+            self.email,
+            {
+                **{
+                    key: {"dateTime": google_time(moment)}
+                    for key, moment in (
+                        ("start", self.start),
+                        ("end", self.start + timedelta(hours=1)),
+                    )
+                },
+                "summary": "Einladung vom Kunden",
+                "organizer": {"email": "kunde@example.org"},
+                "attendees": [{"email": self.email, "self": True}],
+                "reminders": {
+                    "useDefault": False,
+                    "overrides": [{"method": "email", "minutes": 120}],
+                },
+            },
+        )
+        self.sync(self.token)
+        invitation = self.imported("Einladung vom Kunden")
+        self.assertTrue(invitation.google_link_ids.readonly)
+        self.assertEqual(
+            [(a.alarm_type, a.duration_minutes) for a in invitation.alarm_ids], [("email", 120)]
+        )
+        quarter = self.env.ref("calendar.alarm_notif_1")
+        invitation.with_user(self.user).alarm_ids = [(4, quarter.id)]
+        self.assertIn(quarter, invitation.alarm_ids)
+
     # ------------------------------------------------------------------
     # The CRM record
     # ------------------------------------------------------------------

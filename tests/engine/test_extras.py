@@ -5,6 +5,7 @@ from dataclasses import replace
 from datetime import datetime
 
 import pytest
+from test_planner import WINDOW, gevent
 
 from crm_google_calendar_sync.sync import conference, reminders, source_link
 from crm_google_calendar_sync.sync import mapping as m
@@ -18,21 +19,6 @@ from crm_google_calendar_sync.sync.planner import Action, LinkState, plan_incomi
 MEET = "https://meet.google.com/abc-defg-hij"
 ZOOM = "https://zoom.us/j/123456?pwd=x"
 LEAD_URL = "https://odoo.example.com/odoo/crm.lead/42"
-WINDOW = datetime(2024, 5, 2)
-
-
-def gevent(**kw):
-    base = {
-        "id": "g1",
-        "etag": '"e1"',
-        "updated": "2024-05-20T08:00:00.000Z",
-        "summary": "Call",
-        "organizer": {"self": True},
-        "start": {"dateTime": "2024-06-03T10:00:00+02:00", "timeZone": "Europe/Berlin"},
-        "end": {"dateTime": "2024-06-03T11:00:00+02:00", "timeZone": "Europe/Berlin"},
-    }
-    base.update(kw)
-    return base
 
 
 def meet_conference(uri=MEET):
