@@ -92,6 +92,27 @@ class TestMeetingExtras(SyncCase):
         self.assertNotIn(created["hangoutLink"], copy.get("description") or "")
         self.assert_idle()
         self.assertEqual(meeting.videocall_location, created["hangoutLink"])
+        # She replaces the Meet with a Zoom link in Odoo: Google's Meet goes, the
+        # link shows in the location.
+        meeting.with_user(self.user).videocall_location = ZOOM
+        self.sync(self.token)
+        copy = self.google_copy(meeting)
+        self.assertNotIn("conferenceData", copy)
+        self.assertNotIn("hangoutLink", copy)
+        self.assertEqual(copy["location"], ZOOM)
+        self.assert_idle()
+        self.assertEqual((meeting.videocall_location, meeting.location), (ZOOM, False))
+
+    def test_meet_link_set_in_odoo_becomes_the_google_meet(self):
+        meet = "https://meet.google.com/kln-opqr-stu"
+        meeting = self.meeting(self.user, "Meet aus Odoo", self.start, videocall_location=meet)
+        self.sync(self.token)
+        copy = self.google_copy(meeting)
+        self.assertEqual(copy["hangoutLink"], meet)
+        self.assertEqual(copy["conferenceData"]["conferenceId"], "kln-opqr-stu")
+        self.assertFalse(copy.get("location"))
+        self.assert_idle()
+        self.assertIn("Google Meet", meeting.with_user(self.user).google_sync_details)
 
     def test_odoo_video_link_shows_in_google_and_comes_back_once(self):
         alone = self.meeting(self.user, "Videocall ohne Ort", self.start, videocall_location=ZOOM)
