@@ -101,7 +101,8 @@ class TestMeetingExtras(SyncCase):
         self.assertNotIn("hangoutLink", copy)
         self.assertEqual(copy["location"], ZOOM)
         self.assert_idle()
-        self.assertEqual((meeting.videocall_location, meeting.location), (ZOOM, False))
+        self.assertEqual(meeting.videocall_location, ZOOM)
+        self.assertFalse(meeting.location, "the link is not doubled into the location")
 
     def test_meet_link_set_in_odoo_becomes_the_google_meet(self):
         meet = "https://meet.google.com/kln-opqr-stu"
