@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from odoo import fields
 
-from ..sync import reminders, source_link
+from ..sync import extras, reminders, source_link
 
 # calendar.event fields the snapshots read for the extras.
 EXTRA_SNAPSHOT_FIELDS = ("videocall_location", "alarm_ids", "res_model", "res_id")
@@ -99,7 +99,7 @@ class MeetingExtras:
         """``values`` (mapped from Google) as Odoo writes them: the alarms as commands
         (an ``update`` keeps alarms of other kinds, text messages), no record link."""
         values = dict(values)
-        for key in ("source_title", "source_url"):
+        for key in extras.GOOGLE_ONLY_VALUES:
             values.pop(key, None)
         if "alarms" in values:
             values["alarm_ids"] = self._alarm_commands(values.pop("alarms"), update)

@@ -10,10 +10,6 @@ Mapped values from Google: ``videocall_location`` and ``alarms`` are written to 
 
 from . import conference, reminders, source_link
 
-# Aspects whose part of the body is sent only when Odoo changed them (see
-# odoo_to_google): a copy of Google's conference would lose its phone numbers, and
-# Odoo has no say on a record link it never set.
-ODOO_OWNED_ASPECTS = ("video", "source")
 # Values never written to Odoo.
 GOOGLE_ONLY_VALUES = ("source_title", "source_url")
 
@@ -38,7 +34,9 @@ def values_from_google(event, location, description):
 
 def to_google(ev, body, changed=None):
     """Add the extras of snapshot ``ev`` to Google ``body``. ``changed``: the aspects
-    Odoo changed since the last sync (None: all, as for an insert)."""
+    Odoo changed since the last sync (None: all, as for an insert). Conference data
+    goes only with a change of the link (a copy of Google's conference would lose its
+    phone numbers); a record link is removed only when Odoo took it away."""
     url = conference.web_url(ev.videocall_location)
     conference.place_video(body, url)
     data = conference.conference_data(url)
