@@ -2,9 +2,9 @@
 """Links between Odoo events and Google events: finding them (ids, iCalUIDs,
 the user's own meetings only) and writing them."""
 
-from odoo.tools import SQL, split_every
+from odoo.tools import SQL, email_normalize, split_every
 
-from ..sync import ids, mapping, port
+from ..sync import ids, mapping, port, switch
 from ..sync.fingerprint import fingerprint_google
 from ..sync.port import LinkState
 
@@ -89,6 +89,8 @@ class Binder:
             ]
             if mine:
                 found[google_id] = mine[0]
+        for google_id, event_id in self.match_legacy_events(singles.values()).items():
+            found.setdefault(google_id, event_id)
         return self._found_again(calendar, singles, self._once_per_calendar(calendar, found))
 
     def _claimed(self, items):
@@ -105,6 +107,84 @@ class Binder:
             for link in links:
                 claimed[uids[link.ical_uid]].append(link.event_id.id)
         return claimed
+
+    def match_legacy_events(self, items):
+        """``{google id: Odoo event id}`` of the Google events among ``items`` that
+        Odoo's own google_calendar pushed for a meeting of this user (R7 of
+        docs/attendees.md): the switch links them instead of importing them.
+
+        The module's mark is the word of whoever wrote it. It counts only for a
+        meeting the user organises or attends (a series by its base event), a
+        series only for a series; a shared mark on someone else's event only
+        when that organiser is the meeting's organiser or one of its attendees,
+        who pushed it with the module (anyone can invite the user to an event
+        carrying any mark). A private mark is the user's own.
+        """
+        marks = {}
+        for item in items:
+            mark = switch.legacy_mark(item, self.env.cr.dbname)
+            if mark:
+                marks[item["id"]] = (item, mark)
+        named = self._legacy_events({google_id: mark for google_id, (_item, mark) in marks.items()})
+        tied = self._tied_events(set(named.values()), linked=False)
+        named = {google_id: event_id for google_id, event_id in named.items() if event_id in tied}
+        if not named:
+            return {}
+        events = self.Event.browse(set(named.values()))
+        in_series = set(events.filtered("recurrence_id").ids)
+        pushers = self._legacy_pushers(events)
+        return {
+            google_id: event_id
+            for google_id, event_id in named.items()
+            if (event_id in in_series) == marks[google_id][1].series
+            and self._legacy_word_counts(*marks[google_id], pushers[event_id])
+        }
+
+    def _legacy_word_counts(self, item, mark, pushers):
+        """Is the mark the word of someone who may give it: the user himself (a
+        private mark, or his own event), or the organiser of his invitation when
+        that is one of ``pushers`` (see _legacy_pushers)?"""
+        if mark.private or mapping.is_organizer(item, self.token.google_email):
+            return True
+        organizer = (item.get("organizer") or {}).get("email")
+        return email_normalize(organizer or "") in pushers
+
+    def _legacy_events(self, marks):
+        """``{google id: Odoo event id}`` the marks name: a series by its base event."""
+        recurrences = {mark.odoo_id for mark in marks.values() if mark.series}
+        bases = {}
+        if recurrences:
+            self.env["calendar.recurrence"].flush_model(["base_event_id"])
+            self.env.cr.execute(
+                "SELECT id, base_event_id FROM calendar_recurrence"
+                " WHERE id IN %s AND base_event_id IS NOT NULL",
+                [tuple(recurrences)],
+            )
+            bases = dict(self.env.cr.fetchall())
+        events = {
+            google_id: bases.get(mark.odoo_id) if mark.series else mark.odoo_id
+            for google_id, mark in marks.items()
+        }
+        return {google_id: event_id for google_id, event_id in events.items() if event_id}
+
+    def _legacy_pushers(self, events):
+        """``{event id: addresses}`` of those who may have pushed each meeting with
+        Odoo's module: its organiser and attendees (their contacts' addresses and
+        the Google accounts they connected here)."""
+        users = events.user_id | events.partner_ids.user_ids
+        accounts = {}
+        for token in self.env["crm.google.token"].sudo().search([("user_id", "in", users.ids)]):
+            accounts.setdefault(token.user_id.partner_id.id, set()).add(
+                email_normalize(token.google_email or "")
+            )
+        result = {}
+        for event in events:
+            partners = event.partner_ids | event.user_id.partner_id
+            addresses = set(partners.mapped("email_normalized"))
+            for partner in partners:
+                addresses |= accounts.get(partner.id, set())
+            result[event.id] = addresses - {False, ""}
+        return result
 
     def _found_again(self, calendar, items, found):
         """``{google id: Linked}`` of the events ``found`` (google id -> Odoo id).

@@ -22,3 +22,4 @@ from . import test_recurring_series
 from . import test_conformance_google2odoo
 from . import test_conformance_odoo2google
 from . import test_series_properties
+from . import test_switch
