@@ -7,6 +7,7 @@ from odoo.tools import SQL, email_normalize, split_every
 from ..sync import ids, mapping, port, switch
 from ..sync.fingerprint import fingerprint_google
 from ..sync.port import LinkState
+from . import params
 
 
 def _link_state(link, odoo=None, revision=0):
@@ -120,9 +121,9 @@ class Binder:
         who pushed it with the module (anyone can invite the user to an event
         carrying any mark). A private mark is the user's own.
         """
-        marks = {}
+        marks, database = {}, params.switch_database(self.env)
         for item in items:
-            mark = switch.legacy_mark(item, self.env.cr.dbname)
+            mark = switch.legacy_mark(item, database)
             if mark:
                 marks[item["id"]] = (item, mark)
         named = self._legacy_events({google_id: mark for google_id, (_item, mark) in marks.items()})

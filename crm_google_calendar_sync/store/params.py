@@ -35,3 +35,11 @@ def sync_interval(env):
     """Time between two syncs of a user: five minutes, as the product promises;
     ``crm_google_calendar_sync.sync_interval_minutes`` changes it (demo, tests)."""
     return timedelta(minutes=float_param(env, "sync_interval_minutes", 5))
+
+
+def switch_database(env):
+    """The database name in the marks Odoo's google_calendar left in Google: this
+    database's, unless the module ran under another name
+    (``crm_google_calendar_sync.switch_database``: a copy restored under a new name)."""
+    name = env["ir.config_parameter"].sudo().get_param("crm_google_calendar_sync.switch_database")
+    return (name or "").strip() or env.cr.dbname

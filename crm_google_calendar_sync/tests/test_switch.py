@@ -288,3 +288,23 @@ class TestSwitchFromGoogleCalendar(SyncCase):
         invitation = self.env["calendar.event"].search([("name", "=", "Einladung an Bob")])
         self.assertNotIn(team, invitation)
         self.assertEqual(team.partner_ids, self.anna.partner_id | self.bob.partner_id)
+
+    def test_database_restored_under_another_name(self):
+        """The module's marks carry the database's name of then: the administrator
+        names it when the database runs under another name now."""
+        offer = self.organised(
+            self.anna, "Angebot", self.future(3), self.bob.partner_id, location="Hamburg"
+        )
+        values = module_event_values(offer, self.anna)
+        values["extendedProperties"] = {"shared": {"altdb_odoo_id": str(offer.id)}}
+        ModuleClient(self.emulator, self.anna.email).insert(values)
+        self.emulator.reset_requests()
+        self.env["ir.config_parameter"].set_param(
+            "crm_google_calendar_sync.switch_database", "altdb"
+        )
+        for user in (self.anna, self.bob):
+            report = self.connect(user)
+            self.assertEqual((report.pulled_created, report.pushed), (0, 0), user.login)
+        self.assert_linked(self.anna, offer)
+        self.assert_linked(self.bob, offer)
+        self.assertEqual(self.writes(), [])
