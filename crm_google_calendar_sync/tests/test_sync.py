@@ -8,7 +8,7 @@ from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from ..models.calendar_event import SYNC_MARK_CONTEXT
+from ..store.marks import SYNC_MARK_CONTEXT
 from .common import SyncCase
 
 
