@@ -14,7 +14,8 @@ from crm_google_calendar_sync.sync.fingerprint import (
     fingerprint_google,
     fingerprint_odoo,
 )
-from crm_google_calendar_sync.sync.planner import Action, LinkState, plan_incoming, plan_outgoing
+from crm_google_calendar_sync.sync.planner import Action, PlanRules, plan_incoming, plan_outgoing
+from crm_google_calendar_sync.sync.port import LinkState
 
 MEET = "https://meet.google.com/abc-defg-hij"
 ZOOM = "https://zoom.us/j/123456?pwd=x"
@@ -268,9 +269,7 @@ def test_fingerprint_covers_each_new_field():
 
 def synced(odoo):
     fp = fingerprint_odoo(odoo)
-    return LinkState(
-        "g1", "cal", etag='"e1"', fingerprint=fp, odoo_write_date_at_sync=odoo.write_date
-    )
+    return LinkState("g1", "cal", etag='"e1"', fingerprint=fp, odoo_changed=False)
 
 
 def test_echo_of_a_pushed_meeting_with_all_extras_is_noop():
@@ -283,7 +282,9 @@ def test_echo_of_a_pushed_meeting_with_all_extras_is_noop():
     )
     link = synced(odoo)
     echoed = dict(gevent(etag='"e2"'), **m.odoo_to_google(odoo))
-    decision = plan_incoming(link, echoed, odoo, include_private=True, window_start=WINDOW)
+    decision = plan_incoming(
+        link, echoed, odoo, PlanRules(include_private=True, window_start=WINDOW)
+    )
     assert decision.action == Action.NOOP
 
 
@@ -295,7 +296,9 @@ def test_a_colleague_s_source_change_writes_nothing_to_odoo():
         **m.odoo_to_google(odoo),
         "source": {"title": "Other", "url": "https://x.example.com"},
     }
-    decision = plan_incoming(link, changed, odoo, include_private=True, window_start=WINDOW)
+    decision = plan_incoming(
+        link, changed, odoo, PlanRules(include_private=True, window_start=WINDOW)
+    )
     assert decision.action == Action.UPDATE
     assert decision.values == {}
 
@@ -308,7 +311,9 @@ def test_a_google_reminder_change_is_an_update_of_the_alarms():
         **m.odoo_to_google(odoo),
         "reminders": {"useDefault": False, "overrides": [{"method": "email", "minutes": 30}]},
     }
-    decision = plan_incoming(link, changed, odoo, include_private=True, window_start=WINDOW)
+    decision = plan_incoming(
+        link, changed, odoo, PlanRules(include_private=True, window_start=WINDOW)
+    )
     assert decision.values == {"alarms": (("email", 30),)}
 
 
@@ -316,14 +321,16 @@ def test_conference_data_is_sent_only_when_odoo_changed_the_link():
     odoo = odoo_event(videocall_location=MEET)
     link = synced(odoo)
     renamed = replace(odoo, name="Call 2", write_date=datetime(2024, 5, 21))
-    decision = plan_outgoing(link, renamed, include_private=True, window_start=WINDOW)
+    decision = plan_outgoing(link, renamed, PlanRules(include_private=True, window_start=WINDOW))
     assert decision.action == Action.PATCH
     # Google's conference (with its phone numbers) stays as it is.
     assert "conferenceData" not in decision.body
     removed = replace(renamed, videocall_location="")
-    decision = plan_outgoing(link, removed, include_private=True, window_start=WINDOW)
+    decision = plan_outgoing(link, removed, PlanRules(include_private=True, window_start=WINDOW))
     assert decision.body["conferenceData"] is None
-    new = plan_outgoing(None, odoo, include_private=True, window_start=WINDOW, event_id_key="k")
+    new = plan_outgoing(
+        None, odoo, PlanRules(include_private=True, window_start=WINDOW, event_id_key="k")
+    )
     assert new.body["conferenceData"]["conferenceId"] == "abc-defg-hij"
 
 
@@ -331,7 +338,7 @@ def test_a_removed_record_link_is_removed_in_google():
     odoo = odoo_event(source_title="Deal", source_url=LEAD_URL)
     link = synced(odoo)
     unlinked = replace(odoo, source_title="", source_url="", write_date=datetime(2024, 5, 21))
-    decision = plan_outgoing(link, unlinked, include_private=True, window_start=WINDOW)
+    decision = plan_outgoing(link, unlinked, PlanRules(include_private=True, window_start=WINDOW))
     assert decision.body["source"] is None
 
 

@@ -16,7 +16,8 @@ from crm_google_calendar_sync.sync.fingerprint import (
     fingerprint_google,
     fingerprint_odoo,
 )
-from crm_google_calendar_sync.sync.planner import Action, LinkState, plan_incoming
+from crm_google_calendar_sync.sync.planner import Action, PlanRules, plan_incoming
+from crm_google_calendar_sync.sync.port import LinkState
 
 WINDOW = datetime(2024, 5, 2)
 links = st.sampled_from(
@@ -102,11 +103,9 @@ def test_odoo_google_odoo_roundtrip(ev):
 @settings(max_examples=300, deadline=None)
 @given(odoo_events())
 def test_the_echo_of_a_push_writes_nothing(ev):
-    link = LinkState(
-        "g1", "cal", etag='"e1"', fingerprint=fingerprint_odoo(ev), odoo_write_date_at_sync=None
-    )
+    link = LinkState("g1", "cal", etag='"e1"', fingerprint=fingerprint_odoo(ev))
     echoed = _google(m.odoo_to_google(ev))
-    decision = plan_incoming(link, echoed, ev, include_private=True, window_start=WINDOW)
+    decision = plan_incoming(link, echoed, ev, PlanRules(include_private=True, window_start=WINDOW))
     assert decision.action == Action.NOOP
     assert fingerprint_google(echoed) == fingerprint_odoo(ev)
 
