@@ -8,11 +8,9 @@ calendar_recurrence_rule.py) field by field; they go out as its
 ``GoogleCalendarService.insert`` and ``patch`` send them (same URL and parameters,
 the user's own token), so Google's side (organiser, invitations into the guests'
 primary calendars, the Meet link) is the emulator's, as it was Google's. One
-differences: the module sends its ids as JSON numbers, which Google stores as
+difference: the module sends its ids as JSON numbers, which Google stores as
 strings and the emulator's schema check refuses, so they go as strings (as
-``bench/gcbench/ref.py`` does); its Meet request names no conference type, which
-Google takes as Meet for a user's own token and the emulator refuses, so it names
-Meet.
+``bench/gcbench/ref.py`` does). ``scripts/switch_check.py`` runs the module itself.
 """
 
 import json
@@ -78,12 +76,7 @@ def module_event_values(event, pusher, organizer_synced=True, guests_readonly=Fa
         },
     }
     if not event.videocall_location and not event.location:
-        values["conferenceData"] = {
-            "createRequest": {
-                "requestId": uuid.uuid4().hex,
-                "conferenceSolutionKey": {"type": "hangoutsMeet"},  # see above
-            }
-        }
+        values["conferenceData"] = {"createRequest": {"requestId": uuid.uuid4().hex}}
     if event.privacy:
         values["visibility"] = event.privacy
     if event.show_as:

@@ -134,7 +134,9 @@ class Conferences:
                 merged.pop(key, None)
 
     def _create(self, request, old, merged):
-        kind = (request.get("conferenceSolutionKey") or {}).get("type")
+        # Without a key Google makes the calendar's default, Meet: Odoo's own
+        # google_calendar module asks for its Meet links that way.
+        kind = (request.get("conferenceSolutionKey") or {"type": MEET}).get("type")
         if kind not in ALLOWED_NEW:
             raise bad_request("Invalid conference type value.")
         if not request.get("requestId"):

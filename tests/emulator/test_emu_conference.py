@@ -130,6 +130,13 @@ def test_only_meet_conferences_can_be_created(alice):
     assert info.value.resp.status == 400
 
 
+def test_a_request_without_a_solution_key_makes_a_meet(alice):
+    """As Odoo's own google_calendar module asks for its Meet links."""
+    created = insert(alice, 1, conferenceData={"createRequest": {"requestId": "odoo-1"}})
+    assert created["conferenceData"]["conferenceSolution"]["key"]["type"] == "hangoutsMeet"
+    assert created["hangoutLink"].startswith("https://meet.google.com/")
+
+
 def test_pending_mode_completes_later_and_reaches_the_guests(emulator, alice):
     bob = service_for(emulator, BOB)
     emulator.conference_create_pending = True
