@@ -10,6 +10,11 @@ from ..sync.port import LinkState
 from . import params
 
 
+# The store's reference of an event found again for a meeting that Odoo already
+# ties the user to (the switch from Odoo's module): nothing to join.
+ALREADY_TIED = "already_tied"
+
+
 def _link_state(link, odoo=None, revision=0):
     """The planner's view of a link; whether Odoo changed since the last sync
     comes from the revision sequence (exact even within one transaction)."""
@@ -90,9 +95,10 @@ class Binder:
             ]
             if mine:
                 found[google_id] = mine[0]
-        for google_id, event_id in self.match_legacy_events(singles.values()).items():
-            found.setdefault(google_id, event_id)
-        return self._found_again(calendar, singles, self._once_per_calendar(calendar, found))
+        legacy = self.match_legacy_events(singles.values())
+        tied = {key for key, event_id in legacy.items() if found.setdefault(key, event_id) == event_id}
+        found = self._once_per_calendar(calendar, found)
+        return self._found_again(calendar, singles, found, tied)
 
     def _claimed(self, items):
         """``{google id: [Odoo ids]}`` the Google events name, the best first: our
@@ -187,8 +193,10 @@ class Binder:
             result[event.id] = addresses - {False, ""}
         return result
 
-    def _found_again(self, calendar, items, found):
-        """``{google id: Linked}`` of the events ``found`` (google id -> Odoo id).
+    def _found_again(self, calendar, items, found, tied=()):
+        """``{google id: Linked}`` of the events ``found`` (google id -> Odoo id);
+        those in ``tied`` are meetings Odoo ties the user to already (ALREADY_TIED:
+        his answer stays as it is).
 
         A copy Odoo made for the user, which he deleted (declined) and takes back
         out of Google's bin, still shows what Odoo sent him then: it is its own
@@ -210,7 +218,8 @@ class Binder:
             restored = ids.odoo_id_from_google_id(self.event_id_key, google_id) == event_id
             if restored and event_id in declined.ids:
                 base = self._google_fingerprint(calendar, items[google_id])
-            result[google_id] = port.Linked(None, snapshots[event_id], None, base=base)
+            ref = ALREADY_TIED if google_id in tied else None
+            result[google_id] = port.Linked(None, snapshots[event_id], ref, base=base)
         return result
 
     def _google_fingerprint(self, calendar, item):

@@ -8,6 +8,7 @@ from odoo import fields
 
 from ..sync import mapping
 from ..sync.planner import Action
+from .binder import ALREADY_TIED
 
 
 class Importer:
@@ -33,7 +34,7 @@ class Importer:
             event = self._apply_change(calendar, google_event, decision, event, is_series)
         if action == Action.CONFLICT:
             self._note_conflict(event, decision)
-        if not link and linked.odoo is not None:
+        if not link and linked.odoo is not None and linked.ref != ALREADY_TIED:
             self._attend(event, series=is_series or bool(decision.recurrence))
         # Odoo's side counts as synced only when it now equals Google's version.
         # An echo or unchanged etag says nothing about Odoo edits since the last

@@ -308,3 +308,38 @@ class TestSwitchFromGoogleCalendar(SyncCase):
         self.assert_linked(self.anna, offer)
         self.assert_linked(self.bob, offer)
         self.assertEqual(self.writes(), [])
+
+    def test_a_declined_meeting_stays_declined(self):
+        """Bob declined Anna's meeting in Odoo; the module showed it declined in his
+        invitation. The switch changes neither his answer nor his Google."""
+        meeting = self.organised(
+            self.anna, "Absage", self.future(3), self.bob.partner_id, location="Raum 4"
+        )
+        pushed = self.module_push(meeting, self.anna)
+        # Bob declines in Odoo; the module sends the new answers with Anna's token.
+        self.attendance(self.bob, meeting).with_user(self.bob).do_decline()
+        values = module_event_values(meeting, self.anna)
+        ModuleClient(self.emulator, self.anna.email).patch(pushed["id"], values)
+        copy = {e["id"]: e for e in self.primary(self.bob)}
+        self.assertEqual(
+            [
+                a["responseStatus"]
+                for c in copy.values()
+                for a in c["attendees"]
+                if a["email"] == self.bob.email
+            ],
+            ["declined"],
+        )
+        self.emulator.reset_requests()
+        meetings = self.env["calendar.event"].search_count([])
+        for user in (self.bob, self.anna, self.bob):
+            report = self.connect(user) if not self.token(user) else self.sync(self.token(user))
+            self.assertEqual((report.pulled_created, report.pushed), (0, 0), user.login)
+        self.assertEqual(self.attendance(self.bob, meeting).state, "declined")
+        self.assertEqual(self.writes(), [])
+        self.assertEqual(self.env["calendar.event"].search_count([]), meetings)
+        self.assertEqual(len(self.primary(self.bob)), 1)
+        self.assert_linked(self.anna, meeting)
+
+    def attendance(self, user, event):
+        return event.attendee_ids.filtered(lambda a: a.partner_id == user.partner_id)
