@@ -9,7 +9,6 @@ from ..sync.fingerprint import fingerprint_google
 from ..sync.port import LinkState
 from . import params
 
-
 # The store's reference of an event found again for a meeting that Odoo already
 # ties the user to (the switch from Odoo's module): nothing to join.
 ALREADY_TIED = "already_tied"
@@ -96,9 +95,10 @@ class Binder:
             if mine:
                 found[google_id] = mine[0]
         legacy = self.match_legacy_events(singles.values())
-        tied = {key for key, event_id in legacy.items() if found.setdefault(key, event_id) == event_id}
+        # (Odoo ties him to them: nothing to join, his answer stays.)
+        ties = {key for key, odoo_id in legacy.items() if found.setdefault(key, odoo_id) == odoo_id}
         found = self._once_per_calendar(calendar, found)
-        return self._found_again(calendar, singles, found, tied)
+        return self._found_again(calendar, singles, found, ties)
 
     def _claimed(self, items):
         """``{google id: [Odoo ids]}`` the Google events name, the best first: our
