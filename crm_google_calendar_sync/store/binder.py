@@ -94,7 +94,7 @@ class Binder:
             ]
             if mine:
                 found[google_id] = mine[0]
-        legacy = self.match_legacy_events(singles.values())
+        legacy = self.match_legacy_events(calendar, singles.values())
         # (Odoo ties him to them: nothing to join, his answer stays.)
         ties = {key for key, odoo_id in legacy.items() if found.setdefault(key, odoo_id) == odoo_id}
         found = self._once_per_calendar(calendar, found)
@@ -115,18 +115,23 @@ class Binder:
                 claimed[uids[link.ical_uid]].append(link.event_id.id)
         return claimed
 
-    def match_legacy_events(self, items):
-        """``{google id: Odoo event id}`` of the Google events among ``items`` that
-        Odoo's own google_calendar pushed for a meeting of this user (R7 of
-        docs/attendees.md): the switch links them instead of importing them.
+    def match_legacy_events(self, calendar, items):
+        """``{google id: Odoo event id}`` of the Google events among ``items`` (of
+        ``calendar``) that Odoo's own google_calendar pushed for a meeting of this
+        user (R7 of docs/attendees.md): the switch links them instead of
+        importing them.
 
-        The module's mark is the word of whoever wrote it. It counts only for a
-        meeting the user organises or attends (a series by its base event), a
-        series only for a series; a shared mark on someone else's event only
-        when that organiser is the meeting's organiser or one of its attendees,
-        who pushed it with the module (anyone can invite the user to an event
-        carrying any mark). A private mark is the user's own.
+        The module's mark is the word of whoever wrote it. It counts only in the
+        user's primary calendar (the only one the module wrote into; in a
+        calendar shared with him, its owner is the organiser and writes the
+        private marks), for a meeting the user organises or attends (a series
+        by its base event), a series only for a series; a shared mark on someone
+        else's event only when that organiser is the meeting's organiser or one
+        of its attendees, who pushed it with the module (anyone can invite the
+        user to an event carrying any mark). A private mark is the user's own.
         """
+        if not self.Calendar.browse(calendar.key).is_primary:
+            return {}
         marks, database = {}, params.switch_database(self.env)
         for item in items:
             mark = switch.legacy_mark(item, database)

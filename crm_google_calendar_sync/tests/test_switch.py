@@ -343,3 +343,40 @@ class TestSwitchFromGoogleCalendar(SyncCase):
 
     def attendance(self, user, event):
         return event.attendee_ids.filtered(lambda a: a.partner_id == user.partner_id)
+
+    def test_a_shared_calendar_is_not_the_users_word(self):
+        """Mallory shares a calendar with Bob, who syncs it into Odoo: its events
+        are Mallory's (Google calls him their organiser there, ``self``), whatever
+        marks they carry; the module only ever wrote into primary calendars."""
+        mallory = self.colleague("gcal_switch_mallory", "switch-mallory2@example.com")
+        team = self.organised(
+            self.anna, "Teamrunde", self.future(4), self.bob.partner_id, location="Raum 1"
+        )
+        before = odoo_view(team)
+        shared = self.emulator.add_calendar(mallory.email, summary="Team Mallory")
+        self.emulator.share_calendar(shared, self.bob.email, "reader")
+        db = self.env.cr.dbname
+        for scope, days in (("shared", 5), ("private", 6)):
+            start = self.future(days, hour=11)
+            self.emulator.add_event(
+                mallory.email,
+                shared,
+                {
+                    "summary": f"Übernahme ({scope})",
+                    "start": {"dateTime": start.strftime(GOOGLE_TIME)},
+                    "end": {"dateTime": (start + timedelta(hours=1)).strftime(GOOGLE_TIME)},
+                    "extendedProperties": {scope: {f"{db}_odoo_id": str(team.id)}},
+                },
+            )
+        token = self.consent(self.bob, self.bob.email)
+        calendar = self.env["crm.google.calendar"].search(
+            [("user_id", "=", self.bob.id), ("google_id", "=", shared)]
+        )
+        self.bob.with_user(self.bob).write({"google_sync_source_calendar_ids": [(4, calendar.id)]})
+        self.sync(token)
+        self.assertEqual(odoo_view(team), before)
+        # (Bob's own copy of the meeting went to his primary calendar, as always.)
+        self.assertNotEqual(self.link_to(self.bob, team).calendar_id, calendar)
+        self.assertEqual(
+            self.env["calendar.event"].search_count([("name", "like", "Übernahme")]), 2
+        )
