@@ -95,6 +95,8 @@ class IncomingDecision:
     recurring_event_id: str | None = None
     original_start: datetime | date | None = None
     mapped: dict | None = None  # all mapped values of the Google event (``values``: the change)
+    # The attendee list to give the Odoo event (sync/attendees.py); None: leave it.
+    attendees: tuple | None = None
 
 
 @dataclass
@@ -185,6 +187,7 @@ class _Incoming:
     common: dict
     user_tz: str
     snapshot: OdooEvent | None = None
+    attendees: tuple | None = None  # Google's list, when this user carries it
 
 
 def plan_incoming(link, google_event, odoo, rules, *, series_known=False, base_fingerprint=None):
@@ -210,8 +213,12 @@ def plan_incoming(link, google_event, odoo, rules, *, series_known=False, base_f
     if is_private_google(google_event) and not rules.include_private:
         return IncomingDecision(Action.SKIP, "private", **common)
     mapped = incoming.mapped
+    # Only the holder of the meeting's master copy writes its attendees (R1): for
+    # the others the list is left out on both sides.
+    if odoo is None or odoo.attendees is not None:
+        incoming.attendees = mapped.attendees
     incoming.snapshot = snapshot_from_values(
-        mapped.values, mapped.recurrence, event_tz=mapped.event_tz
+        mapped.values, mapped.recurrence, event_tz=mapped.event_tz, attendees=incoming.attendees
     )
     if not odoo_in_window(incoming.snapshot, rules.window_start, user_tz=rules.user_tz):
         return IncomingDecision(Action.SKIP, "outside_window", **common)
@@ -271,6 +278,7 @@ def _plan_missing_in_odoo(link, incoming, series_known):
         values=dict(mapped.values),
         recurrence=mapped.recurrence,
         recurrence_changed=mapped.recurrence is not None,
+        attendees=incoming.attendees,
         **common,
     )
 
@@ -295,6 +303,7 @@ def _plan_existing(link, odoo, incoming, base_fingerprint):
         "values": diff_values(mapped.values, odoo, user_tz=user_tz),
         "recurrence": mapped.recurrence,
         "recurrence_changed": _recurrence_changed(mapped.recurrence, odoo, user_tz),
+        "attendees": incoming.attendees if incoming.attendees != odoo.attendees else None,
     }
     if link is not None and not _odoo_changed(link, odoo_fp):
         return IncomingDecision(Action.UPDATE, "changed_in_google", **change, **common)
@@ -359,6 +368,7 @@ def _plan_both_changed(base, odoo, incoming, odoo_fp, change, *, reason):
         },
         "recurrence": change["recurrence"],
         "recurrence_changed": change["recurrence_changed"] and "recurrence" in take,
+        "attendees": change["attendees"] if "attendees" in take else None,
         "push_back": push_back,
     }
     if not clash:
