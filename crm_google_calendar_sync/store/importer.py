@@ -91,6 +91,8 @@ class Importer:
             event.exists().write(stamp)
         else:
             event.write(dict(values, **stamp))
+        if "alarm_ids" in values:
+            self.extras.schedule_alarms(event.exists())
 
     def _stamp_pulled_series(self, event, decision):
         """A whole series changed in one user's Google (or ended there): a change of
@@ -121,7 +123,7 @@ class Importer:
         ).state = "needsAction"
 
     def _event_values(self, decision, update=False):
-        values = dict(decision.values or {})
+        values = self.extras.odoo_values(decision.values or {}, update)
         if "name" in values and not values["name"]:
             values["name"] = self.default_title
         recurrence = decision.recurrence
@@ -137,7 +139,6 @@ class Importer:
         values.update(
             user_id=self.user.id if organizer else False,
             partner_ids=[(6, 0, self.partner.ids)],
-            alarm_ids=[(5, 0, 0)],
         )
         if values.get("allday") and values.get("start") and values.get("stop"):
             # Odoo computes the dates from start and stop (8:00 and 18:00 of the
@@ -187,6 +188,7 @@ class Importer:
         linked = [None] * len(entries)
         for event, index in zip(events, order, strict=True):
             linked[index] = bases.get(event.id, event)
+        self.extras.schedule_alarms(events | events.recurrence_id.calendar_event_ids)
         return linked
 
     def create_many(self, calendar, entries):
@@ -232,8 +234,8 @@ class Importer:
         # Each recurrence writes its rule text at the next flush, and that write
         # reads the series' first start: read it for all series at once.
         recurrences.mapped("dtstart")
-        # No alarm set-up: imported meetings have no alarms, and Odoo's create
-        # skips it in the sync's context (dont_notify) for the single events too.
+        # No alarm set-up: the store sets up the alarms of all new events at once
+        # (MeetingExtras.schedule_alarms), as Odoo's create skips it (dont_notify).
         return recurrences
 
     def _apply_deletion(self, calendar, decision, link, event):

@@ -11,6 +11,7 @@ from ..sync.scope import SyncScope
 from .binder import Binder
 from .exporter import Exporter
 from .importer import Importer
+from .meeting_extras import MeetingExtras
 from .series_binder import SeriesBinder
 from .series_importer import SeriesImporter
 from .snapshots import Snapshots
@@ -57,6 +58,7 @@ class OdooSyncStore(
         # Odoo expands the weeks of a series made in Odoo from the user's language.
         week_start = self.env["res.lang"]._get_data(code=self.user.lang or "en_US").week_start
         self.week_start = recurrence.ICAL_DAYS[int(week_start or 1) - 1]
+        self.extras = MeetingExtras(self.env, self.user)
 
     def start(self, settings):
         """Take the cycle's settings (the engine's: window, event id key) once,

@@ -14,7 +14,10 @@ from ..sync.mapping import TIME_FIELDS
 from ..sync.planner import Action
 
 # Master values that every occurrence following the series takes.
-SERIES_VALUE_FIELDS = ("name", "description", "location", "privacy", "show_as")
+SERIES_VALUE_FIELDS = (
+    *("name", "description", "location", "privacy", "show_as"),
+    *("videocall_location", "alarm_ids"),
+)
 
 
 class SeriesImporter:

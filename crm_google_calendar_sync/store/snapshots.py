@@ -4,6 +4,7 @@
 from ..models.calendar_event import EVENT_MAPPED_FIELDS, RECURRENCE_RULE_FIELDS
 from ..sync import mapping, port, series
 from ..sync.scope import SyncScope
+from .meeting_extras import EXTRA_SNAPSHOT_FIELDS
 
 SNAPSHOT_FIELDS = [
     *EVENT_MAPPED_FIELDS,
@@ -11,6 +12,7 @@ SNAPSHOT_FIELDS = [
     *RECURRENCE_RULE_FIELDS,
     *("recurrence_id", "follow_recurrence", "active", "write_date", "user_id"),
     *("google_sync_revision", "google_original_start", "google_sync_changed_at"),
+    *EXTRA_SNAPSHOT_FIELDS,
 ]
 
 
@@ -54,7 +56,9 @@ class Snapshots:
         base_ids = set() if occurrence else set(events.recurrence_id.base_event_id.ids)
         rules = self._rules(events.recurrence_id)
         snapshots = {}
-        for values in events.read(SNAPSHOT_FIELDS, load=None):
+        rows = events.read(SNAPSHOT_FIELDS, load=None)
+        extras = self.extras.snapshot_values(rows)
+        for values in rows:
             event_id = values["id"]
             # Outside a series no rule counts (Odoo leaves "recurrent" on events it
             # detaches from one).
@@ -72,6 +76,7 @@ class Snapshots:
                 recurrence_base=event_id in base_ids,
                 original_start=original_start,
                 owner_default_privacy=owner.calendar_default_privacy or None,
+                **extras[event_id],
             )
         return snapshots
 

@@ -62,7 +62,7 @@ EVENT_FIELDS = (
     "attendees(email,responseStatus,self,organizer,displayName,optional),"
     "eventType,privateCopy,locked,guestsCanModify,sequence,htmlLink,hangoutLink,"
     "conferenceData(entryPoints(entryPointType,uri,label),conferenceSolution(name)),"
-    "extendedProperties"
+    "extendedProperties,reminders,source"
 )
 DEFAULT_EVENT_FIELDS = f"nextPageToken,nextSyncToken,timeZone,accessRole,items({EVENT_FIELDS})"
 CALENDAR_FIELDS = (

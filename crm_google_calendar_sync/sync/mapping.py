@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 
 from . import attendees as attendees_mod
+from . import extras
 from . import recurrence as rec_mod
 from .errors import MappingError
 from .recurrence import RULE_FIELDS, WEEKDAY_FIELDS, Recurrence
@@ -126,6 +127,11 @@ class OdooEvent:
     attendees: tuple | None = None
     # (address, answer) of the user himself, sent when his calendar is his primary.
     own_attendee: tuple | None = None
+    # Video link, reminders and linked record: see extras.py
+    videocall_location: str = ""
+    alarms: tuple = ()  # ((kind, minutes), ...)
+    source_title: str = ""
+    source_url: str = ""
 
     @classmethod
     def from_odoo_read(cls, record_values, **extra):
@@ -147,8 +153,9 @@ class OdooEvent:
             ):
                 value = None
             data[key] = value
-        for key in ("name", "description", "location"):
+        for key in ("name", "description", "location", "videocall_location"):
             data[key] = data.get(key) or ""
+        data["alarms"] = tuple(tuple(alarm) for alarm in data.get("alarms") or ())
         data["show_as"] = data.get("show_as") or "busy"
         data["recurrence_exdates"] = tuple(data.get("recurrence_exdates") or ())
         return cls(**data)
@@ -323,10 +330,14 @@ def _texts_from_google(event, warnings):
     name, truncated = _clean_line(_str_field(event, "summary"), MAX_NAME_CHARS)
     if truncated:
         warnings.append("name_truncated")
-    description, truncated = description_from_google(_str_field(event, "description"))
+    extra_values, raw_location, raw_description, extra_warnings = extras.values_from_google(
+        event, _str_field(event, "location"), _str_field(event, "description")
+    )
+    warnings.extend(extra_warnings)
+    description, truncated = description_from_google(raw_description)
     if truncated:
         warnings.append("description_truncated")
-    location, truncated = _clean_line(_str_field(event, "location"), MAX_LOCATION_CHARS)
+    location, truncated = _clean_line(raw_location, MAX_LOCATION_CHARS)
     if truncated:
         warnings.append("location_truncated")
     visibility = event.get("visibility") or "default"
@@ -344,6 +355,7 @@ def _texts_from_google(event, warnings):
         "location": location,
         "privacy": privacy,
         "show_as": "free" if transparency == "transparent" else "busy",
+        **extra_values,
     }
 
 
@@ -383,11 +395,12 @@ def is_private_google(event):
     return visibility not in ("default", "public")
 
 
-def odoo_to_google(ev, *, include_private=True, user_tz="UTC", patch=False):
+def odoo_to_google(ev, *, include_private=True, user_tz="UTC", patch=False, changed=None):
     """Google event body for an Odoo event (insert or, with ``patch``, patch body).
 
     A patch body sets the unused one of ``date``/``dateTime`` to null so Google does not
-    merge a timed and an all-day start. Private events raise
+    merge a timed and an all-day start. ``changed``: the aspects Odoo changed since the
+    last sync, for the parts sent only then (see extras.to_google). Private events raise
     ``MappingError('private_event')`` when ``include_private`` is off (a safety net: the
     planner skips them before).
     """
@@ -403,6 +416,7 @@ def odoo_to_google(ev, *, include_private=True, user_tz="UTC", patch=False):
         "visibility": _PRIVACY_TO_GOOGLE.get(ev.privacy or None, "private"),
         "transparency": "transparent" if ev.show_as == "free" else "opaque",
     }
+    extras.to_google(ev, body, changed)
     if ev.allday:
         start_date, stop_date = _allday_dates(ev)
         body["start"] = {"date": start_date.isoformat()}
@@ -445,6 +459,10 @@ def snapshot_from_values(values, recurrence=None, **extra):
             "stop",
             "start_date",
             "stop_date",
+            "videocall_location",
+            "alarms",
+            "source_title",
+            "source_url",
         )
         if key in values
     }
@@ -477,6 +495,8 @@ def odoo_values_from_snapshot(ev):
         "privacy": ev.privacy or False,
         "show_as": ev.show_as or "busy",
         "allday": bool(ev.allday),
+        "videocall_location": ev.videocall_location or "",
+        "alarms": tuple(ev.alarms),
     }
     if ev.allday:
         start_date, stop_date = _allday_dates(ev)
@@ -509,6 +529,7 @@ def common_from_odoo(ev, *, user_tz="UTC"):
         "visibility": body["visibility"],
         "transparency": body["transparency"],
         "allday": bool(ev.allday),
+        **extras.common(ev, body),
     }
     if ev.allday:
         common["start"], common["end"] = body["start"]["date"], body["end"]["date"]
@@ -565,6 +586,7 @@ def diff_values(new_values, current, *, user_tz="UTC"):
         )
         if any(new_values.get(k) != old.get(k) for k in keys):
             changed.update({k: new_values[k] for k in TIME_FIELDS if k in new_values})
+    changed.update(extras.changed_values(new_values, current))
     return changed
 
 

@@ -331,6 +331,8 @@ def _instance_base(base, google_event, google_fp):
 _VALUE_ASPECTS = {
     **{name: name for name in ("name", "description", "location", "privacy", "show_as")},
     **dict.fromkeys(TIME_FIELDS, "time"),
+    "videocall_location": "video",
+    "alarms": "reminders",
 }
 
 
@@ -444,7 +446,9 @@ def plan_outgoing(link, odoo, rules, *, calendar_id=None, series_link=None):
     # fingerprint yet): insert; Google answers 409 when the earlier one landed.
     inserting = link is None or not (link.etag or link.fingerprint)
     try:
-        body, odoo_fp = _google_body(odoo, rules, patch=not inserting)
+        body, odoo_fp = _google_body(
+            odoo, rules, patch=not inserting, since=None if inserting else link
+        )
     except MappingError as exc:
         return OutgoingDecision(Action.SKIP, "mapping_error", google_id, target, error=exc.reason)
     if inserting:
@@ -496,12 +500,18 @@ def _outgoing_skip_reason(link, odoo, rules, series_link):
     return None
 
 
-def _google_body(odoo, rules, *, patch):
-    """Google's body for ``odoo`` and its fingerprint (raises MappingError)."""
+def _google_body(odoo, rules, *, patch, since=None):
+    """Google's body for ``odoo`` and its fingerprint (raises MappingError);
+    ``since``: the link whose last sync tells the aspects Odoo changed."""
+    odoo_fp = fingerprint(common_from_odoo(odoo, user_tz=rules.user_tz))
     body = odoo_to_google(
-        odoo, include_private=rules.include_private, user_tz=rules.user_tz, patch=patch
+        odoo,
+        include_private=rules.include_private,
+        user_tz=rules.user_tz,
+        patch=patch,
+        changed=None if since is None else _changed_in_odoo(since, odoo_fp),
     )
-    return body, fingerprint(common_from_odoo(odoo, user_tz=rules.user_tz))
+    return body, odoo_fp
 
 
 def _plan_occurrence(odoo, rules, series_link, target):
@@ -541,6 +551,12 @@ def _plan_insert(link, odoo, rules, target, body, odoo_fp):
         google_id = google_event_id_for(rules.event_id_key, odoo.id)
     body = {"id": google_id, "status": "confirmed", **body}
     return OutgoingDecision(Action.INSERT, "new", google_id, target, body=body, fingerprint=odoo_fp)
+
+
+def _changed_in_odoo(link, odoo_fp):
+    """The aspects Odoo changed since ``link``'s last sync (all when unknown)."""
+    changed = changed_aspects(link.fingerprint, odoo_fp) if link is not None else None
+    return set(ASPECT_NAMES) if changed is None else changed
 
 
 def _safe_in_window(odoo, window_start, user_tz):

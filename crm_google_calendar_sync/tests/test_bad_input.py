@@ -9,7 +9,8 @@ through the cron path next to a normal event, and checked against its expected o
 Placeholders in payload strings: ``@T+3 10:00`` = UTC date-time 3 days from today,
 ``@L+3 10:00`` = the same without offset, ``@D+3`` = a date. Generators keep huge
 payloads out of the repository: ``{"$repeat": s, "times": n}``,
-``{"$attendees": n}``, ``{"$exdates": n, "from": day}``. ``{"$victim": key}`` is a value
+``{"$attendees": n}``, ``{"$exdates": n, "from": day}``,
+``{"$reminders": n}``. ``{"$victim": key}`` is a value
 of a colleague's meeting (its Google copy's ``event_id`` and ``ical_uid``, an id of the
 database UUID and its Odoo id as earlier releases made them, ``uuid_id``, the extended
 properties of Odoo's own google_calendar module, ``odoo_properties``, his ``email``): the
@@ -71,6 +72,8 @@ def _expand(value, today, victim=None):
                 {"email": f"guest{i}@example.org", "responseStatus": "needsAction"}
                 for i in range(value["$attendees"])
             ]
+        if "$reminders" in value:
+            return [{"method": "popup", "minutes": i} for i in range(value["$reminders"])]
         if "$exdates" in value:
             first = today + timedelta(days=value.get("from", 1))
             days = (first + timedelta(days=i) for i in range(value["$exdates"]))
@@ -241,6 +244,9 @@ class TestBadInput(ReliabilityCase):
             "allday": lambda: event.allday == checks["allday"],
             "readonly": lambda: links[:1].readonly == checks["readonly"],
             "victim_untouched": lambda: event != self.victim["meeting"],
+            "videocall_location": lambda: event.videocall_location == checks["videocall_location"],
+            "alarms_max": lambda: len(event.alarm_ids) <= checks["alarms_max"],
+            "no_record": lambda: not event.res_model and not event.res_id,
             # A series Odoo keeps only in part: at most this many occurrences...
             "occurrences_max": lambda: (
                 0 < len(event.recurrence_id.calendar_event_ids) <= checks["occurrences_max"]

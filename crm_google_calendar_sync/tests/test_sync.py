@@ -747,6 +747,10 @@ class TestSync(SyncCase):
                 "visibility",
                 "transparency",
                 "recurrence",
+                # video link, reminders, the CRM record (test_meeting_extras.py)
+                "conferenceData",
+                "reminders",
+                "source",
             },
         )
         self.assertNotIn("Rabatt", json.dumps(sent[0]))

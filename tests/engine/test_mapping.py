@@ -75,6 +75,10 @@ def test_timed_event_to_odoo():
         "location": "Room 1",
         "privacy": False,
         "show_as": "busy",
+        "videocall_location": "",
+        "alarms": (),
+        "source_title": "",
+        "source_url": "",
     }
     assert mapped.event_tz == "Europe/Berlin"
     assert mapped.recurrence is None
