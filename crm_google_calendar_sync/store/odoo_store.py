@@ -11,6 +11,7 @@ from ..sync.scope import SyncScope
 from .binder import Binder
 from .exporter import Exporter
 from .importer import Importer
+from .meeting_attendees import MeetingAttendees
 from .meeting_extras import MeetingExtras
 from .series_binder import SeriesBinder
 from .series_importer import SeriesImporter
@@ -59,6 +60,7 @@ class OdooSyncStore(
         week_start = self.env["res.lang"]._get_data(code=self.user.lang or "en_US").week_start
         self.week_start = recurrence.ICAL_DAYS[int(week_start or 1) - 1]
         self.extras = MeetingExtras(self.env, self.user)
+        self.attendees = MeetingAttendees(self.env, self.user, token.google_email)
 
     def start(self, settings):
         """Take the cycle's settings (the engine's: window, event id key) once,
@@ -67,3 +69,9 @@ class OdooSyncStore(
         self.event_id_key = settings.event_id_key
         # The rules of this cycle, remembered with each sync token it saves.
         self.scope = SyncScope(bool(settings.include_private), settings.window_start)
+        self.attendees.start(self.user.google_sync_target_calendar_id.google_id)
+
+    def load_links(self, calendar, google_events):
+        """The page's links, and its attendees matched to contacts at once."""
+        self.attendees.prefetch(google_events)
+        return super().load_links(calendar, google_events)
