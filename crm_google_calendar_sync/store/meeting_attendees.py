@@ -25,13 +25,6 @@ class MeetingAttendees:
         self.own_email = attendees_mod.normalize_email(own_email)
         self.partner_by_email = {}  # normalised address -> partner id or None
         self._create_contacts = None
-        self.target_is_primary = False  # see start()
-
-    def start(self, target_google_id):
-        """Google names the organiser's own entry only in his primary calendar (R1)."""
-        self.target_is_primary = bool(self.own_email) and (
-            attendees_mod.normalize_email(target_google_id) == self.own_email
-        )
 
     # ------------------------------------------------------------------
     # Reading: snapshot values
@@ -73,7 +66,8 @@ class MeetingAttendees:
             listed, _dropped = attendees_mod.attendee_list(pairs[event_id])
             listed = tuple(pair for pair in listed if pair[0] != self.own_email)
             result[event_id] = {"attendees": listed}
-            if self.target_is_primary:
+            if self.own_email:
+                # (sent only to his primary calendar: see the planner)
                 result[event_id]["own_attendee"] = (self.own_email, own.get(event_id))
         return result
 

@@ -69,7 +69,6 @@ class OdooSyncStore(
         self.event_id_key = settings.event_id_key
         # The rules of this cycle, remembered with each sync token it saves.
         self.scope = SyncScope(bool(settings.include_private), settings.window_start)
-        self.attendees.start(self.user.google_sync_target_calendar_id.google_id)
 
     def load_links(self, calendar, google_events):
         """The page's links, and its attendees matched to contacts at once."""

@@ -2,6 +2,7 @@
 and what to push. Pure and data-only; the sync rules are in docs/architecture.md.
 """
 
+import dataclasses
 import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -436,6 +437,7 @@ def plan_outgoing(link, odoo, rules, *, calendar_id=None, series_link=None):
     target = link.calendar_id if link is not None else calendar_id
     if odoo is None or not odoo.active:
         return _plan_deletion(link, odoo, rules, target)
+    odoo = _with_own_attendee(odoo, target, rules.self_email)
     google_id = link and link.google_id
     skip = _outgoing_skip_reason(link, odoo, rules, series_link)
     if skip:
@@ -469,6 +471,18 @@ def plan_outgoing(link, odoo, rules, *, calendar_id=None, series_link=None):
         if_match=link.etag,
         fingerprint=odoo_fp,
     )
+
+
+def _with_own_attendee(odoo, target, self_email):
+    """The user's own entry goes with a list of others in his primary calendar only:
+    Google names a secondary calendar as organiser, and his address there would put
+    a second copy into his primary calendar (R1 of docs/attendees.md)."""
+    if odoo.own_attendee is None:
+        return odoo
+    primary = bool(self_email) and (target or "").casefold() == self_email.strip().casefold()
+    if primary and odoo.attendees:
+        return odoo
+    return dataclasses.replace(odoo, own_attendee=None)
 
 
 def _plan_deletion(link, odoo, rules, target):
