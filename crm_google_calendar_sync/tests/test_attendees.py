@@ -218,3 +218,16 @@ class TestAttendees(SyncCase):
         self.assertFalse(self.emulator.list_events_raw(email))
         report = self.sync(token)
         self.assertFalse(report.pulled or report.pushed, report)
+
+    def test_addresses_google_would_refuse_stay_in_odoo(self):
+        Partner = self.env["res.partner"]
+        odd = Partner.create({"name": "Local", "email": "admin@localhost"})
+        broken = Partner.create({"name": "Broken", "email": "not an address"})
+        meeting = self.anna_meeting(odd, broken, self.customer)
+        report = self.sync(self.token)
+        self.assertFalse(report.errors, report)
+        self.assertEqual(
+            set(self.google_attendees(meeting)), {"carla@customer.example", self.gmail}
+        )
+        self.sync_idle()
+        self.assertEqual(meeting.partner_ids, self.anna.partner_id | odd | broken | self.customer)
