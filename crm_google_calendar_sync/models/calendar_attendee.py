@@ -2,7 +2,7 @@
 from odoo import api, models
 from odoo.tools.sql import create_index
 
-from .calendar_event import is_sync_write
+from ..store.marks import is_sync_write
 
 
 class CalendarAttendee(models.Model):

@@ -4,16 +4,13 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from .. import sync_texts
+from ..store.marks import SYNC_MARK_CONTEXT, is_sync_write
 from ..store.meeting_extras import EXTRA_MAPPED_FIELDS, PER_COPY_FIELDS, MeetingExtras
+from ..store.snapshots import EVENT_MAPPED_FIELDS
 from ..sync import conference, recurrence, reminders
 from ..sync.engine import MAX_ATTEMPTS
 
 RECURRENCE_RULE_FIELDS = recurrence.RULE_FIELDS
-# Event values the sync maps to Google, without the rule.
-EVENT_MAPPED_FIELDS = (
-    *("name", "start", "stop", "allday", "start_date", "stop_date"),
-    *("description", "location", "privacy", "show_as"),
-)
 # Fields whose change makes an event travel to Google again. Editing them on a
 # read-only Google event would be overwritten at the next sync, so the user is
 # told right away.
@@ -26,20 +23,10 @@ GOOGLE_MAPPED_FIELDS = frozenset(
     }
 )
 REVISION_SEQUENCE = "crm_google_calendar_sync_revision_seq"
-# The sync's own writes carry SYNC_MARK in their context. It is compared by
-# identity: JSON-RPC and XML-RPC clients send plain values only, so no client
-# can pass for the sync (skip the read-only check, keep a change from Google).
-SYNC_MARK = object()
-SYNC_MARK_CONTEXT = {"crm_google_sync": SYNC_MARK}
 # The sync's bookkeeping on a meeting: written by the addon only.
 SYNC_BOOKKEEPING_FIELDS = frozenset(
     {"google_sync_revision", "google_original_start", "google_sync_changed_at"}
 )
-
-
-def is_sync_write(env):
-    """Whether the running write is the addon's own (the sync, its bookkeeping)."""
-    return env.context.get("crm_google_sync") is SYNC_MARK
 
 
 def without_google_bookkeeping(vals, bookkeeping=SYNC_BOOKKEEPING_FIELDS):

@@ -4,7 +4,7 @@ answers given in Odoo that the organiser's next push carries to Google."""
 
 from odoo import api, fields, models
 
-from .calendar_event import SYNC_MARK_CONTEXT, is_sync_write
+from ..store.marks import SYNC_MARK_CONTEXT, is_sync_write
 
 # Addresses the form names before it only counts the rest.
 UNMATCHED_SHOWN = 10

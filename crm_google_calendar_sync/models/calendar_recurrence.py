@@ -4,12 +4,8 @@ from itertools import islice
 from odoo import api, fields, models
 from odoo.addons.calendar.models.calendar_recurrence import MAX_RECURRENT_EVENT
 
-from .calendar_event import (
-    RECURRENCE_RULE_FIELDS,
-    REVISION_SEQUENCE,
-    is_sync_write,
-    without_google_bookkeeping,
-)
+from ..store.marks import is_sync_write
+from .calendar_event import RECURRENCE_RULE_FIELDS, REVISION_SEQUENCE, without_google_bookkeeping
 
 # calendar.recurrence fields that change the rule Google gets for the series.
 RULE_FIELDS = frozenset({"rrule", *RECURRENCE_RULE_FIELDS})

@@ -4,8 +4,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..store.marks import SYNC_MARK_CONTEXT
 from ..sync.mapping import WRITABLE_ROLES
-from .calendar_event import SYNC_MARK_CONTEXT
 
 
 class CrmGoogleCalendar(models.Model):

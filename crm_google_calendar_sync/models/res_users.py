@@ -11,9 +11,9 @@ from odoo.fields import Command
 
 from .. import sync_texts
 from ..store import params, user_run
+from ..store.marks import SYNC_MARK_CONTEXT, is_sync_write
 from ..sync import errors
 from ..sync.engine import MAX_ATTEMPTS
-from .calendar_event import SYNC_MARK_CONTEXT, is_sync_write
 
 _logger = logging.getLogger(__name__)
 

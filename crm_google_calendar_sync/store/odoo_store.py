@@ -5,12 +5,12 @@ It works as superuser on that user's data only (calendars, links, and the events
 the user attends or organises).
 """
 
-from ..models.calendar_event import SYNC_MARK_CONTEXT
 from ..sync import port, recurrence
 from ..sync.scope import SyncScope
 from .binder import Binder
 from .exporter import Exporter
 from .importer import Importer
+from .marks import SYNC_MARK_CONTEXT
 from .meeting_attendees import MeetingAttendees
 from .meeting_extras import MeetingExtras
 from .series_binder import SeriesBinder

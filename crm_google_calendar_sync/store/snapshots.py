@@ -1,11 +1,16 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Odoo's state as the planner reads it: the user's calendars and event snapshots."""
 
-from ..models.calendar_event import EVENT_MAPPED_FIELDS, RECURRENCE_RULE_FIELDS
-from ..sync import mapping, port, series
+from ..sync import mapping, port, recurrence, series
 from ..sync.scope import SyncScope
 from .meeting_extras import EXTRA_SNAPSHOT_FIELDS
 
+# Event values the sync maps to Google, without the rule.
+EVENT_MAPPED_FIELDS = (
+    *("name", "start", "stop", "allday", "start_date", "stop_date"),
+    *("description", "location", "privacy", "show_as"),
+)
+RECURRENCE_RULE_FIELDS = recurrence.RULE_FIELDS
 SNAPSHOT_FIELDS = [
     *EVENT_MAPPED_FIELDS,
     "rrule",

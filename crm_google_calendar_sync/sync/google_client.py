@@ -407,17 +407,6 @@ class GoogleCalendarClient:
                 return calendar
         return None
 
-    def delete_calendar(self, calendar_id: str) -> bool:
-        """Delete a secondary calendar; False when it does not exist (any more)."""
-        try:
-            self._call(
-                lambda: self.service.calendars().delete(calendarId=calendar_id),
-                operation="delete",
-            )
-        except (NotFound, AlreadyDeleted):
-            return False
-        return True
-
     # ------------------------------------------------------------------ events (read)
 
     def iter_event_pages(

@@ -23,6 +23,26 @@ CLIENT_SECRET = "odoo-test-client-secret"
 GOOGLE_TIME = "%Y-%m-%dT%H:%M:%SZ"
 
 
+def google_service(emulator, email):
+    """A Google API client of ``email``'s own, with tokens the emulator issues."""
+    issued = emulator.issue_tokens(email)
+    credentials = Credentials(
+        issued["access_token"],
+        refresh_token=issued["refresh_token"],
+        token_uri=emulator.base_url + "token",
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+    )
+    return build(
+        "calendar",
+        "v3",
+        credentials=credentials,
+        static_discovery=True,
+        cache_discovery=False,
+        client_options={"api_endpoint": emulator.base_url + "calendar/v3/"},
+    )
+
+
 class EmulatorMixin:
     """Starts the emulator and points the addon's endpoints at it."""
 
@@ -140,22 +160,7 @@ class SyncCase(EmulatorMixin, TransactionCase):
         """The user's own Google client, as their phone or browser has it: what a
         person (or a hostile colleague) does in their own Google Calendar."""
         if email not in self._services:
-            issued = self.emulator.issue_tokens(email)
-            credentials = Credentials(
-                issued["access_token"],
-                refresh_token=issued["refresh_token"],
-                token_uri=self.emulator.base_url + "token",
-                client_id=CLIENT_ID,
-                client_secret=CLIENT_SECRET,
-            )
-            self._services[email] = build(
-                "calendar",
-                "v3",
-                credentials=credentials,
-                static_discovery=True,
-                cache_discovery=False,
-                client_options={"api_endpoint": self.emulator.base_url + "calendar/v3/"},
-            )
+            self._services[email] = google_service(self.emulator, email)
         return self._services[email]
 
     def sync(self, token, expect_ran=True):

@@ -19,7 +19,7 @@ from odoo.tests import HttpCase, new_test_user
 from odoo.tools import SQL
 
 from ..store import user_run
-from .common import EmulatorMixin
+from .common import EmulatorMixin, google_service
 
 ANNA_EMAIL = "anna.rpc@example.com"
 BOB_EMAIL = "bob.rpc@example.com"
@@ -136,7 +136,7 @@ class RpcCase(EmulatorMixin, HttpCase):
         cls._sync(cls.anna_token)
         # Anna deletes a chosen calendar in Google: her status shows an error
         # naming it after her next "Sync now".
-        cls.anna_token._google_client().delete_calendar(secret)
+        google_service(cls.emulator, ANNA_EMAIL).calendars().delete(calendarId=secret).execute()
         as_anna.action_google_sync_now()
         cls.anna_api_key = (
             cls.env["res.users.apikeys"]

@@ -8,7 +8,7 @@ from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from ..models.calendar_event import SYNC_MARK_CONTEXT
+from ..store.marks import SYNC_MARK_CONTEXT
 from .common import SyncCase
 
 
@@ -605,7 +605,7 @@ class TestSync(SyncCase):
             )
         self.sync(frank_token)
         self.assertEqual(len(self.events_of(frank)), 2)
-        frank_token._google_client().delete_calendar(project)
+        self.service(frank_email).calendars().delete(calendarId=project).execute()
         self.emulator.add_event(
             frank_email,
             frank_email,

@@ -7,7 +7,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
-from ..models.calendar_event import SYNC_MARK_CONTEXT
+from ..store.marks import SYNC_MARK_CONTEXT
 from ..sync.port import SyncReport
 from .common import SyncCase
 

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import requests
 
 from crm_google_calendar_sync.sync import oauth
+from crm_google_calendar_sync.sync.errors import AlreadyDeleted, NotFound
 from crm_google_calendar_sync.sync.retry import RetryPolicy
 
 CLIENT_ID = "test-client-id"
@@ -145,6 +146,18 @@ def list_events(client, calendar_id: str, **kwargs) -> tuple[list[dict], str | N
         items.extend(page.items)
         token = page.next_sync_token or token
     return items, token
+
+
+def delete_calendar(client, calendar_id: str) -> bool:
+    """Delete a secondary calendar; False when it does not exist (any more)."""
+    try:
+        client._call(
+            lambda: client.service.calendars().delete(calendarId=calendar_id),
+            operation="delete",
+        )
+    except (NotFound, AlreadyDeleted):
+        return False
+    return True
 
 
 def get_calendar(client, calendar_id: str) -> dict:

@@ -7,7 +7,7 @@ import math
 import time
 
 import pytest
-from client_helpers import ALICE, get_calendar, list_events
+from client_helpers import ALICE, delete_calendar, get_calendar, list_events
 
 from crm_google_calendar_sync.sync.errors import FullSyncRequired, NotFound
 from crm_google_calendar_sync.sync.google_client import (
@@ -77,8 +77,8 @@ def test_insert_get_delete_calendar(server, client):
     assert entry["accessRole"] == "owner"
     assert entry["summary"] == "CRM"
     assert any(c["id"] == created["id"] for c in client.list_calendars())
-    assert client.delete_calendar(created["id"]) is True
-    assert client.delete_calendar(created["id"]) is False
+    assert delete_calendar(client, created["id"]) is True
+    assert delete_calendar(client, created["id"]) is False
     with pytest.raises(NotFound):
         get_calendar(client, created["id"])
 
