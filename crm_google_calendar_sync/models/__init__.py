@@ -8,6 +8,4 @@ from . import res_config_settings
 from . import calendar_event
 from . import calendar_recurrence
 from . import calendar_attendee
-from . import calendar_event_attendees
-from . import res_config_settings_attendees
 from . import crm_google_sync_log

@@ -15,6 +15,27 @@ from odoo.tools import SQL
 from ..sync import attendees as attendees_mod
 
 CREATE_CONTACTS_PARAM = "crm_google_calendar_sync.create_attendee_contacts"
+# Addresses the meeting's form names before it only counts the rest.
+UNMATCHED_SHOWN = 10
+
+
+def unmatched_note(env, unmatched):
+    """The form's line about addresses without a contact (False: none)."""
+    addresses = [
+        pair[0]
+        for pair in unmatched or ()
+        if isinstance(pair, list) and pair and isinstance(pair[0], str)
+    ]
+    if not addresses:
+        return False
+    shown = ", ".join(addresses[:UNMATCHED_SHOWN])
+    if len(addresses) > UNMATCHED_SHOWN:
+        shown += ", …"
+    return env._(
+        "%(count)s attendees not matched to contacts: %(addresses)s",
+        count=len(addresses),
+        addresses=shown,
+    )
 
 
 class MeetingAttendees:

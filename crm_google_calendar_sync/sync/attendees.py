@@ -43,8 +43,8 @@ def attendee_list(entries):
     Returns (list, dropped) where ``dropped`` counts what was left out."""
     seen = {}
     dropped = 0
-    for email, answer in entries:
-        email = normalize_email(email)
+    for raw, answer in entries:
+        email = normalize_email(raw)
         if email is None or len(seen) >= MAX_ATTENDEES:
             dropped += 1
         elif email not in seen:

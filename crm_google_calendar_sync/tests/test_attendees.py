@@ -32,7 +32,9 @@ class TestAttendees(SyncCase):
         self.bob = new_test_user(self.env, login="gcal_att_bob", groups="base.group_user")
         self.bob.partner_id.email = "Bob.Builder@Corp.example"
         Partner = self.env["res.partner"]
-        self.customer = Partner.create({"name": "Carla Customer", "email": "carla@customer.example"})
+        self.customer = Partner.create(
+            {"name": "Carla Customer", "email": "carla@customer.example"}
+        )
         self.customer_twin = Partner.create(
             {"name": "Carla (old)", "email": "CARLA@customer.example"}
         )
@@ -148,9 +150,7 @@ class TestAttendees(SyncCase):
         # Anna renames it in Odoo: the unknown guest stays on Google's list.
         meeting.with_user(self.anna).name = "Offer review (final)"
         self.sync(self.token)
-        self.assertEqual(
-            self.google_attendees(meeting)["stranger@nowhere.example"], "needsAction"
-        )
+        self.assertEqual(self.google_attendees(meeting)["stranger@nowhere.example"], "needsAction")
         self.sync_idle()
 
     def test_a_user_contact_wins_a_shared_address(self):

@@ -65,8 +65,8 @@ def odoo_events(draw):
 def _as_google(body, own=True):
     """What the organiser's primary calendar shows for a body Odoo sent."""
     shown = []
-    for entry in body.get("attendees") or []:
-        entry = dict(entry)
+    for sent in body.get("attendees") or []:
+        entry = dict(sent)
         if own and entry["email"] == "me@example.com":
             entry.update(self=True, organizer=True)
         shown.append(entry)
