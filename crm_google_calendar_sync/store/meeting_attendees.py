@@ -53,12 +53,43 @@ class MeetingAttendees:
     def snapshot_values(self, rows):
         """``{event id: OdooEvent values}`` (attendees, own entry) of ``read()`` rows;
         one query for all meetings this user carries the list of."""
-        carried = [row["id"] for row in rows if row.get("user_id") in (None, False, self.user.id)]
+        # Series keep today's model (each attendee his own copy) until their
+        # invitations are linked too: their lists do not travel yet.
+        carried = [
+            row["id"]
+            for row in rows
+            if row.get("user_id") in (None, False, self.user.id) and not row.get("recurrence_id")
+        ]
         result = {row["id"]: {} for row in rows}
-        if not carried:
+        if not rows:
             return result
         pairs = {event_id: [] for event_id in carried}
-        own = {}
+        own = self._read_attendances([row["id"] for row in rows], pairs)
+        if self.own_email:
+            # (sent to his primary calendar only, see the planner; a guest's answer)
+            for event_id, values in result.items():
+                values["own_attendee"] = (self.own_email, own.get(event_id))
+        if not carried:
+            return result
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, google_unmatched_attendees FROM calendar_event WHERE id IN %s",
+                tuple(carried),
+            )
+        )
+        for event_id, unmatched in self.env.cr.fetchall():
+            pairs[event_id].extend(
+                tuple(pair) for pair in unmatched or () if isinstance(pair, list) and len(pair) == 2
+            )
+        for event_id in carried:
+            listed, _dropped = attendees_mod.attendee_list(pairs[event_id])
+            listed = tuple(pair for pair in listed if pair[0] != self.own_email)
+            result[event_id]["attendees"] = listed
+        return result
+
+    def _read_attendances(self, event_ids, pairs):
+        """The user's own answers ``{event id: state}``; the others' addresses and
+        answers go into ``pairs`` (for the events it has a list for)."""
         self.env["calendar.attendee"].flush_model(["event_id", "partner_id", "state"])
         self.env["calendar.event"].flush_model(["google_unmatched_attendees"])
         self.env.cr.execute(
@@ -67,30 +98,16 @@ class MeetingAttendees:
                      FROM calendar_attendee a JOIN res_partner p ON p.id = a.partner_id
                     WHERE a.event_id IN %s
                     ORDER BY a.id""",
-                tuple(carried),
+                tuple(event_ids),
             )
         )
+        own = {}
         for event_id, partner_id, email, state in self.env.cr.fetchall():
             if partner_id == self.partner.id:
                 own[event_id] = state
-            elif email:
+            elif email and event_id in pairs:
                 pairs[event_id].append((email, state))
-        self.env.cr.execute(
-            SQL(
-                "SELECT id, google_unmatched_attendees FROM calendar_event WHERE id IN %s",
-                tuple(carried),
-            )
-        )
-        for event_id, unmatched in self.env.cr.fetchall():
-            pairs[event_id].extend(tuple(pair) for pair in unmatched or () if len(pair) == 2)
-        for event_id in carried:
-            listed, _dropped = attendees_mod.attendee_list(pairs[event_id])
-            listed = tuple(pair for pair in listed if pair[0] != self.own_email)
-            result[event_id] = {"attendees": listed}
-            if self.own_email:
-                # (sent only to his primary calendar: see the planner)
-                result[event_id]["own_attendee"] = (self.own_email, own.get(event_id))
-        return result
+        return own
 
     # ------------------------------------------------------------------
     # Writing: lists from Google

@@ -9,6 +9,7 @@ from ..sync import port, recurrence
 from ..sync.scope import SyncScope
 from .binder import Binder
 from .exporter import Exporter
+from .guest_copies import GuestCopies
 from .importer import Importer
 from .marks import SYNC_MARK_CONTEXT
 from .meeting_attendees import MeetingAttendees
@@ -33,6 +34,7 @@ SYNC_CONTEXT = {
 
 
 class OdooSyncStore(
+    GuestCopies,
     Snapshots,
     Binder,
     SeriesBinder,
@@ -73,4 +75,21 @@ class OdooSyncStore(
     def load_links(self, calendar, google_events):
         """The page's links, and its attendees matched to contacts at once."""
         self.attendees.prefetch(google_events)
-        return super().load_links(calendar, google_events)
+        result = super().load_links(calendar, google_events)
+        result.update(self._invitations(calendar, google_events, result))
+        return result
+
+    def apply_incoming(self, calendar, google_event, decision, linked):
+        """Through an invitation only the guest's answer comes (R2)."""
+        if self._is_guest(linked):
+            return self._apply_invitation(calendar, google_event, linked)
+        return super().apply_incoming(calendar, google_event, decision, linked)
+
+    def outgoing(self, target):
+        """No copy of a meeting whose master another user's sync holds (R2)."""
+        return self._without_copies_of_mastered(super().outgoing(target))
+
+    def _release_left(self, rows, links):
+        """Invitations of meetings he declined stay linked (not released, not sent)."""
+        _kept, rest = self._kept_guest_links(rows, links)
+        return super()._release_left(rest, links)

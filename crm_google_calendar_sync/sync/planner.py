@@ -435,6 +435,8 @@ def plan_outgoing(link, odoo, rules, *, calendar_id=None, series_link=None):
     Google instances).
     """
     target = link.calendar_id if link is not None else calendar_id
+    if link is not None and link.guest:
+        return plan_answer(link, odoo)
     if odoo is None or not odoo.active:
         return _plan_deletion(link, odoo, rules, target)
     odoo = _with_own_attendee(odoo, target, rules.self_email)
@@ -470,6 +472,34 @@ def plan_outgoing(link, odoo, rules, *, calendar_id=None, series_link=None):
         body=body,
         if_match=link.etag,
         fingerprint=odoo_fp,
+    )
+
+
+def answer_fingerprint(answer):
+    """What a guest's link remembers: his answer as both sides last had it."""
+    return f"answer:{answer}"
+
+
+def plan_answer(link, odoo):
+    """A guest's invitation (R2 of docs/attendees.md): only his own answer goes to
+    Google, as a patch of his entry alone (a full body could drop a guest permission
+    the organiser set, which Google refuses); the meeting itself is the organiser's."""
+    own = odoo.own_attendee if odoo is not None and odoo.active else None
+    if not own or not own[1]:
+        return OutgoingDecision(Action.NOOP, "no_answer", link.google_id, link.calendar_id)
+    fingerprint = answer_fingerprint(own[1])
+    if fingerprint == link.fingerprint:
+        return OutgoingDecision(
+            Action.NOOP, "unchanged", link.google_id, link.calendar_id, fingerprint=fingerprint
+        )
+    return OutgoingDecision(
+        Action.PATCH,
+        "answered_in_odoo",
+        link.google_id,
+        link.calendar_id,
+        body={"attendeesOmitted": True, "attendees": [{"email": own[0], "responseStatus": own[1]}]},
+        if_match=link.etag,
+        fingerprint=fingerprint,
     )
 
 
@@ -588,6 +618,8 @@ __all__ = [
     "OutgoingDecision",
     "PlanRules",
     "odoo_in_window",
+    "answer_fingerprint",
+    "plan_answer",
     "plan_incoming",
     "plan_outgoing",
 ]
