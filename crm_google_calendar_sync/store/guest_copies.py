@@ -127,7 +127,7 @@ class GuestCopies:
         if before:
             before.write({"guest_copy": True, "readonly": True, "event_id": event.id})
             return before
-        self.Link.search(
+        own = self.Link.search(
             [
                 ("user_id", "=", self.user.id),
                 ("event_id", "=", event.id),
@@ -135,10 +135,13 @@ class GuestCopies:
                 ("guest_copy", "=", False),
             ]
         ).filtered(
-            lambda link: ids.odoo_id_from_google_id(self.event_id_key, link.google_event_id)
-            == event.id
-            or link.calendar_id.id == calendar.key
-        ).write({"event_id": False})
+            lambda link: (
+                ids.odoo_id_from_google_id(self.event_id_key, link.google_event_id) == event.id
+                or link.calendar_id.id == calendar.key
+            )
+        )
+        own.write({"event_id": False})
+        own.flush_recordset(["event_id"])  # (one link per event and calendar)
         return self.Link.create(
             {
                 "event_id": event.id,
@@ -199,13 +202,8 @@ class GuestCopies:
         kept, rest = [], []
         for row in rows:
             link = links.browse(row[1]) if row[1] else links.browse()
-            if (
-                row[2] == "left"
-                and link.guest_copy
-                and self.partner in link.event_id.partner_ids
-            ):
+            if row[2] == "left" and link.guest_copy and self.partner in link.event_id.partner_ids:
                 kept.append(row)
             else:
                 rest.append(row)
         return kept, rest
-
