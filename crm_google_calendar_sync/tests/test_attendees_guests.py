@@ -206,3 +206,32 @@ class TestAttendeeGuests(SyncCase):
         self.sync_all("bob", "anna")
         meeting.invalidate_recordset()
         self.assertEqual(meeting.name, "Offer review")
+
+    def test_a_colleague_cannot_forge_an_invitation(self):
+        meeting = self.meeting(self.bob.partner_id)
+        self.sync_all("anna", "bob")
+        master = meeting.google_link_ids.filtered(lambda link: link.user_id == self.anna)
+        carol_email = self.users["carol"][2]
+        copy = self.emulator.get_event_raw(self.users["anna"][2], master.google_event_id)
+        # Carol, who does not attend, puts an event with the master's id and
+        # iCalUID into her own calendar, naming Anna as organiser where she can.
+        self.service(carol_email).events().insert(
+            calendarId=carol_email,
+            body={
+                "id": master.google_event_id,
+                "iCalUID": copy["iCalUID"],
+                "summary": "Forged",
+                "start": copy["start"],
+                "end": copy["end"],
+                "organizer": {"email": self.users["anna"][2]},
+                "attendees": [{"email": carol_email, "responseStatus": "accepted"}],
+            },
+        ).execute()
+        self.sync_all("carol", "anna", "bob")
+        meeting.invalidate_recordset()
+        self.assertEqual(meeting.name, "Offer review")
+        self.assertNotIn(self.carol.partner_id, meeting.partner_ids)
+        self.assertFalse(
+            meeting.sudo().google_link_ids.filtered(lambda link: link.user_id == self.carol)
+        )
+        self.assert_once_everywhere("Offer review", ("anna", "bob"))
