@@ -40,6 +40,7 @@ class GuestCopies:
             item["id"]: item
             for item in google_events
             if item.get("status") != "cancelled"
+            and not (item.get("organizer") or {}).get("self")  # (his own events)
             and not item.get("recurringEventId")
             and not item.get("recurrence")  # (series: not yet, see meeting_attendees)
             and not item.get("privateCopy")

@@ -235,3 +235,24 @@ class TestAttendeeGuests(SyncCase):
             meeting.sudo().google_link_ids.filtered(lambda link: link.user_id == self.carol)
         )
         self.assert_once_everywhere("Offer review", ("anna", "bob"))
+
+    def test_a_guest_deleting_his_invitation_declines_and_can_accept_again(self):
+        meeting = self.meeting(self.bob.partner_id)
+        self.sync_all("anna", "bob")
+        bob_email = self.users["bob"][2]
+        gid = self.google_events("bob", "Offer review")[0]["id"]
+        # Deleting his invitation in Google declines him (R6); the meeting stays.
+        self.service(bob_email).events().delete(calendarId=bob_email, eventId=gid).execute()
+        self.sync_all("bob", "anna", "bob")
+        meeting.invalidate_recordset()
+        self.assertTrue(meeting.active)
+        self.assertEqual(self.attendance(meeting, self.bob).state, "declined")
+        self.assertEqual(self.master_answers(meeting)[bob_email], "declined")
+        self.assert_once_everywhere("Offer review", ("anna",))
+        # He accepts again in Odoo: the master brings his invitation back.
+        self.attendance(meeting, self.bob).with_user(self.bob).do_accept()
+        self.sync_all("bob", "anna", "bob")
+        self.assertEqual(self.master_answers(meeting)[bob_email], "accepted")
+        self.assert_once_everywhere("Offer review", ("anna", "bob"))
+        self.sync_all()
+        self.assert_once_everywhere("Offer review", ("anna", "bob"))
