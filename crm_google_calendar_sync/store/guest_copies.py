@@ -126,7 +126,7 @@ class GuestCopies:
         becomes it); his own copy goes (its link loses the event, so that his push
         deletes it in Google)."""
         if before:
-            before.write({"guest_copy": True, "readonly": True, "event_id": event.id})
+            before.write({"guest_copy": True, "readonly": False, "event_id": event.id})
             return before
         own = self.Link.search(
             [
@@ -150,7 +150,8 @@ class GuestCopies:
                 "calendar_id": calendar.key,
                 "google_event_id": item["id"],
                 "guest_copy": True,
-                "readonly": True,
+                # (his Odoo edits of the meeting reach Google through the master)
+                "readonly": False,
                 "odoo_revision": self.revisions.get(event.id, 0),
             }
         )

@@ -194,6 +194,18 @@ class TestAttendeeGuests(SyncCase):
         self.assert_once_everywhere("Offer review", ("anna", "bob"))
         self.assertTrue(meeting.active)
 
+    def test_a_guests_edit_in_odoo_reaches_everybody_through_the_master(self):
+        meeting = self.meeting(self.bob.partner_id)
+        self.sync_all("anna", "bob")
+        meeting.with_user(self.bob).write({"name": "Offer review (moved)"})
+        self.sync_all("bob", "anna", "bob")
+        for name in ("anna", "bob"):
+            self.assertEqual(len(self.google_events(name, "Offer review (moved)")), 1, name)
+        self.assert_once_everywhere("Offer review (moved)", ("anna", "bob"))
+        for name in ("anna", "bob"):
+            report = self.sync_user(name)
+            self.assertFalse(report.pulled or report.pushed or report.conflicts, (name, report))
+
     def test_shared_fields_in_a_guests_copy_are_not_applied(self):
         meeting = self.meeting(self.bob.partner_id)
         self.sync_all("anna", "bob")
