@@ -1,5 +1,6 @@
 from . import crm_google_token
 from . import crm_google_sync_round
+from . import ir_cron
 from . import crm_google_sync_scheduler
 from . import crm_google_calendar
 from . import crm_google_event_link

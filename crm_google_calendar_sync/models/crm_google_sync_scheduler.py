@@ -10,6 +10,7 @@ from odoo import api, fields, models
 from odoo.tools import config
 
 from ..store import params, quota, user_run
+from .ir_cron import current_turn
 
 # One cron run handles at most this many users and stops starting new ones
 # after CRON_TIME_BUDGET seconds, or earlier under Odoo's time limit for cron
@@ -26,8 +27,6 @@ CRON_WORKER_WAIT = 70
 # a run that Odoo kills repeats at most this much of its work (the sync of an
 # idle user again: one request per calendar, no write).
 ROUND_SAVE_SECONDS = 5
-# When the runs of one job that Odoo makes in a row began, per process.
-_JOB_STARTS = {}
 # Several cron jobs (each run by whichever Odoo cron worker is free) share the
 # users by token id modulo their number.
 CRON_XMLID = "crm_google_calendar_sync.ir_cron_google_calendar_sync"
@@ -225,8 +224,9 @@ class CrmGoogleSyncRound(models.Model):
 
         Odoo kills a cron worker after ``limit_time_real_cron`` seconds
         (``limit_time_real`` when that is negative, no limit when it is 0),
-        counted from the start of its turn: over all the runs of the job it makes
-        in a row and, with ``--workers``, its wait for jobs before.
+        counted from the start of its turn: over every job it runs in the turn
+        (with Parallel Sync Jobs, several of ours), the runs of this job it
+        makes in a row and, with ``--workers``, its wait for jobs before.
         """
         now = time.monotonic()
         limit = config["limit_time_real_cron"]
@@ -235,38 +235,37 @@ class CrmGoogleSyncRound(models.Model):
         if not limit or limit <= 0:
             return now + CRON_TIME_BUDGET
         margin = min(CRON_TIME_MARGIN, limit / 4)
-        spent, first = self._cron_turn_seconds(now, limit)
-        budget = limit - spent - margin
+        spent, first, opened = self._cron_run_in_turn()
+        room = limit - spent
+        budget = room - margin
         if first:
-            # The first run of a turn always makes progress, even when the
-            # assumed wait of a worker (--workers) leaves no room.
-            budget = max(budget, margin)
+            # A job's first run in a turn makes progress when the worker's
+            # assumed wait (--workers) leaves less than the margin, with at most
+            # half of what is left; the turn's first job with a second at
+            # least, a later one with nothing when the jobs before it took the
+            # turn (it then triggers itself for a new turn, a new clock).
+            floor = min(margin, room / 2)
+            budget = max(budget, max(floor, 1) if opened else floor)
         return now + min(CRON_TIME_BUDGET, budget)
 
     @api.model
-    def _cron_turn_seconds(self, now, limit):
-        """Seconds of the cron worker's turn gone before this run, and whether
-        this is the turn's first run of the job."""
+    def _cron_run_in_turn(self):
+        """This run's place in the cron worker's turn, counting the run: the
+        seconds of the turn gone before it, whether it is the job's first run
+        in the turn, and whether the turn began with the job."""
         start_time = getattr(threading.current_thread(), "start_time", None)
         if start_time:
-            # Odoo's threaded server times its cron threads from this start.
-            return time.time() - start_time, False
-        # The runs Odoo makes in a row for one job share their lastcall; a turn
-        # never lasts longer than the limit.
-        cron_id = self.env.context.get("cron_id")
-        key = (self.env.cr.dbname, cron_id, self.env.context.get("lastcall"))
-        started = _JOB_STARTS.get(key) if cron_id else None
-        first = started is None or now - started > limit
-        if first:
-            started = now
-            for old in [k for k, begun in _JOB_STARTS.items() if now - begun > limit]:
-                del _JOB_STARTS[old]
-            if cron_id:
-                _JOB_STARTS[key] = now
-        spent = now - started
+            # Odoo's threaded server times its cron threads from this start,
+            # the beginning of the turn over every ready job.
+            return time.time() - start_time, False, False
+        spent, first, opened = 0, True, True  # a shell, "Run Manually"
+        turn = current_turn(self.env.context.get("cron_id"))
+        if turn:
+            spent = time.monotonic() - turn.started
+            first, opened = turn.begin_run(), turn.jobs[0] == turn.job
         if config["workers"]:
             spent += CRON_WORKER_WAIT
-        return spent, first
+        return spent, first, opened
 
     @api.model
     def _last_visits(self, tokens):

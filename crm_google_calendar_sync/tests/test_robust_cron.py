@@ -76,21 +76,24 @@ class TestRobustCron(ReliabilityCase):
         self.env.invalidate_all()
         return done, progress
 
-    def run_job_like_a_worker(self):
-        """One iteration of an Odoo cron worker for our job: ``_process_job`` runs
-        it, again at once (up to 10 times) while it reports work left, then
-        reschedules it. Returns the seconds it took."""
+    def run_job_like_a_worker(self, crons=None):
+        """One turn of an Odoo cron worker (``ir.cron._process_jobs``) over our
+        jobs ``crons`` (default: the main one), in one cursor: ``_process_job``
+        runs each, again at once (up to 10 times) while it reports work left,
+        then reschedules it. Returns the seconds the turn took."""
         IrCron = self.env["ir.cron"]
+        crons = crons or self.cron
         # Due for the worker. The test transaction's clock stands still at its
-        # start, so the job's own triggers never look due to the database.
+        # start, so the jobs' own triggers never look due to the database.
         self.env.cr.execute("SELECT now() at time zone 'UTC' - interval '1 minute'")
-        self.cron.nextcall = self.env.cr.fetchone()[0]
+        crons.nextcall = self.env.cr.fetchone()[0]
         self.env.flush_all()
         with self.registry.cursor() as cron_cr:
-            job = IrCron._acquire_one_job(cron_cr, self.cron.id)
-            self.assertTrue(job, "the job is ready")
             started = time.monotonic()
-            IrCron._process_job(None, cron_cr, job)
+            for cron in crons:
+                job = IrCron._acquire_one_job(cron_cr, cron.id)
+                self.assertTrue(job, "the job is ready")
+                IrCron._process_job(None, cron_cr, job)
             elapsed = time.monotonic() - started
         self.env.invalidate_all()
         return elapsed
@@ -248,6 +251,39 @@ class TestRobustCron(ReliabilityCase):
             triggers,
             "a run stopped for time starts a new turn of its job",
         )
+
+    def test_two_jobs_in_one_worker_turn_fit_odoos_time_limit(self):
+        """With --workers, a cron worker waits up to 70 s for jobs and then runs
+        every ready job of the database in one turn, under one time limit: with
+        Parallel Sync Jobs = 2 it runs both of ours, and the second one counts
+        the time the turn has taken. Jobs that stopped for time trigger a new
+        turn at once, whose clock starts afresh: turns follow back to back,
+        each ends within the limit, and each gives both jobs users to sync
+        until every user was visited once."""
+        tokens = self.connect_users("gcal_turn", 40)
+        Round = self.env["crm.google.sync.round"]
+        self.env["ir.config_parameter"].set_param("crm_google_calendar_sync.cron_jobs", 2)
+        Round._update_cron_jobs()
+        crons = self.cron | Round._cron_job(1)
+        shard_of = {token.google_email: token.id % 2 for token in tokens}
+        users = [list(shard_of.values()).count(shard) for shard in (0, 1)]
+        self.emulator.reset_requests()
+        self.emulator.faults.add("slow", path=r"/events$", delay=0.3, times=None)
+        # 6 s of the turn are left after the worker's assumed wait.
+        room = 6
+        limit = crm_google_sync_scheduler.CRON_WORKER_WAIT + room
+        visited = [0, 0]
+        with patch.dict(config.options, {"limit_time_real_cron": limit, "workers": 2}):
+            for _turn in range(10):
+                self.assertLess(self.run_job_like_a_worker(crons), room, "the worker was killed")
+                listed = [shard_of[email] for email in self.synced_users()]
+                for shard in (0, 1):
+                    if visited[shard] < users[shard]:
+                        self.assertGreater(listed.count(shard), visited[shard], "job starved")
+                visited = [listed.count(0), listed.count(1)]
+                if sum(visited) == len(tokens):
+                    break
+        self.assertCountEqual(self.synced_users(), tokens.mapped("google_email"))
 
     def kill_run_at(self, victim):
         """One cron run that Odoo's watchdog kills in the middle of ``victim``'s
