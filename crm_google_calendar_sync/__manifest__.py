@@ -32,6 +32,7 @@
         "views/crm_google_sync_log_views.xml",
         "views/calendar_event_views.xml",
         "views/calendar_event_google_extras_views.xml",
+        "views/calendar_event_attendees_views.xml",
     ],
     "assets": {
         "web.assets_backend": ["crm_google_calendar_sync/static/src/scss/google_sync.scss"],

@@ -39,6 +39,7 @@ class CalendarAttendee(models.Model):
             return super().write(vals)
         before = self.filtered(lambda a: a.state == "declined")
         result = super().write(vals)
+        self.event_id._google_answered()
         # Answered in Odoo: his Google copy of a series shows the occurrence or not.
         after = self.filtered(lambda a: a.state == "declined")
         for partner, events in _events_by_partner(after - before).items():

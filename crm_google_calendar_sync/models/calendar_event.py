@@ -5,6 +5,7 @@ from odoo.tools import SQL
 
 from .. import sync_texts
 from ..store.marks import SYNC_MARK_CONTEXT, is_sync_write
+from ..store.meeting_attendees import unmatched_note
 from ..store.meeting_extras import EXTRA_MAPPED_FIELDS, PER_COPY_FIELDS, MeetingExtras
 from ..store.snapshots import EVENT_MAPPED_FIELDS
 from ..sync import conference, recurrence, reminders
@@ -26,6 +27,8 @@ REVISION_SEQUENCE = "crm_google_calendar_sync_revision_seq"
 # The sync's bookkeeping on a meeting: written by the addon only.
 SYNC_BOOKKEEPING_FIELDS = frozenset(
     {"google_sync_revision", "google_original_start", "google_sync_changed_at"}
+    # (what Google lists beside the contacts: a client's value would go to Google)
+    | {"google_unmatched_attendees"}
 )
 
 
@@ -609,3 +612,35 @@ class CalendarEvent(models.Model):
         if not title:
             return self.env._("The linked record does not go to Google.")
         return self.env._("Google links to: %(record)s", record=title)
+
+    # ------------------------------------------------------------------
+    # Attendees Google lists that match no contact (store/meeting_attendees.py)
+    # ------------------------------------------------------------------
+    google_unmatched_attendees = fields.Json(
+        "Google Attendees Without Contact",
+        copy=False,
+        readonly=True,
+        groups="base.group_user",
+        help="Attendees of the Google event whose address matches no contact: "
+        "[[address, answer], ...], written by the synchronisation only.",
+    )
+    google_unmatched_attendees_note = fields.Char(
+        "Attendees Not Matched",
+        compute="_compute_google_unmatched_attendees_note",
+        groups="base.group_user",
+    )
+
+    @api.depends("google_unmatched_attendees")
+    def _compute_google_unmatched_attendees_note(self):
+        for event in self:
+            event.google_unmatched_attendees_note = unmatched_note(
+                self.env, event.google_unmatched_attendees
+            )
+
+    def _google_answered(self):
+        """An answer given in Odoo: the organiser's next push carries it."""
+        events = self.sudo().with_context(active_test=False, **SYNC_MARK_CONTEXT)
+        single = events.filtered(lambda event: not event.recurrence_id)
+        if single:
+            single.write({"google_sync_revision": self._next_google_revision()})
+        events.recurrence_id._bump_google_revision()

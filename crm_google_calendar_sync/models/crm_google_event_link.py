@@ -66,6 +66,12 @@ class CrmGoogleEventLink(models.Model):
         help="Google does not let this user change the event (other organizer, "
         "read-only calendar or special event type).",
     )
+    guest_copy = fields.Boolean(
+        "Invitation",
+        readonly=True,
+        help="Google's invitation of this attendee to a meeting another user organises "
+        "and synchronises: only his answer travels through it.",
+    )
     state = fields.Selection(
         [
             ("synced", "Synchronised"),

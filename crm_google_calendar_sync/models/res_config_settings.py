@@ -7,6 +7,7 @@ from odoo.tools import format_datetime
 
 from .. import sync_texts
 from ..store import params
+from ..store.meeting_attendees import CREATE_CONTACTS_PARAM
 from ..sync import oauth
 from .crm_google_sync_scheduler import MAX_CRON_JOBS
 
@@ -27,6 +28,12 @@ def _is_allowed_endpoint(url):
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
+    crm_google_create_attendee_contacts = fields.Boolean(
+        "Create contacts for unknown attendees",
+        config_parameter=CREATE_CONTACTS_PARAM,
+        help="When a Google meeting lists an address that matches no contact, create a "
+        "contact for it. Off: such addresses are only listed on the meeting.",
+    )
     crm_google_client_id = fields.Char(
         "Google Client ID", config_parameter="crm_google_calendar_sync.client_id"
     )

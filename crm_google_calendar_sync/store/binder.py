@@ -25,6 +25,7 @@ def _link_state(link, odoo=None, revision=0):
         google_updated=link.google_updated or None,
         odoo_changed=odoo is None or revision > (link.odoo_revision or 0),
         readonly=link.readonly,
+        guest=link.guest_copy,
         attempted_fingerprint=link.attempted_fingerprint or None,
     )
 

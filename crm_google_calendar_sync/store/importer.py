@@ -73,7 +73,17 @@ class Importer:
                 values = self._event_values(decision, update=True)
                 if values:
                     self._write_pulled(event, values, decision)
+            self._pulled_attendees(event, decision)
         return event
+
+    def _pulled_attendees(self, event, decision):
+        """The attendee list of a meeting whose master this user holds, from Google
+        (a series: on every occurrence)."""
+        if decision.attendees is None or not event:
+            return
+        if event.recurrence_id:
+            event = event.recurrence_id.calendar_event_ids.filtered("active")
+        self.attendees.apply(event, decision.attendees)
 
     def _write_pulled(self, event, values, decision):
         """Write a change pulled from one user's Google. It is a change for every
@@ -141,6 +151,8 @@ class Importer:
             user_id=self.user.id if organizer else False,
             partner_ids=[(6, 0, self.partner.ids)],
         )
+        if decision.attendees is not None:
+            values.update(self.attendees.create_values(decision.attendees))
         if values.get("allday") and values.get("start") and values.get("stop"):
             # Odoo computes the dates from start and stop (8:00 and 18:00 of the
             # same days). Given, they go through Odoo's inverse, which writes start
@@ -190,7 +202,18 @@ class Importer:
         for event, index in zip(events, order, strict=True):
             linked[index] = bases.get(event.id, event)
         self.extras.schedule_alarms(events | events.recurrence_id.calendar_event_ids)
+        self._created_answers(entries, linked)
         return linked
+
+    def _created_answers(self, entries, events):
+        """The Google answers on the attendances of new meetings (Odoo's create
+        leaves them all unanswered), for the whole page at once."""
+        meetings = []
+        for (_item, decision), event in zip(entries, events, strict=True):
+            if decision.attendees:
+                answers = self.attendees.resolve(decision.attendees)[0]
+                meetings.append((event.recurrence_id.calendar_event_ids or event, answers))
+        self.attendees.set_answers(meetings)
 
     def create_many(self, calendar, entries):
         """One ``create`` for many new events and series, one for their links."""

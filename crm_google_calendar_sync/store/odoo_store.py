@@ -9,8 +9,10 @@ from ..sync import port, recurrence
 from ..sync.scope import SyncScope
 from .binder import Binder
 from .exporter import Exporter
+from .guest_copies import GuestCopies
 from .importer import Importer
 from .marks import SYNC_MARK_CONTEXT
+from .meeting_attendees import MeetingAttendees
 from .meeting_extras import MeetingExtras
 from .series_binder import SeriesBinder
 from .series_importer import SeriesImporter
@@ -32,6 +34,7 @@ SYNC_CONTEXT = {
 
 
 class OdooSyncStore(
+    GuestCopies,
     Snapshots,
     Binder,
     SeriesBinder,
@@ -59,6 +62,7 @@ class OdooSyncStore(
         week_start = self.env["res.lang"]._get_data(code=self.user.lang or "en_US").week_start
         self.week_start = recurrence.ICAL_DAYS[int(week_start or 1) - 1]
         self.extras = MeetingExtras(self.env, self.user)
+        self.attendees = MeetingAttendees(self.env, self.user, token.google_email)
 
     def start(self, settings):
         """Take the cycle's settings (the engine's: window, event id key) once,
@@ -67,3 +71,25 @@ class OdooSyncStore(
         self.event_id_key = settings.event_id_key
         # The rules of this cycle, remembered with each sync token it saves.
         self.scope = SyncScope(bool(settings.include_private), settings.window_start)
+
+    def load_links(self, calendar, google_events):
+        """The page's links, and its attendees matched to contacts at once."""
+        self.attendees.prefetch(google_events)
+        result = super().load_links(calendar, google_events)
+        result.update(self._invitations(calendar, google_events, result))
+        return result
+
+    def apply_incoming(self, calendar, google_event, decision, linked):
+        """Through an invitation only the guest's answer comes (R2)."""
+        if self._is_guest(linked):
+            return self._apply_invitation(calendar, google_event, linked)
+        return super().apply_incoming(calendar, google_event, decision, linked)
+
+    def outgoing(self, target):
+        """No copy of a meeting whose master another user's sync holds (R2)."""
+        return self._without_copies_of_mastered(super().outgoing(target))
+
+    def _release_left(self, rows, links):
+        """Invitations of meetings he declined stay linked (not released, not sent)."""
+        _kept, rest = self._kept_guest_links(rows, links)
+        return super()._release_left(rest, links)

@@ -63,6 +63,7 @@ class Snapshots:
         snapshots = {}
         rows = events.read(SNAPSHOT_FIELDS, load=None)
         extras = self.extras.snapshot_values(rows)
+        attendees = self.attendees.snapshot_values(rows)
         for values in rows:
             event_id = values["id"]
             # Outside a series no rule counts (Odoo leaves "recurrent" on events it
@@ -82,6 +83,7 @@ class Snapshots:
                 original_start=original_start,
                 owner_default_privacy=owner.calendar_default_privacy or None,
                 **extras[event_id],
+                **attendees[event_id],
             )
         return snapshots
 

@@ -9,7 +9,7 @@ from .mapping import common_from_google, common_from_odoo
 
 # Bump when the normal form changes: stored fingerprints then differ once, which costs
 # one extra comparison round (fields are compared again), never data.
-FINGERPRINT_VERSION = 3
+FINGERPRINT_VERSION = 4
 
 # The parts of the normal form that change together, in the order of the fingerprint.
 # Keys of the normal form not listed here fall into "other".
@@ -21,6 +21,7 @@ ASPECTS = {
     "show_as": ("transparency",),
     "time": ("allday", "start", "end", "tz"),
     "recurrence": ("recurrence",),
+    "attendees": ("attendees",),
     "video": ("video",),
     "reminders": ("reminders",),
     "source": ("source",),

@@ -7,6 +7,7 @@ The Odoo side builds an :class:`OdooEvent` from a record and applies the
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 
+from . import attendees as attendees_mod
 from . import extras
 from . import recurrence as rec_mod
 from .errors import MappingError
@@ -121,6 +122,11 @@ class OdooEvent:
     active: bool = True
     write_date: datetime | None = None  # naive UTC
     owner_default_privacy: str | None = None  # organizer's calendar_default_privacy
+    # The meeting's attendees as this user's copy carries them (sync/attendees.py):
+    # None when the list is not his to write (he does not hold the master copy).
+    attendees: tuple | None = None
+    # (address, answer) of the user himself, sent when his calendar is his primary.
+    own_attendee: tuple | None = None
     # Video link, reminders and linked record: see extras.py
     videocall_location: str = ""
     alarms: tuple = ()  # ((kind, minutes), ...)
@@ -201,6 +207,8 @@ class MappedEvent:
     google_id: str | None = None
     recurring_event_id: str | None = None  # set for instances of a series
     original_start: datetime | date | None = None  # instances: start per the rule
+    attendees: tuple | None = None  # see OdooEvent.attendees; None: Google left them out
+    own_answer: str | None = None  # the reader's own answer (his ``self`` entry)
 
 
 def _str_field(event, key):
@@ -255,6 +263,8 @@ def google_to_odoo(event, *, user_tz, calendar_tz=None, ignore_recurrence=False)
     warnings = []
     values, event_tz = _times_from_google(event, _fallback_tz(calendar_tz, user_tz), warnings)
     values.update(_texts_from_google(event, warnings))
+    attendees, attendee_warnings = attendees_mod.from_google(event)
+    warnings.extend(attendee_warnings)
     recurrence = None
     lines = event.get("recurrence")
     if lines and not ignore_recurrence:
@@ -279,6 +289,8 @@ def google_to_odoo(event, *, user_tz, calendar_tz=None, ignore_recurrence=False)
         google_id=event.get("id"),
         recurring_event_id=event.get("recurringEventId") or None,
         original_start=original_start,
+        attendees=attendees,
+        own_answer=attendees_mod.own_answer(event),
     )
 
 
@@ -421,6 +433,8 @@ def odoo_to_google(ev, *, include_private=True, user_tz="UTC", patch=False, chan
         body["end"] = {"dateTime": format_rfc3339(stop, tz), "timeZone": tz}
         if patch:
             body["start"]["date"] = body["end"]["date"] = None
+    if ev.attendees is not None:
+        body["attendees"] = attendees_mod.to_google(ev.attendees, ev.own_attendee)
     rec = ev.recurrence(user_tz=user_tz)
     if rec is not None:
         body["recurrence"] = rec_mod.to_google(
@@ -525,13 +539,17 @@ def common_from_odoo(ev, *, user_tz="UTC"):
     rec = ev.recurrence(user_tz=user_tz)
     common["recurrence"] = rec.canonical() if rec is not None else None
     common["tz"] = _event_tz(ev, user_tz) if rec is not None and not ev.allday else None
+    # No list and an empty one look the same (most events have none).
+    common["attendees"] = [list(pair) for pair in ev.attendees] if ev.attendees else None
     return common
 
 
 def common_from_google(event, *, user_tz, calendar_tz=None):
     """Normal form of a Google event (raises MappingError like google_to_odoo)."""
     mapped = google_to_odoo(event, user_tz=user_tz, calendar_tz=calendar_tz)
-    ev = snapshot_from_values(mapped.values, mapped.recurrence, event_tz=mapped.event_tz)
+    ev = snapshot_from_values(
+        mapped.values, mapped.recurrence, event_tz=mapped.event_tz, attendees=mapped.attendees
+    )
     return common_from_odoo(ev, user_tz=user_tz)
 
 

@@ -2,6 +2,7 @@
 and what to push. Pure and data-only; the sync rules are in docs/architecture.md.
 """
 
+import dataclasses
 import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -95,6 +96,8 @@ class IncomingDecision:
     recurring_event_id: str | None = None
     original_start: datetime | date | None = None
     mapped: dict | None = None  # all mapped values of the Google event (``values``: the change)
+    # The attendee list to give the Odoo event (sync/attendees.py); None: leave it.
+    attendees: tuple | None = None
 
 
 @dataclass
@@ -185,6 +188,7 @@ class _Incoming:
     common: dict
     user_tz: str
     snapshot: OdooEvent | None = None
+    attendees: tuple | None = None  # Google's list, when this user carries it
 
 
 def plan_incoming(link, google_event, odoo, rules, *, series_known=False, base_fingerprint=None):
@@ -210,8 +214,12 @@ def plan_incoming(link, google_event, odoo, rules, *, series_known=False, base_f
     if is_private_google(google_event) and not rules.include_private:
         return IncomingDecision(Action.SKIP, "private", **common)
     mapped = incoming.mapped
+    # Only the holder of the meeting's master copy writes its attendees (R1): for
+    # the others the list is left out on both sides.
+    if odoo is None or odoo.attendees is not None:
+        incoming.attendees = mapped.attendees
     incoming.snapshot = snapshot_from_values(
-        mapped.values, mapped.recurrence, event_tz=mapped.event_tz
+        mapped.values, mapped.recurrence, event_tz=mapped.event_tz, attendees=incoming.attendees
     )
     if not odoo_in_window(incoming.snapshot, rules.window_start, user_tz=rules.user_tz):
         return IncomingDecision(Action.SKIP, "outside_window", **common)
@@ -271,6 +279,7 @@ def _plan_missing_in_odoo(link, incoming, series_known):
         values=dict(mapped.values),
         recurrence=mapped.recurrence,
         recurrence_changed=mapped.recurrence is not None,
+        attendees=incoming.attendees,
         **common,
     )
 
@@ -295,6 +304,7 @@ def _plan_existing(link, odoo, incoming, base_fingerprint):
         "values": diff_values(mapped.values, odoo, user_tz=user_tz),
         "recurrence": mapped.recurrence,
         "recurrence_changed": _recurrence_changed(mapped.recurrence, odoo, user_tz),
+        "attendees": incoming.attendees if incoming.attendees != odoo.attendees else None,
     }
     if link is not None and not _odoo_changed(link, odoo_fp):
         return IncomingDecision(Action.UPDATE, "changed_in_google", **change, **common)
@@ -361,6 +371,7 @@ def _plan_both_changed(base, odoo, incoming, odoo_fp, change, *, reason):
         },
         "recurrence": change["recurrence"],
         "recurrence_changed": change["recurrence_changed"] and "recurrence" in take,
+        "attendees": change["attendees"] if "attendees" in take else None,
         "push_back": push_back,
     }
     if not clash:
@@ -424,8 +435,11 @@ def plan_outgoing(link, odoo, rules, *, calendar_id=None, series_link=None):
     Google instances).
     """
     target = link.calendar_id if link is not None else calendar_id
+    if link is not None and link.guest:
+        return plan_answer(link, odoo)
     if odoo is None or not odoo.active:
         return _plan_deletion(link, odoo, rules, target)
+    odoo = _with_own_attendee(odoo, target, rules.self_email)
     google_id = link and link.google_id
     skip = _outgoing_skip_reason(link, odoo, rules, series_link)
     if skip:
@@ -459,6 +473,46 @@ def plan_outgoing(link, odoo, rules, *, calendar_id=None, series_link=None):
         if_match=link.etag,
         fingerprint=odoo_fp,
     )
+
+
+def answer_fingerprint(answer):
+    """What a guest's link remembers: his answer as both sides last had it."""
+    return f"answer:{answer}"
+
+
+def plan_answer(link, odoo):
+    """A guest's invitation (R2 of docs/attendees.md): only his own answer goes to
+    Google, as a patch of his entry alone (a full body could drop a guest permission
+    the organiser set, which Google refuses); the meeting itself is the organiser's."""
+    own = odoo.own_attendee if odoo is not None and odoo.active else None
+    if not own or not own[1]:
+        return OutgoingDecision(Action.NOOP, "no_answer", link.google_id, link.calendar_id)
+    fingerprint = answer_fingerprint(own[1])
+    if fingerprint == link.fingerprint:
+        return OutgoingDecision(
+            Action.NOOP, "unchanged", link.google_id, link.calendar_id, fingerprint=fingerprint
+        )
+    return OutgoingDecision(
+        Action.PATCH,
+        "answered_in_odoo",
+        link.google_id,
+        link.calendar_id,
+        body={"attendeesOmitted": True, "attendees": [{"email": own[0], "responseStatus": own[1]}]},
+        if_match=link.etag,
+        fingerprint=fingerprint,
+    )
+
+
+def _with_own_attendee(odoo, target, self_email):
+    """The user's own entry goes with a list of others in his primary calendar only:
+    Google names a secondary calendar as organiser, and his address there would put
+    a second copy into his primary calendar (R1 of docs/attendees.md)."""
+    if odoo.own_attendee is None:
+        return odoo
+    primary = bool(self_email) and (target or "").casefold() == self_email.strip().casefold()
+    if primary and odoo.attendees:
+        return odoo
+    return dataclasses.replace(odoo, own_attendee=None)
 
 
 def _plan_deletion(link, odoo, rules, target):
@@ -563,7 +617,9 @@ __all__ = [
     "OdooEvent",
     "OutgoingDecision",
     "PlanRules",
+    "answer_fingerprint",
     "odoo_in_window",
+    "plan_answer",
     "plan_incoming",
     "plan_outgoing",
 ]

@@ -43,6 +43,7 @@ class LinkState:
     # Odoo changed the event since the last sync (unknown counts as changed).
     odoo_changed: bool = True
     readonly: bool = False
+    guest: bool = False  # Google's invitation of an attendee: only his answer travels
     attempted_fingerprint: str | None = None  # of a write whose answer never came
 
 

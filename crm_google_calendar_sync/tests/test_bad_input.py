@@ -247,6 +247,11 @@ class TestBadInput(ReliabilityCase):
             "videocall_location": lambda: event.videocall_location == checks["videocall_location"],
             "alarms_max": lambda: len(event.alarm_ids) <= checks["alarms_max"],
             "no_record": lambda: not event.res_model and not event.res_id,
+            # Attendees: bounded, matched or listed as addresses without a contact.
+            "attendees_unmatched": lambda: (
+                len(event.google_unmatched_attendees or ()) == checks["attendees_unmatched"]
+            ),
+            "attendee_partners": lambda: len(event.partner_ids) == checks["attendee_partners"],
             # A series Odoo keeps only in part: at most this many occurrences...
             "occurrences_max": lambda: (
                 0 < len(event.recurrence_id.calendar_event_ids) <= checks["occurrences_max"]
