@@ -10,6 +10,7 @@ from googleapiclient.discovery import build
 from odoo import fields
 from odoo.sql_db import db_connect
 from odoo.tests import TransactionCase, new_test_user
+from odoo.tools.translate import code_translations
 
 # The google-calendar-emulator distribution (pip install ./emulator): a test dependency,
 # never installed with the addon.
@@ -221,4 +222,43 @@ class SyncCase(EmulatorMixin, TransactionCase):
                     **values,
                 )
             )
+        )
+
+
+class OnboardingCase(SyncCase):
+    """German loaded as a German user sees it, an English administrator, and per test
+    a Google account and a login of its own (the emulator keeps its state across
+    tests). ``PREFIX`` names the test module's accounts."""
+
+    PREFIX = "onb"
+    USER_LANG = "en_US"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        module = "crm_google_calendar_sync"
+        cls.env["res.lang"]._activate_lang("de_DE")
+        cls.env["ir.module.module"]._load_module_terms([module], ["de_DE"], overwrite=True)
+        code_translations.python_translations.pop((module, "de_DE"), None)
+        cls.admin = new_test_user(
+            cls.env,
+            login=f"gcal_{cls.PREFIX}_admin",
+            groups="base.group_user,base.group_system",
+            lang="en_US",
+        )
+
+    def setUp(self):
+        super().setUp()
+        name = self._testMethodName.removeprefix("test_")[:40]
+        self.email = f"{self.PREFIX}-{name.replace('_', '-')}@example.com"
+        self.login = f"gcal_{self.PREFIX}_{name}"
+
+    def new_user(self, lang=None):
+        self.emulator.add_account(self.email, time_zone="Europe/Berlin")
+        return new_test_user(
+            self.env,
+            login=self.login,
+            groups="base.group_user",
+            tz="Europe/Berlin",
+            lang=lang or self.USER_LANG,
         )

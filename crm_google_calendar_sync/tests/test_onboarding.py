@@ -7,45 +7,17 @@ from urllib.parse import quote
 
 import requests
 
-from odoo.tests import new_test_user, tagged
-from odoo.tools.translate import code_translations
+from odoo.tests import tagged
 
-from .common import SyncCase
+from .common import OnboardingCase
 
-MODULE = "crm_google_calendar_sync"
 CRON_XMLID = "crm_google_calendar_sync.ir_cron_google_calendar_sync"
 
 
 @tagged("post_install", "-at_install")
-class TestOnboarding(SyncCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.env["res.lang"]._activate_lang("de_DE")
-        cls.env["ir.module.module"]._load_module_terms([MODULE], ["de_DE"], overwrite=True)
-        code_translations.python_translations.pop((MODULE, "de_DE"), None)
-        cls.admin = new_test_user(
-            cls.env,
-            login="gcal_onb_admin",
-            groups="base.group_user,base.group_system",
-            lang="en_US",
-        )
-
-    def setUp(self):
-        super().setUp()
-        # The emulator keeps its state across tests: one Google account per test.
-        name = self._testMethodName.removeprefix("test_")[:40]
-        self.email = f"onb-{name.replace('_', '-')}@example.com"
-        self.login = f"gcal_onb_{name}"
-
-    # ------------------------------------------------------------------
-    # Helpers
-    # ------------------------------------------------------------------
-    def new_user(self, lang="en_US"):
-        self.emulator.add_account(self.email, time_zone="Europe/Berlin")
-        return new_test_user(
-            self.env, login=self.login, groups="base.group_user", tz="Europe/Berlin", lang=lang
-        )
+class TestOnboarding(OnboardingCase):
+    PREFIX = "onb"
+    USER_LANG = "en_US"
 
     def delete_in_google(self, path):
         """Delete through Google's API with the user's own access, as in Google's UI."""

@@ -6,39 +6,14 @@ from datetime import datetime, timedelta
 
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
-from odoo.tools.translate import code_translations
 
-from .common import SyncCase
-
-MODULE = "crm_google_calendar_sync"
+from .common import OnboardingCase
 
 
 @tagged("post_install", "-at_install")
-class TestOnboardingReview(SyncCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.env["res.lang"]._activate_lang("de_DE")
-        cls.env["ir.module.module"]._load_module_terms([MODULE], ["de_DE"], overwrite=True)
-        code_translations.python_translations.pop((MODULE, "de_DE"), None)
-        cls.admin = new_test_user(
-            cls.env,
-            login="gcal_review_admin",
-            groups="base.group_user,base.group_system",
-            lang="en_US",
-        )
-
-    def setUp(self):
-        super().setUp()
-        name = self._testMethodName.removeprefix("test_")[:40]
-        self.email = f"rev-{name.replace('_', '-')}@example.com"
-        self.login = f"gcal_rev_{name}"
-
-    def new_user(self, lang="de_DE"):
-        self.emulator.add_account(self.email, time_zone="Europe/Berlin")
-        return new_test_user(
-            self.env, login=self.login, groups="base.group_user", tz="Europe/Berlin", lang=lang
-        )
+class TestOnboardingReview(OnboardingCase):
+    PREFIX = "rev"
+    USER_LANG = "de_DE"
 
     def refuse_meetings_named(self, name):
         """A real database error when the sync saves a meeting of that name, as a
