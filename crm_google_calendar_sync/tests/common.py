@@ -106,12 +106,11 @@ class EmulatorMixin:
         return user, token
 
     @classmethod
-    def consent(cls, user, email):
-        """What the OAuth callback does after Google's consent: store the tokens
-        the emulator issues for ``email``, read the calendar list with them and
-        apply the default choices (which starts the first sync)."""
+    def store_tokens(cls, user, email):
+        """Store fresh tokens the emulator issues for ``email``: what the OAuth
+        callback does before it reads the calendar list."""
         issued = cls.emulator.issue_tokens(email)
-        token = cls.env["crm.google.token"]._store_tokens(
+        return cls.env["crm.google.token"]._store_tokens(
             user,
             oauth.TokenSet(
                 access_token=issued["access_token"],
@@ -122,6 +121,13 @@ class EmulatorMixin:
             ),
             email,
         )
+
+    @classmethod
+    def consent(cls, user, email):
+        """What the OAuth callback does after Google's consent: store the tokens
+        the emulator issues for ``email``, read the calendar list with them and
+        apply the default choices (which starts the first sync)."""
+        token = cls.store_tokens(user, email)
         calendars = cls.env["crm.google.calendar"]._sync_calendar_list(
             user, token._google_client().list_calendars()
         )

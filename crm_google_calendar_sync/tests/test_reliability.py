@@ -23,7 +23,7 @@ from odoo.tools import html2plaintext
 
 from ..models import crm_google_token
 from ..store import user_run
-from ..sync import google_client, oauth, retry
+from ..sync import google_client, retry
 from .common import SyncCase
 
 _logger = logging.getLogger(__name__)
@@ -149,18 +149,7 @@ class ReliabilityCase(SyncCase):
 
     def reconnect(self, user, email):
         """Store fresh tokens of ``email`` for ``user``: what the OAuth callback does."""
-        issued = self.emulator.issue_tokens(email)
-        return self.env["crm.google.token"]._store_tokens(
-            user,
-            oauth.TokenSet(
-                access_token=issued["access_token"],
-                refresh_token=issued["refresh_token"],
-                expiry=datetime.utcnow() + timedelta(hours=1),
-                scopes=[],
-                token_type="Bearer",
-            ),
-            email,
-        )
+        return self.store_tokens(user, email)
 
     def events_of(self, user, prefix=""):
         domain = [("partner_ids", "in", user.partner_id.ids)]
