@@ -225,6 +225,8 @@ class CalendarEvent(models.Model):
             ("event_id", "in", self.recurrence_id.base_event_id.ids),
             ("recurring_event_id", "=", False),
             ("readonly", "=", False),
+            # (a guest's invitation: the organiser's instance is the guest's)
+            ("guest_copy", "=", False),
         ]
         if users is not None:
             domain.append(("user_id", "in", users.ids))
@@ -644,3 +646,16 @@ class CalendarEvent(models.Model):
         if single:
             single.write({"google_sync_revision": self._next_google_revision()})
         events.recurrence_id._bump_google_revision()
+        events._google_answered_occurrences()
+
+    def _google_answered_occurrences(self):
+        """Occurrences answered apart from the rest of their series go as their
+        instance (the organiser's list, a guest's answer); a whole series answered
+        goes as its master."""
+        apart = self.browse()
+        for rec in self.recurrence_id:
+            answered = self.filtered(lambda event, r=rec: event.recurrence_id == r)
+            if rec.calendar_event_ids.filtered("active") - answered:
+                apart |= answered
+        if apart:
+            apart.write({"google_sync_revision": self._next_google_revision()})

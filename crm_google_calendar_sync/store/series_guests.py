@@ -1,0 +1,211 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Guests' invitations to recurring meetings (R1, R2, R6 of docs/attendees.md for
+series).
+
+The organiser's Google series carries the attendee list; Google puts the series
+into every attendee's primary calendar with the master's id and the same instance
+ids. A guest's sync links that series (``store/guest_copies.py`` finds it like a
+single invitation) and carries only his answers through it: the whole series' answer
+on the master, an occurrence's answer on its instance (``attendeesOmitted``, his entry
+alone). Nothing else of his copy or of its instances reaches Odoo, and he never
+pushes a series or an instance of his own for a meeting whose master exists.
+
+Answers of a series: the master carries, per attendee, the answer most of the
+series' occurrences have; an occurrence answered otherwise goes as its instance.
+"""
+
+import dataclasses
+from collections import Counter
+
+from ..sync import attendees as attendees_mod
+from ..sync import port, recurrence
+from ..sync.planner import answer_fingerprint
+from .guest_copies import GuestInvitation
+
+
+class GuestInstance:
+    """``Linked.ref`` of an instance of a series the user holds an invitation to."""
+
+    def __init__(self, occurrence, link):
+        self.occurrence = occurrence  # the Odoo occurrence (may be empty)
+        self.link = link  # his link to the instance, if any
+
+
+def series_answers(master, occurrences):
+    """``master`` (a series' snapshot) with each attendee's answer, and the user's
+    own, as most of ``occurrences`` (their snapshots, in order) have it; ties go to
+    the earliest occurrence."""
+    if not occurrences:
+        return master
+    changes = {}
+    if master.attendees is not None:
+        votes = {}
+        for occurrence in occurrences:
+            for email, answer in occurrence.attendees or ():
+                votes.setdefault(email, Counter())[answer] += 1
+        changes["attendees"] = tuple(
+            (email, _most_common(votes.get(email)) or answer) for email, answer in master.attendees
+        )
+    if master.own_attendee is not None:
+        own = Counter(o.own_attendee[1] for o in occurrences if o.own_attendee)
+        changes["own_attendee"] = (master.own_attendee[0], _most_common(own))
+    return dataclasses.replace(master, **changes)
+
+
+def _most_common(counter):
+    # (Counter keeps the order of first appearance among equal counts)
+    return counter.most_common(1)[0][0] if counter else None
+
+
+class SeriesGuests:
+    """Part of OdooSyncStore: series invitations (before GuestCopies in the MRO)."""
+
+    # ------------------------------------------------------------------
+    # Pull
+    # ------------------------------------------------------------------
+    def _apply_invitation(self, calendar, item, linked):
+        """His answer to the whole series is his answer on each occurrence."""
+        before = linked.ref.fingerprint if linked.link is not None else None
+        changed = super()._apply_invitation(calendar, item, linked)
+        answer = attendees_mod.own_answer(item)
+        event = self.Event.browse(linked.odoo.id)
+        if (
+            item.get("status") == "cancelled"
+            or not answer
+            or not event.recurrence_id
+            or answer_fingerprint(answer) == before
+        ):
+            return changed
+        attendance = event.recurrence_id.calendar_event_ids.filtered("active").attendee_ids
+        attendance = attendance.filtered(
+            lambda a: a.partner_id == self.partner and a.state != answer
+        )
+        attendance.write({"state": answer})
+        return changed or bool(attendance)
+
+    def _series_invitation_instances(self, calendar, google_events, result):
+        """Instances of his series invitations get a ``GuestInstance`` ref: only his
+        answer comes through them (an instance without occurrence stands for the
+        series' base, so that it is never imported on its own)."""
+        instances = [item for item in google_events if item.get("recurringEventId")]
+        if not instances:
+            return
+        series_links = self.Link.search(
+            [
+                ("calendar_id", "=", calendar.key),
+                ("google_event_id", "in", list({i["recurringEventId"] for i in instances})),
+                ("recurring_event_id", "=", False),
+                ("guest_copy", "=", True),
+                ("event_id", "!=", False),
+            ]
+        )
+        if not series_links:
+            return
+        by_id = {link.google_event_id: link for link in series_links}
+        bases = self._snapshots(series_links.event_id)
+        for item in instances:
+            series_link = by_id.get(item["recurringEventId"])
+            if not series_link:
+                continue
+            linked = result.get(item["id"])
+            own = linked.ref if linked is not None and linked.link is not None else self.Link
+            if linked is not None and linked.odoo is not None:
+                occurrence = self.Event.browse(linked.odoo.id)
+                odoo, state = linked.odoo, linked.link
+            else:
+                occurrence = self.Event
+                odoo, state = bases.get(series_link.event_id.id), None
+            if odoo is not None:
+                result[item["id"]] = port.Linked(state, odoo, GuestInstance(occurrence, own))
+
+    def _without_forged_invitations(self, google_events, result):
+        """An event found (by id or iCalUID) for a meeting another user's sync holds
+        the master of, under another organiser than the master's calendar: not
+        Google's invitation but a colleague's event claiming to be it. It is not
+        linked to the meeting (it stays his own event)."""
+        found = {
+            item["id"]: (item, result[item["id"]])
+            for item in google_events
+            if item["id"] in result
+            and result[item["id"]].link is None
+            and result[item["id"]].odoo is not None
+            and not isinstance(result[item["id"]].ref, GuestInvitation)
+            and not item.get("recurringEventId")
+            and not (item.get("organizer") or {}).get("self")
+        }
+        if not found:
+            return
+        masters = self.Link.search(
+            [
+                ("event_id", "in", [linked.odoo.id for _item, linked in found.values()]),
+                ("user_id", "!=", self.user.id),
+                ("recurring_event_id", "=", False),
+                ("guest_copy", "=", False),
+                ("readonly", "=", False),
+            ]
+        ).filtered(lambda link: link.event_id.user_id == link.user_id)
+        calendars = {link.event_id.id: link.calendar_id.google_id.casefold() for link in masters}
+        for google_id, (item, linked) in found.items():
+            organizer = ((item.get("organizer") or {}).get("email") or "").casefold()
+            if calendars.get(linked.odoo.id, organizer) != organizer:
+                del result[google_id]
+
+    def _apply_guest_instance(self, item, linked):
+        """His answer to one occurrence, from his instance. A cancelled instance
+        is the organiser's cancellation, his removal or his decline: the master
+        tells which (R6). Returns whether Odoo changed."""
+        ref = linked.ref
+        answer = attendees_mod.own_answer(item)
+        if item.get("status") == "cancelled" or not answer or not ref.occurrence:
+            return False
+        attendance = ref.occurrence.attendee_ids.filtered(
+            lambda a: a.partner_id == self.partner and a.state != answer
+        )
+        attendance.write({"state": answer})
+        if ref.link:
+            self._write_changed(
+                ref.link,
+                {
+                    "etag": item.get("etag") or False,
+                    "fingerprint": answer_fingerprint(answer),
+                    "odoo_revision": max(
+                        self.revisions.get(ref.occurrence.id, 0),
+                        ref.occurrence.google_sync_revision,
+                    ),
+                },
+            )
+        return bool(attendance)
+
+    # ------------------------------------------------------------------
+    # Push
+    # ------------------------------------------------------------------
+    def _without_copies_of_mastered(self, items):
+        """No series of his own either for a series another user's sync holds."""
+        items = super()._without_copies_of_mastered(items)
+        new = {item.key[0] for item in items if item.link is None and item.key[2] == "series"}
+        if not new or not self._reads_invitations():
+            return items
+        mastered = set(self._master_events(new))
+        return [
+            item
+            for item in items
+            if not (item.link is None and item.key[2] == "series" and item.key[0] in mastered)
+        ]
+
+    def _series_guest_items(self, items):
+        """Occurrences of a series he is invited to go as his answer on their
+        instance (never as a changed instance of his own)."""
+        result = []
+        for item in items:
+            series_link = item.series_link
+            if item.key[2] != "occurrence" or series_link is None or not series_link.guest:
+                result.append(item)
+                continue
+            odoo = item.odoo
+            original = odoo.original_start or odoo.start
+            google_id = recurrence.instance_id(series_link.google_id, original, odoo.allday)
+            link = item.link or port.LinkState(google_id, series_link.calendar_id)
+            result.append(
+                dataclasses.replace(item, link=dataclasses.replace(link, guest=True))
+            )
+        return result

@@ -1,0 +1,301 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Two syncing colleagues and an external customer at a weekly series (R1, R2, R6 of
+docs/attendees.md for series): the organiser's Google series carries the attendees,
+each guest's sync links Google's series in his primary calendar instead of pushing a
+series of his own, answers travel both ways (the whole series and one occurrence),
+and after every step each person holds the series once in Google. Nobody is mailed.
+Each user acts through his own Google client or as himself in Odoo.
+"""
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+from odoo import fields
+from odoo.tests import tagged
+
+from .common import SyncCase
+from .recurring_common import next_weekday, utc
+
+TITLE = "Weekly pipeline"
+
+
+@tagged("post_install", "-at_install")
+class TestSeriesGuests(SyncCase):
+    _accounts = itertools.count(1)
+
+    def setUp(self):
+        super().setUp()
+        run = next(self._accounts)
+        self.users = {}
+        for name in ("anna", "bob", "carol"):
+            email = f"{name}.sguest{run}@example.com"
+            user, token = self.connect_user(f"gcal_sguest_{name}", email)
+            # Google invites a colleague under the address Odoo knows him by.
+            user.partner_id.email = email
+            self.users[name] = (user, token, email)
+        self.anna, self.bob, self.carol = (self.users[n][0] for n in ("anna", "bob", "carol"))
+        self.customer = self.env["res.partner"].create(
+            {"name": "Carla Customer", "email": f"carla{run}@customer.example"}
+        )
+        self.notifications = self.emulator.counters.get("notifications", 0)
+
+    def tearDown(self):
+        # Nothing in any step told Google to mail anybody.
+        self.assertEqual(self.emulator.counters.get("notifications", 0), self.notifications)
+        super().tearDown()
+
+    # ------------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------------
+    def email(self, name):
+        return self.users[name][2]
+
+    def sync_all(self, *names):
+        for name in names or ("anna", "bob", "carol"):
+            mails = self.env["mail.mail"].sudo().search_count([])
+            self.sync(self.users[name][1])
+            self.assertEqual(self.env["mail.mail"].sudo().search_count([]), mails, name)
+        self.env.invalidate_all()
+
+    def weekly(self, *partners, count=4):
+        """Anna's weekly series in Odoo, with ``partners``."""
+        start = utc(next_weekday(0, weeks=2), 9)
+        return (
+            self.env["calendar.event"]
+            .with_user(self.anna)
+            .create(
+                {
+                    "name": TITLE,
+                    "start": fields.Datetime.to_string(start),
+                    "stop": fields.Datetime.to_string(start + timedelta(hours=1)),
+                    "partner_ids": [(6, 0, [self.anna.partner_id.id, *(p.id for p in partners)])],
+                    "recurrency": True,
+                    "rrule_type": "weekly",
+                    "interval": 1,
+                    "end_type": "count",
+                    "count": count,
+                    "mon": True,
+                }
+            )
+        )
+
+    def occurrences(self, base):
+        return base.recurrence_id.calendar_event_ids.filtered("active").sorted("start")
+
+    def master_link(self, base):
+        return base.sudo().google_link_ids.filtered(
+            lambda link: link.user_id == self.anna and not link.recurring_event_id
+        )
+
+    def google_series(self, name):
+        """The live events titled TITLE in the user's primary calendar that are no
+        exception of a series (a series counts once)."""
+        return [
+            item
+            for item in self.emulator.list_events_raw(self.email(name))
+            if item.get("summary") == TITLE
+            and item.get("status") != "cancelled"
+            and not item.get("recurringEventId")
+        ]
+
+    def assert_once_everywhere(self, base, names):
+        """One Odoo series; one Google series (the master's id) for each of
+        ``names``, none for the others; guests hold invitation links only."""
+        self.env.invalidate_all()
+        bases = (
+            self.env["calendar.recurrence"].sudo().search([("base_event_id.name", "=", TITLE)])
+        )
+        self.assertEqual(len(bases), 1, "one Odoo series")
+        master = self.master_link(base)
+        self.assertEqual(len(master), 1)
+        for name in ("anna", "bob", "carol"):
+            copies = self.google_series(name)
+            self.assertEqual(len(copies), 1 if name in names else 0, f"{name}: {copies}")
+            if copies:
+                self.assertEqual(copies[0]["id"], master.google_event_id)
+                self.assertTrue(copies[0].get("recurrence"))
+            if name != "anna":
+                links = self.env["crm.google.event.link"].sudo().search(
+                    [("user_id", "=", self.users[name][0].id), ("recurring_event_id", "=", False)]
+                )
+                self.assertEqual(links.mapped("guest_copy"), [True] * len(links), name)
+
+    def answers(self, base, name):
+        """The user's answers on the series' occurrences, in order."""
+        partner = self.users[name][0].partner_id
+        return [
+            event.attendee_ids.filtered(lambda a: a.partner_id == partner).state
+            for event in self.occurrences(base)
+        ]
+
+    def master_answers(self, base):
+        body = self.emulator.get_event_raw(self.email("anna"), self.master_link(base).google_event_id)
+        return {entry["email"]: entry.get("responseStatus") for entry in body["attendees"]}
+
+    def instances(self, name, base):
+        """The instances of the series as the user's own Google client lists them."""
+        email = self.email(name)
+        return (
+            self.service(email)
+            .events()
+            .instances(calendarId=email, eventId=self.master_link(base).google_event_id)
+            .execute()["items"]
+        )
+
+    def own_answer(self, instance, name):
+        for entry in instance.get("attendees") or ():
+            if entry["email"] == self.email(name):
+                return entry.get("responseStatus")
+        return None
+
+    def answer_in_google(self, name, event_id, answer):
+        email = self.email(name)
+        self.service(email).events().patch(
+            calendarId=email,
+            eventId=event_id,
+            sendUpdates="none",
+            body={"attendeesOmitted": True, "attendees": [{"email": email, "responseStatus": answer}]},
+        ).execute()
+
+    # ------------------------------------------------------------------
+    # Tests
+    # ------------------------------------------------------------------
+    def test_one_series_per_person_and_answers_both_ways(self):
+        base = self.weekly(self.bob.partner_id, self.carol.partner_id, self.customer)
+        self.sync_all()
+        # R1: Anna's series carries everybody (her own entry in her primary).
+        self.assertEqual(
+            set(self.master_answers(base)),
+            {self.email(n) for n in ("anna", "bob", "carol")} | {self.customer.email},
+        )
+        self.assert_once_everywhere(base, ("anna", "bob", "carol"))
+        master_id = self.master_link(base).google_event_id
+        # Bob accepts the whole series in Google: every occurrence, and the master.
+        self.answer_in_google("bob", master_id, "accepted")
+        self.sync_all("bob", "anna")
+        self.assertEqual(self.answers(base, "bob"), ["accepted"] * 4)
+        self.assertEqual(self.master_answers(base)[self.email("bob")], "accepted")
+        # Carol declines the whole series in Odoo.
+        occurrences = self.occurrences(base)
+        occurrences.attendee_ids.filtered(
+            lambda a: a.partner_id == self.carol.partner_id
+        ).with_user(self.carol).do_decline()
+        self.sync_all("carol", "anna", "bob")
+        self.assertEqual(self.master_answers(base)[self.email("carol")], "declined")
+        self.assertEqual(self.answers(base, "carol"), ["declined"] * 4)
+        # Bob declines the third occurrence in Google: that occurrence only.
+        third = self.instances("bob", base)[2]
+        self.answer_in_google("bob", third["id"], "declined")
+        self.sync_all("bob", "anna", "carol")
+        self.assertEqual(self.answers(base, "bob"), ["accepted", "accepted", "declined", "accepted"])
+        self.assertEqual(self.master_answers(base)[self.email("bob")], "accepted")
+        # Carol accepts the second occurrence in Odoo: its instance, not the series.
+        self.occurrences(base)[1].attendee_ids.filtered(
+            lambda a: a.partner_id == self.carol.partner_id
+        ).with_user(self.carol).do_accept()
+        self.sync_all("carol", "anna", "bob")
+        instances = self.instances("anna", base)
+        self.assertEqual(self.own_answer(instances[1], "carol"), "accepted")
+        self.assertEqual(self.own_answer(instances[2], "carol"), "declined")
+        self.assertEqual(self.own_answer(instances[2], "bob"), "declined")
+        self.assertEqual(self.master_answers(base)[self.email("carol")], "declined")
+        self.assertEqual(self.answers(base, "carol"), ["declined", "accepted", "declined", "declined"])
+        self.assertEqual(self.answers(base, "bob"), ["accepted", "accepted", "declined", "accepted"])
+        # (a declined invitation stays in Google, declined, as Google keeps it)
+        self.assert_once_everywhere(base, ("anna", "bob", "carol"))
+        # Nothing left to do for anybody.
+        self.sync_all()
+        for name in ("anna", "bob", "carol"):
+            report = self.sync(self.users[name][1])
+            self.assertFalse(report.pushed or report.pulled or report.errors, (name, report))
+
+    def test_an_occurrence_moved_by_the_organiser_reaches_the_guests(self):
+        base = self.weekly(self.bob.partner_id, self.customer)
+        self.sync_all("anna", "bob")
+        second = self.occurrences(base)[1]
+        moved = second.start + timedelta(hours=2)
+        second.with_user(self.anna).write(
+            {"start": moved, "stop": moved + timedelta(hours=1), "recurrence_update": "self_only"}
+        )
+        self.sync_all("anna", "bob")
+        bob_second = self.instances("bob", base)[1]
+        start = datetime.fromisoformat(bob_second["start"]["dateTime"])
+        self.assertEqual(start.astimezone(UTC).replace(tzinfo=None), moved)
+        self.assertEqual(self.occurrences(base)[1].start, moved)
+        self.assert_once_everywhere(base, ("anna", "bob"))
+
+    def test_a_guests_own_series_from_before_moves_to_the_invitation(self):
+        base = self.weekly(self.bob.partner_id)
+        # Bob syncs before Anna: with no master yet, he pushes a series of his own.
+        self.sync_all("bob")
+        self.assertEqual(len(self.google_series("bob")), 1)
+        self.sync_all("anna", "bob", "bob")
+        self.assert_once_everywhere(base, ("anna", "bob"))
+        self.assertEqual(len(self.occurrences(base)), 4)
+
+    def test_deleting_removing_and_the_organisers_deletion(self):
+        base = self.weekly(self.bob.partner_id, self.carol.partner_id)
+        self.sync_all()
+        # R6: Bob deletes his invitation in Google: he declines the whole series.
+        master_id = self.master_link(base).google_event_id
+        self.service(self.email("bob")).events().delete(
+            calendarId=self.email("bob"), eventId=master_id, sendUpdates="none"
+        ).execute()
+        self.sync_all("bob", "anna", "carol")
+        self.assertEqual(self.answers(base, "bob"), ["declined"] * 4)
+        self.assertEqual(self.master_answers(base)[self.email("bob")], "declined")
+        self.assert_once_everywhere(base, ("anna", "carol"))
+        # Anna takes Carol off the series in Odoo: off the master's list.
+        base.with_user(self.anna).write(
+            {"partner_ids": [(3, self.carol.partner_id.id)], "recurrence_update": "all_events"}
+        )
+        self.sync_all("anna", "carol", "bob")
+        self.assertNotIn(self.email("carol"), self.master_answers(base))
+        self.assert_once_everywhere(base, ("anna",))
+        # Anna deletes the series in Odoo: gone for everybody.
+        self.env.invalidate_all()
+        self.occurrences(base)[0].with_user(self.anna).action_mass_archive("all_events")
+        self.sync_all()
+        for name in ("anna", "bob", "carol"):
+            self.assertEqual(self.google_series(name), [], name)
+
+    def test_a_colleague_cannot_forge_a_series_invitation(self):
+        base = self.weekly(self.carol.partner_id)
+        self.sync_all("anna", "carol")
+        master = self.emulator.get_event_raw(
+            self.email("anna"), self.master_link(base).google_event_id
+        )
+        # Anna adds Bob in Odoo; before her next sync, Carol (a guest herself) puts
+        # a series with the master's id, iCalUID and Anna's name as organiser into a
+        # calendar of hers and invites Bob, who attends in Odoo.
+        base.with_user(self.anna).write(
+            {"partner_ids": [(4, self.bob.partner_id.id)], "recurrence_update": "all_events"}
+        )
+        forged_calendar = self.emulator.add_calendar(self.email("carol"), summary="Forge")
+        self.service(self.email("carol")).events().insert(
+            calendarId=forged_calendar,
+            sendUpdates="none",
+            body={
+                "id": master["id"],
+                "iCalUID": master["iCalUID"],
+                "summary": "Forged",
+                "start": master["start"],
+                "end": master["end"],
+                "recurrence": master["recurrence"],
+                "organizer": {"email": self.email("anna")},
+                "attendees": [{"email": self.email("bob"), "responseStatus": "needsAction"}],
+            },
+        ).execute()
+        self.sync_all("bob")
+        bob_links = self.env["crm.google.event.link"].sudo().search(
+            [("user_id", "=", self.bob.id)]
+        )
+        self.assertFalse(
+            bob_links.filtered(lambda link: link.event_id.recurrence_id == base.recurrence_id),
+            "the forged series is not linked to Anna's",
+        )
+        self.assertEqual(set(self.occurrences(base).mapped("name")), {TITLE})
+        self.assertEqual(len(self.occurrences(base)), 4)
+        # Nor after Anna's next sync (Google leaves Bob's event with that id alone).
+        self.sync_all("anna", "bob")
+        self.assertEqual(set(self.occurrences(base).mapped("name")), {TITLE})
