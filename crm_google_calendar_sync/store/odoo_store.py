@@ -85,10 +85,10 @@ class OdooSyncStore(
 
     def apply_incoming(self, calendar, google_event, decision, linked):
         """Through an invitation only the guest's answer comes (R2)."""
-        if self._is_guest(linked):
-            return self._apply_invitation(calendar, google_event, linked)
         if isinstance(linked.ref, GuestInstance):
             return self._apply_guest_instance(google_event, linked)
+        if self._is_guest(linked):
+            return self._apply_invitation(calendar, google_event, linked)
         return super().apply_incoming(calendar, google_event, decision, linked)
 
     def outgoing(self, target):

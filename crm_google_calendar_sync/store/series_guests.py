@@ -11,15 +11,15 @@ alone). Nothing else of his copy or of its instances reaches Odoo, and he never
 pushes a series or an instance of his own for a meeting whose master exists.
 
 Answers of a series: the master carries, per attendee, the answer most of the
-series' occurrences have; an occurrence answered otherwise goes as its instance.
+series' occurrences have (``sync.series.series_answers``); an occurrence answered
+otherwise goes as its instance.
 """
 
 import dataclasses
-from collections import Counter
 
 from ..sync import attendees as attendees_mod
 from ..sync import port, recurrence
-from ..sync.planner import answer_fingerprint
+from ..sync.planner import Action, answer_fingerprint
 from .guest_copies import GuestInvitation
 
 
@@ -31,32 +31,6 @@ class GuestInstance:
         self.link = link  # his link to the instance, if any
 
 
-def series_answers(master, occurrences):
-    """``master`` (a series' snapshot) with each attendee's answer, and the user's
-    own, as most of ``occurrences`` (their snapshots, in order) have it; ties go to
-    the earliest occurrence."""
-    if not occurrences:
-        return master
-    changes = {}
-    if master.attendees is not None:
-        votes = {}
-        for occurrence in occurrences:
-            for email, answer in occurrence.attendees or ():
-                votes.setdefault(email, Counter())[answer] += 1
-        changes["attendees"] = tuple(
-            (email, _most_common(votes.get(email)) or answer) for email, answer in master.attendees
-        )
-    if master.own_attendee is not None:
-        own = Counter(o.own_attendee[1] for o in occurrences if o.own_attendee)
-        changes["own_attendee"] = (master.own_attendee[0], _most_common(own))
-    return dataclasses.replace(master, **changes)
-
-
-def _most_common(counter):
-    # (Counter keeps the order of first appearance among equal counts)
-    return counter.most_common(1)[0][0] if counter else None
-
-
 class SeriesGuests:
     """Part of OdooSyncStore: series invitations (before GuestCopies in the MRO)."""
 
@@ -64,8 +38,11 @@ class SeriesGuests:
     # Pull
     # ------------------------------------------------------------------
     def _apply_invitation(self, calendar, item, linked):
-        """His answer to the whole series is his answer on each occurrence."""
+        """His answer to the whole series is his answer on each occurrence; the
+        links of its instances go with the series'."""
         before = linked.ref.fingerprint if linked.link is not None else None
+        if item.get("status") == "cancelled" and linked.link is not None:
+            self._drop_guest_instance_links(calendar.key, item["id"])
         changed = super()._apply_invitation(calendar, item, linked)
         answer = attendees_mod.own_answer(item)
         event = self.Event.browse(linked.odoo.id)
@@ -156,7 +133,10 @@ class SeriesGuests:
         tells which (R6). Returns whether Odoo changed."""
         ref = linked.ref
         answer = attendees_mod.own_answer(item)
-        if item.get("status") == "cancelled" or not answer or not ref.occurrence:
+        if item.get("status") == "cancelled":
+            ref.link.unlink()
+            return False
+        if not answer or not ref.occurrence:
             return False
         attendance = ref.occurrence.attendee_ids.filtered(
             lambda a: a.partner_id == self.partner and a.state != answer
@@ -194,7 +174,8 @@ class SeriesGuests:
 
     def _series_guest_items(self, items):
         """Occurrences of a series he is invited to go as his answer on their
-        instance (never as a changed instance of his own)."""
+        instance (never as a changed instance of his own). An instance he never
+        answered on its own has the series' answer."""
         result = []
         for item in items:
             series_link = item.series_link
@@ -204,8 +185,50 @@ class SeriesGuests:
             odoo = item.odoo
             original = odoo.original_start or odoo.start
             google_id = recurrence.instance_id(series_link.google_id, original, odoo.allday)
-            link = item.link or port.LinkState(google_id, series_link.calendar_id)
-            result.append(
-                dataclasses.replace(item, link=dataclasses.replace(link, guest=True))
+            link = item.link or port.LinkState(
+                google_id, series_link.calendar_id, fingerprint=series_link.fingerprint
             )
+            result.append(dataclasses.replace(item, link=dataclasses.replace(link, guest=True)))
         return result
+
+    def apply_outgoing(self, item, decision, result):
+        """His answer on an instance: its link remembers it (also when nothing had
+        to be sent, so that the occurrence is not looked at again)."""
+        if not self._guest_occurrence(item):
+            return super().apply_outgoing(item, decision, result)
+        event_id, link_id, _kind, series_id = item.key
+        if decision.action == Action.NOOP and not link_id and decision.fingerprint:
+            calendar = self._own_calendar(decision.calendar_id)
+            self._drop_instance_links(calendar.id, self.Event.browse(event_id))
+            self.Link.create(
+                {
+                    "event_id": event_id,
+                    "user_id": self.user.id,
+                    "calendar_id": calendar.id,
+                    "google_event_id": decision.google_id,
+                    "recurring_event_id": series_id,
+                    "guest_copy": True,
+                    "fingerprint": decision.fingerprint,
+                    "odoo_revision": self.revisions.get(event_id, 0),
+                }
+            )
+            return None
+        super().apply_outgoing(item, decision, result)
+        link = self.Link.search(
+            [("user_id", "=", self.user.id), ("google_event_id", "=", decision.google_id)]
+        ).filtered(lambda link: not link.guest_copy)
+        link.write({"guest_copy": True})
+        return None
+
+    @staticmethod
+    def _guest_occurrence(item):
+        return item.key[2] == "occurrence" and item.link is not None and item.link.guest
+
+    def _drop_guest_instance_links(self, calendar_id, series_id):
+        self.Link.search(
+            [
+                ("calendar_id", "=", calendar_id),
+                ("user_id", "=", self.user.id),
+                ("recurring_event_id", "=", series_id),
+            ]
+        ).unlink()

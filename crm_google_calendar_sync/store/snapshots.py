@@ -4,7 +4,6 @@
 from ..sync import mapping, port, recurrence, series
 from ..sync.scope import SyncScope
 from .meeting_extras import EXTRA_SNAPSHOT_FIELDS
-from .series_guests import series_answers
 
 # Event values the sync maps to Google, without the rule.
 EVENT_MAPPED_FIELDS = (
@@ -143,7 +142,7 @@ class Snapshots:
                 present_keys=[self._key(event) for event in own],
                 user_tz=user_tz,
             )
-            result[base.id] = series_answers(
+            result[base.id] = series.series_answers(
                 master, [occurrence_snapshots[e.id] for e in own if e.id in occurrence_snapshots]
             )
         return result

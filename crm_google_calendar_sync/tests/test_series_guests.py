@@ -183,11 +183,12 @@ class TestSeriesGuests(SyncCase):
         self.sync_all("carol", "anna", "bob")
         self.assertEqual(self.master_answers(base)[self.email("carol")], "declined")
         self.assertEqual(self.answers(base, "carol"), ["declined"] * 4)
-        # Bob declines the third occurrence in Google: that occurrence only.
-        third = self.instances("bob", base)[2]
-        self.answer_in_google("bob", third["id"], "declined")
+        # Bob declines the first occurrence in Google: that occurrence only (the
+        # series keeps the answer most occurrences have).
+        first = self.instances("bob", base)[0]
+        self.answer_in_google("bob", first["id"], "declined")
         self.sync_all("bob", "anna", "carol")
-        self.assertEqual(self.answers(base, "bob"), ["accepted", "accepted", "declined", "accepted"])
+        self.assertEqual(self.answers(base, "bob"), ["declined", "accepted", "accepted", "accepted"])
         self.assertEqual(self.master_answers(base)[self.email("bob")], "accepted")
         # Carol accepts the second occurrence in Odoo: its instance, not the series.
         self.occurrences(base)[1].attendee_ids.filtered(
@@ -197,10 +198,10 @@ class TestSeriesGuests(SyncCase):
         instances = self.instances("anna", base)
         self.assertEqual(self.own_answer(instances[1], "carol"), "accepted")
         self.assertEqual(self.own_answer(instances[2], "carol"), "declined")
-        self.assertEqual(self.own_answer(instances[2], "bob"), "declined")
+        self.assertEqual(self.own_answer(instances[0], "bob"), "declined")
         self.assertEqual(self.master_answers(base)[self.email("carol")], "declined")
         self.assertEqual(self.answers(base, "carol"), ["declined", "accepted", "declined", "declined"])
-        self.assertEqual(self.answers(base, "bob"), ["accepted", "accepted", "declined", "accepted"])
+        self.assertEqual(self.answers(base, "bob"), ["declined", "accepted", "accepted", "accepted"])
         # (a declined invitation stays in Google, declined, as Google keeps it)
         self.assert_once_everywhere(base, ("anna", "bob", "carol"))
         # Nothing left to do for anybody.
@@ -222,6 +223,43 @@ class TestSeriesGuests(SyncCase):
         start = datetime.fromisoformat(bob_second["start"]["dateTime"])
         self.assertEqual(start.astimezone(UTC).replace(tzinfo=None), moved)
         self.assertEqual(self.occurrences(base)[1].start, moved)
+        self.assert_once_everywhere(base, ("anna", "bob"))
+        # Bob's push had nothing to send for it (his answer is the series'), and
+        # his link to the instance remembers that: the occurrence is settled.
+        instance_link = self.env["crm.google.event.link"].sudo().search(
+            [("user_id", "=", self.bob.id), ("event_id", "=", self.occurrences(base)[1].id)]
+        )
+        self.assertEqual(instance_link.google_event_id, bob_second["id"])
+        self.assertTrue(instance_link.guest_copy)
+        self.assertEqual(self.own_answer(self.instances("anna", base)[1], "bob"), "needsAction")
+
+    def test_an_occurrences_own_list_and_a_guests_deleted_occurrence(self):
+        base = self.weekly(self.bob.partner_id)
+        self.sync_all("anna", "bob")
+        # Anna invites the customer to the third occurrence only (in Odoo): that
+        # instance carries him, the series does not.
+        self.occurrences(base)[2].with_user(self.anna).write(
+            {"partner_ids": [(4, self.customer.id)], "recurrence_update": "self_only"}
+        )
+        self.sync_all("anna", "bob")
+        emails = [entry["email"] for entry in self.instances("bob", base)[2]["attendees"]]
+        self.assertIn(self.customer.email, emails)
+        self.assertNotIn(self.customer.email, self.master_answers(base))
+        # Bob deletes the fourth occurrence from his Google, and renames the second
+        # in his copy: he declines the fourth; his renaming stays his.
+        fourth, second = self.instances("bob", base)[3], self.instances("bob", base)[1]
+        events = self.service(self.email("bob")).events()
+        events.delete(calendarId=self.email("bob"), eventId=fourth["id"], sendUpdates="none").execute()
+        events.patch(
+            calendarId=self.email("bob"), eventId=second["id"], sendUpdates="none",
+            body={"summary": "Bob's own title"},
+        ).execute()
+        self.sync_all("bob", "anna", "bob")
+        self.assertEqual(self.answers(base, "bob")[3], "declined")
+        self.assertEqual(self.answers(base, "bob")[:3], ["needsAction"] * 3)
+        self.assertIn(self.customer, self.occurrences(base)[2].partner_ids)
+        self.assertNotIn(self.customer, self.occurrences(base)[1].partner_ids)
+        self.assertEqual(set(self.occurrences(base).mapped("name")), {TITLE})
         self.assert_once_everywhere(base, ("anna", "bob"))
 
     def test_a_guests_own_series_from_before_moves_to_the_invitation(self):
