@@ -102,9 +102,7 @@ class TestSeriesGuests(SyncCase):
         """One Odoo series; one Google series (the master's id) for each of
         ``names``, none for the others; guests hold invitation links only."""
         self.env.invalidate_all()
-        bases = (
-            self.env["calendar.recurrence"].sudo().search([("base_event_id.name", "=", TITLE)])
-        )
+        bases = self.env["calendar.recurrence"].sudo().search([("base_event_id.name", "=", TITLE)])
         self.assertEqual(len(bases), 1, "one Odoo series")
         master = self.master_link(base)
         self.assertEqual(len(master), 1)
@@ -115,8 +113,15 @@ class TestSeriesGuests(SyncCase):
                 self.assertEqual(copies[0]["id"], master.google_event_id)
                 self.assertTrue(copies[0].get("recurrence"))
             if name != "anna":
-                links = self.env["crm.google.event.link"].sudo().search(
-                    [("user_id", "=", self.users[name][0].id), ("recurring_event_id", "=", False)]
+                links = (
+                    self.env["crm.google.event.link"]
+                    .sudo()
+                    .search(
+                        [
+                            ("user_id", "=", self.users[name][0].id),
+                            ("recurring_event_id", "=", False),
+                        ]
+                    )
                 )
                 self.assertEqual(links.mapped("guest_copy"), [True] * len(links), name)
 
@@ -129,7 +134,9 @@ class TestSeriesGuests(SyncCase):
         ]
 
     def master_answers(self, base):
-        body = self.emulator.get_event_raw(self.email("anna"), self.master_link(base).google_event_id)
+        body = self.emulator.get_event_raw(
+            self.email("anna"), self.master_link(base).google_event_id
+        )
         return {entry["email"]: entry.get("responseStatus") for entry in body["attendees"]}
 
     def instances(self, name, base):
@@ -154,7 +161,10 @@ class TestSeriesGuests(SyncCase):
             calendarId=email,
             eventId=event_id,
             sendUpdates="none",
-            body={"attendeesOmitted": True, "attendees": [{"email": email, "responseStatus": answer}]},
+            body={
+                "attendeesOmitted": True,
+                "attendees": [{"email": email, "responseStatus": answer}],
+            },
         ).execute()
 
     # ------------------------------------------------------------------
@@ -188,7 +198,9 @@ class TestSeriesGuests(SyncCase):
         first = self.instances("bob", base)[0]
         self.answer_in_google("bob", first["id"], "declined")
         self.sync_all("bob", "anna", "carol")
-        self.assertEqual(self.answers(base, "bob"), ["declined", "accepted", "accepted", "accepted"])
+        self.assertEqual(
+            self.answers(base, "bob"), ["declined", "accepted", "accepted", "accepted"]
+        )
         self.assertEqual(self.master_answers(base)[self.email("bob")], "accepted")
         # Carol accepts the second occurrence in Odoo: its instance, not the series.
         self.occurrences(base)[1].attendee_ids.filtered(
@@ -200,8 +212,12 @@ class TestSeriesGuests(SyncCase):
         self.assertEqual(self.own_answer(instances[2], "carol"), "declined")
         self.assertEqual(self.own_answer(instances[0], "bob"), "declined")
         self.assertEqual(self.master_answers(base)[self.email("carol")], "declined")
-        self.assertEqual(self.answers(base, "carol"), ["declined", "accepted", "declined", "declined"])
-        self.assertEqual(self.answers(base, "bob"), ["declined", "accepted", "accepted", "accepted"])
+        self.assertEqual(
+            self.answers(base, "carol"), ["declined", "accepted", "declined", "declined"]
+        )
+        self.assertEqual(
+            self.answers(base, "bob"), ["declined", "accepted", "accepted", "accepted"]
+        )
         # (a declined invitation stays in Google, declined, as Google keeps it)
         self.assert_once_everywhere(base, ("anna", "bob", "carol"))
         # Nothing left to do for anybody.
@@ -226,8 +242,12 @@ class TestSeriesGuests(SyncCase):
         self.assert_once_everywhere(base, ("anna", "bob"))
         # Bob's push had nothing to send for it (his answer is the series'), and
         # his link to the instance remembers that: the occurrence is settled.
-        instance_link = self.env["crm.google.event.link"].sudo().search(
-            [("user_id", "=", self.bob.id), ("event_id", "=", self.occurrences(base)[1].id)]
+        instance_link = (
+            self.env["crm.google.event.link"]
+            .sudo()
+            .search(
+                [("user_id", "=", self.bob.id), ("event_id", "=", self.occurrences(base)[1].id)]
+            )
         )
         self.assertEqual(instance_link.google_event_id, bob_second["id"])
         self.assertTrue(instance_link.guest_copy)
@@ -249,9 +269,13 @@ class TestSeriesGuests(SyncCase):
         # in his copy: he declines the fourth; his renaming stays his.
         fourth, second = self.instances("bob", base)[3], self.instances("bob", base)[1]
         events = self.service(self.email("bob")).events()
-        events.delete(calendarId=self.email("bob"), eventId=fourth["id"], sendUpdates="none").execute()
+        events.delete(
+            calendarId=self.email("bob"), eventId=fourth["id"], sendUpdates="none"
+        ).execute()
         events.patch(
-            calendarId=self.email("bob"), eventId=second["id"], sendUpdates="none",
+            calendarId=self.email("bob"),
+            eventId=second["id"],
+            sendUpdates="none",
             body={"summary": "Bob's own title"},
         ).execute()
         self.sync_all("bob", "anna", "bob")
@@ -325,9 +349,7 @@ class TestSeriesGuests(SyncCase):
             },
         ).execute()
         self.sync_all("bob")
-        bob_links = self.env["crm.google.event.link"].sudo().search(
-            [("user_id", "=", self.bob.id)]
-        )
+        bob_links = self.env["crm.google.event.link"].sudo().search([("user_id", "=", self.bob.id)])
         self.assertFalse(
             bob_links.filtered(lambda link: link.event_id.recurrence_id == base.recurrence_id),
             "the forged series is not linked to Anna's",
