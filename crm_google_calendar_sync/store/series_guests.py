@@ -65,8 +65,11 @@ class SeriesGuests:
         answer comes through them (an instance without occurrence stands for the
         series' base, so that it is never imported on its own)."""
         instances = [item for item in google_events if item.get("recurringEventId")]
-        if not instances:
-            return
+        if (
+            not instances
+            or (calendar.google_id or "").casefold() != (self.token.google_email or "").casefold()
+        ):
+            return  # (invitations are in his primary calendar only)
         series_links = self.Link.search(
             [
                 ("calendar_id", "=", calendar.key),

@@ -171,7 +171,7 @@ class TestSeriesGuests(SyncCase):
     # Tests
     # ------------------------------------------------------------------
     def test_one_series_per_person_and_answers_both_ways(self):
-        base = self.weekly(self.bob.partner_id, self.carol.partner_id, self.customer)
+        base = self.weekly(self.bob.partner_id, self.carol.partner_id, self.customer, count=5)
         self.sync_all()
         # R1: Anna's series carries everybody (her own entry in her primary).
         self.assertEqual(
@@ -183,7 +183,7 @@ class TestSeriesGuests(SyncCase):
         # Bob accepts the whole series in Google: every occurrence, and the master.
         self.answer_in_google("bob", master_id, "accepted")
         self.sync_all("bob", "anna")
-        self.assertEqual(self.answers(base, "bob"), ["accepted"] * 4)
+        self.assertEqual(self.answers(base, "bob"), ["accepted"] * 5)
         self.assertEqual(self.master_answers(base)[self.email("bob")], "accepted")
         # Carol declines the whole series in Odoo.
         occurrences = self.occurrences(base)
@@ -192,32 +192,41 @@ class TestSeriesGuests(SyncCase):
         ).with_user(self.carol).do_decline()
         self.sync_all("carol", "anna", "bob")
         self.assertEqual(self.master_answers(base)[self.email("carol")], "declined")
-        self.assertEqual(self.answers(base, "carol"), ["declined"] * 4)
+        self.assertEqual(self.answers(base, "carol"), ["declined"] * 5)
         # Bob declines the first occurrence in Google: that occurrence only (the
         # series keeps the answer most occurrences have).
         first = self.instances("bob", base)[0]
         self.answer_in_google("bob", first["id"], "declined")
         self.sync_all("bob", "anna", "carol")
         self.assertEqual(
-            self.answers(base, "bob"), ["declined", "accepted", "accepted", "accepted"]
+            self.answers(base, "bob"), ["declined", "accepted", "accepted", "accepted", "accepted"]
         )
         self.assertEqual(self.master_answers(base)[self.email("bob")], "accepted")
-        # Carol accepts the second occurrence in Odoo: its instance, not the series.
+        # Carol accepts the second occurrence in Odoo, Bob declines the last one
+        # there: their instances, not the series; Bob's instance stays (declined).
         self.occurrences(base)[1].attendee_ids.filtered(
             lambda a: a.partner_id == self.carol.partner_id
         ).with_user(self.carol).do_accept()
-        self.sync_all("carol", "anna", "bob")
+        self.occurrences(base)[3].attendee_ids.filtered(
+            lambda a: a.partner_id == self.bob.partner_id
+        ).with_user(self.bob).do_decline()
+        self.sync_all("carol", "bob", "anna", "bob")
         instances = self.instances("anna", base)
         self.assertEqual(self.own_answer(instances[1], "carol"), "accepted")
         self.assertEqual(self.own_answer(instances[2], "carol"), "declined")
         self.assertEqual(self.own_answer(instances[0], "bob"), "declined")
+        self.assertEqual(self.own_answer(instances[3], "bob"), "declined")
+        self.assertEqual(len(self.instances("bob", base)), 5)
+        self.assertEqual(self.own_answer(self.instances("bob", base)[3], "bob"), "declined")
         self.assertEqual(self.master_answers(base)[self.email("carol")], "declined")
         self.assertEqual(
-            self.answers(base, "carol"), ["declined", "accepted", "declined", "declined"]
+            self.answers(base, "carol"),
+            ["declined", "accepted", "declined", "declined", "declined"],
         )
         self.assertEqual(
-            self.answers(base, "bob"), ["declined", "accepted", "accepted", "accepted"]
+            self.answers(base, "bob"), ["declined", "accepted", "accepted", "declined", "accepted"]
         )
+        self.assertEqual(self.master_answers(base)[self.email("bob")], "accepted")
         # (a declined invitation stays in Google, declined, as Google keeps it)
         self.assert_once_everywhere(base, ("anna", "bob", "carol"))
         # Nothing left to do for anybody.
