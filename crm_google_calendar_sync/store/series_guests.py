@@ -45,13 +45,10 @@ class SeriesGuests:
             self._drop_guest_instance_links(calendar.key, item["id"])
         changed = super()._apply_invitation(calendar, item, linked)
         answer = attendees_mod.own_answer(item)
+        if item.get("status") == "cancelled" or not answer or answer_fingerprint(answer) == before:
+            return changed
         event = self.Event.browse(linked.odoo.id)
-        if (
-            item.get("status") == "cancelled"
-            or not answer
-            or not event.recurrence_id
-            or answer_fingerprint(answer) == before
-        ):
+        if not event.recurrence_id:
             return changed
         attendance = event.recurrence_id.calendar_event_ids.filtered("active").attendee_ids
         attendance = attendance.filtered(
