@@ -175,25 +175,56 @@ class SeriesGuests:
     def _series_guest_items(self, items):
         """Occurrences of a series he is invited to go as his answer on their
         instance (never as a changed instance of his own). An instance he never
-        answered on its own has the series' answer."""
+        answered on its own has the series' answer (as the master shows it after
+        this push)."""
+        guest = [
+            item
+            for item in items
+            if item.key[2] == "occurrence" and item.series_link and item.series_link.guest
+        ]
+        if not guest:
+            return items
+        series_answer = self._guest_series_answers({item.key[3] for item in guest})
+        guest = {id(item) for item in guest}
         result = []
         for item in items:
             series_link = item.series_link
-            if item.key[2] != "occurrence" or series_link is None or not series_link.guest:
+            if id(item) not in guest:
                 result.append(item)
                 continue
             odoo = item.odoo
             original = odoo.original_start or odoo.start
             google_id = recurrence.instance_id(series_link.google_id, original, odoo.allday)
             link = item.link or port.LinkState(
-                google_id, series_link.calendar_id, fingerprint=series_link.fingerprint
+                google_id, series_link.calendar_id, fingerprint=series_answer.get(item.key[3])
             )
             result.append(dataclasses.replace(item, link=dataclasses.replace(link, guest=True)))
         return result
 
+    def _guest_series_answers(self, series_ids):
+        """``{series google id: fingerprint}`` of his answer to each of these series
+        he is invited to, as its master carries it (the most common one)."""
+        links = self.Link.search(
+            [
+                ("user_id", "=", self.user.id),
+                ("google_event_id", "in", list(series_ids)),
+                ("recurring_event_id", "=", False),
+                ("guest_copy", "=", True),
+                ("event_id", "!=", False),
+            ]
+        )
+        masters = self._series_snapshots(links.event_id)
+        answers = {}
+        for link in links:
+            own = getattr(masters.get(link.event_id.id), "own_attendee", None)
+            if own and own[1]:
+                answers[link.google_event_id] = answer_fingerprint(own[1])
+        return answers
+
     def apply_outgoing(self, item, decision, result):
-        """His answer on an instance: its link remembers it (also when nothing had
-        to be sent, so that the occurrence is not looked at again)."""
+        """His answer on an instance: its link remembers it. When nothing had to be
+        sent, a link without fingerprint settles the occurrence (it is not looked
+        at again until it changes; the master may change its answer meanwhile)."""
         if not self._guest_occurrence(item):
             return super().apply_outgoing(item, decision, result)
         event_id, link_id, _kind, series_id = item.key
@@ -208,7 +239,6 @@ class SeriesGuests:
                     "google_event_id": decision.google_id,
                     "recurring_event_id": series_id,
                     "guest_copy": True,
-                    "fingerprint": decision.fingerprint,
                     "odoo_revision": self.revisions.get(event_id, 0),
                 }
             )

@@ -235,6 +235,26 @@ class TestSeriesGuests(SyncCase):
             report = self.sync(self.users[name][1])
             self.assertFalse(report.pushed or report.pulled or report.errors, (name, report))
 
+    def test_this_and_following_answered_moves_the_series_answer(self):
+        base = self.weekly(self.bob.partner_id, self.customer, count=5)
+        self.sync_all("anna", "bob")
+        self.answer_in_google("bob", self.master_link(base).google_event_id, "accepted")
+        self.sync_all("bob", "anna")
+        # Bob declines the second and all following occurrences in Odoo: most of
+        # them now have his decline, so the series does; the first one keeps his
+        # acceptance, as its instance, in every copy.
+        self.occurrences(base)[1].with_user(self.bob).change_attendee_status(
+            "declined", "future_events"
+        )
+        self.sync_all("bob", "anna", "bob")
+        expected = ["accepted"] + ["declined"] * 4
+        self.assertEqual(self.answers(base, "bob"), expected)
+        self.assertEqual(self.master_answers(base)[self.email("bob")], "declined")
+        for name in ("anna", "bob"):
+            shown = [self.own_answer(i, "bob") for i in self.instances(name, base)]
+            self.assertEqual(shown, expected, name)
+        self.assert_once_everywhere(base, ("anna", "bob"))
+
     def test_an_occurrence_moved_by_the_organiser_reaches_the_guests(self):
         base = self.weekly(self.bob.partner_id, self.customer)
         self.sync_all("anna", "bob")
