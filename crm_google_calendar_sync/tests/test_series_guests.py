@@ -336,13 +336,21 @@ class TestSeriesGuests(SyncCase):
         self.assertEqual(self.answers(base, "bob"), ["declined"] * 4)
         self.assertEqual(self.master_answers(base)[self.email("bob")], "declined")
         self.assert_once_everywhere(base, ("anna", "carol"))
+        # He accepts the series again in Odoo: the master brings his invitation back.
+        self.occurrences(base)[0].with_user(self.bob).change_attendee_status(
+            "accepted", "all_events"
+        )
+        self.sync_all("bob", "anna", "bob")
+        self.assertEqual(self.master_answers(base)[self.email("bob")], "accepted")
+        self.assertEqual(self.answers(base, "bob"), ["accepted"] * 4)
+        self.assert_once_everywhere(base, ("anna", "bob", "carol"))
         # Anna takes Carol off the series in Odoo: off the master's list.
         base.with_user(self.anna).write(
             {"partner_ids": [(3, self.carol.partner_id.id)], "recurrence_update": "all_events"}
         )
         self.sync_all("anna", "carol", "bob")
         self.assertNotIn(self.email("carol"), self.master_answers(base))
-        self.assert_once_everywhere(base, ("anna",))
+        self.assert_once_everywhere(base, ("anna", "bob"))
         # Anna deletes the series in Odoo: gone for everybody.
         self.env.invalidate_all()
         self.occurrences(base)[0].with_user(self.anna).action_mass_archive("all_events")
