@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from collections import Counter
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
@@ -225,6 +227,8 @@ class CalendarEvent(models.Model):
             ("event_id", "in", self.recurrence_id.base_event_id.ids),
             ("recurring_event_id", "=", False),
             ("readonly", "=", False),
+            # (a guest's invitation: the organiser's instance is the guest's)
+            ("guest_copy", "=", False),
         ]
         if users is not None:
             domain.append(("user_id", "in", users.ids))
@@ -644,3 +648,31 @@ class CalendarEvent(models.Model):
         if single:
             single.write({"google_sync_revision": self._next_google_revision()})
         events.recurrence_id._bump_google_revision()
+        events._google_answered_occurrences()
+
+    def _google_answered_occurrences(self):
+        """Occurrences answered apart from the rest of their series go as their
+        instance (the organiser's list, a guest's answer); a whole series answered
+        goes as its master. The master carries each attendee's most common answer
+        (``sync.series.series_answers``): when that moves, the occurrences answered
+        otherwise go as their instance too."""
+        apart = self.browse()
+        for rec in self.recurrence_id:
+            answered = self.filtered(lambda event, r=rec: event.recurrence_id == r)
+            occurrences = rec.calendar_event_ids.filtered("active").sorted(
+                lambda e: (e.start, e.id)
+            )
+            if not occurrences - answered:
+                continue
+            apart |= answered
+            for partner in answered.attendee_ids.partner_id:
+                states = [
+                    (event, attendee.state)
+                    for event in occurrences
+                    for attendee in event.attendee_ids
+                    if attendee.partner_id == partner
+                ]
+                usual = Counter(state for _event, state in states).most_common(1)[0][0]
+                apart |= self.browse([event.id for event, state in states if state != usual])
+        if apart:
+            apart.write({"google_sync_revision": self._next_google_revision()})

@@ -41,8 +41,7 @@ class GuestCopies:
             for item in google_events
             if item.get("status") != "cancelled"
             and not (item.get("organizer") or {}).get("self")  # (his own events)
-            and not item.get("recurringEventId")
-            and not item.get("recurrence")  # (series: not yet, see meeting_attendees)
+            and not item.get("recurringEventId")  # (a series: its master, see series_guests)
             and not item.get("privateCopy")
             and not (result.get(item["id"]) and self._is_guest(result[item["id"]]))
         }

@@ -53,13 +53,7 @@ class MeetingAttendees:
     def snapshot_values(self, rows):
         """``{event id: OdooEvent values}`` (attendees, own entry) of ``read()`` rows;
         one query for all meetings this user carries the list of."""
-        # Series keep today's model (each attendee his own copy) until their
-        # invitations are linked too: their lists do not travel yet.
-        carried = [
-            row["id"]
-            for row in rows
-            if row.get("user_id") in (None, False, self.user.id) and not row.get("recurrence_id")
-        ]
+        carried = [row["id"] for row in rows if row.get("user_id") in (None, False, self.user.id)]
         result = {row["id"]: {} for row in rows}
         if not rows:
             return result

@@ -15,6 +15,7 @@ from .marks import SYNC_MARK_CONTEXT
 from .meeting_attendees import MeetingAttendees
 from .meeting_extras import MeetingExtras
 from .series_binder import SeriesBinder
+from .series_guests import GuestInstance, SeriesGuests
 from .series_importer import SeriesImporter
 from .snapshots import Snapshots
 from .unit_of_work import UnitOfWork
@@ -34,6 +35,7 @@ SYNC_CONTEXT = {
 
 
 class OdooSyncStore(
+    SeriesGuests,
     GuestCopies,
     Snapshots,
     Binder,
@@ -77,17 +79,22 @@ class OdooSyncStore(
         self.attendees.prefetch(google_events)
         result = super().load_links(calendar, google_events)
         result.update(self._invitations(calendar, google_events, result))
+        self._without_forged_invitations(google_events, result)
+        self._series_invitation_instances(calendar, google_events, result)
         return result
 
     def apply_incoming(self, calendar, google_event, decision, linked):
         """Through an invitation only the guest's answer comes (R2)."""
+        if isinstance(linked.ref, GuestInstance):
+            return self._apply_guest_instance(google_event, linked)
         if self._is_guest(linked):
             return self._apply_invitation(calendar, google_event, linked)
         return super().apply_incoming(calendar, google_event, decision, linked)
 
     def outgoing(self, target):
         """No copy of a meeting whose master another user's sync holds (R2)."""
-        return self._without_copies_of_mastered(super().outgoing(target))
+        items = self._without_copies_of_mastered(super().outgoing(target))
+        return self._series_guest_items(items)
 
     def _release_left(self, rows, links):
         """Invitations of meetings he declined stay linked (not released, not sent)."""

@@ -40,6 +40,9 @@ class SeriesImporter:
                 values["recurrence_update"] = "self_only"
             if values:
                 self._write_pulled(event, values, decision)
+            if decision.attendees is not None and event:
+                # An occurrence's own list (answers to it alone): that occurrence's.
+                self.attendees.apply(event, decision.attendees)
         if not link and event:
             self._drop_instance_links(calendar.key, event)
         return event

@@ -135,12 +135,15 @@ class Snapshots:
             ]
             rep = following[0] if following else base
             self.series_revisions[base.id] = rec.google_sync_revision or 0
-            result[base.id] = series.master_snapshot(
+            master = series.master_snapshot(
                 plain[base.id],
                 occurrence_snapshots.get(rep.id) or plain[base.id],
                 anchor=self._anchor(rec, base),
                 present_keys=[self._key(event) for event in own],
                 user_tz=user_tz,
+            )
+            result[base.id] = series.series_answers(
+                master, [occurrence_snapshots[e.id] for e in own if e.id in occurrence_snapshots]
             )
         return result
 

@@ -2,6 +2,7 @@
 starts of its occurrences ("keys"): reconcile, master snapshot, instance base.
 """
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
@@ -24,6 +25,7 @@ __all__ = [
     "occurrence_times",
     "reconcile",
     "rule_keys",
+    "series_answers",
 ]
 
 
@@ -243,3 +245,29 @@ def _instant(part):
 
 def _length(event):
     return _instant(event.get("end")) - _instant(event.get("start"))
+
+
+def series_answers(master, occurrences):
+    """``master`` (a series' snapshot) with each attendee's answer, and the user's
+    own, as most of ``occurrences`` (their snapshots, in order) have it; ties go to
+    the earliest occurrence."""
+    if not occurrences:
+        return master
+    changes = {}
+    if master.attendees is not None:
+        votes = {}
+        for occurrence in occurrences:
+            for email, answer in occurrence.attendees or ():
+                votes.setdefault(email, Counter())[answer] += 1
+        changes["attendees"] = tuple(
+            (email, _most_common(votes.get(email)) or answer) for email, answer in master.attendees
+        )
+    if master.own_attendee is not None:
+        own = Counter(o.own_attendee[1] for o in occurrences if o.own_attendee)
+        changes["own_attendee"] = (master.own_attendee[0], _most_common(own))
+    return replace(master, **changes)
+
+
+def _most_common(counter):
+    # (Counter keeps the order of first appearance among equal counts)
+    return counter.most_common(1)[0][0] if counter else None
