@@ -29,6 +29,8 @@ SYNC_BOOKKEEPING_FIELDS = frozenset(
     {"google_sync_revision", "google_original_start", "google_sync_changed_at"}
     # (what Google lists beside the contacts: a client's value would go to Google)
     | {"google_unmatched_attendees"}
+    # (a Meet is asked for through the organiser's button only)
+    | {"google_meet_request"}
 )
 
 
@@ -548,6 +550,7 @@ class CalendarEvent(models.Model):
 
     @api.depends_context("uid")
     @api.depends("videocall_location", "location", "alarm_ids", "res_model", "res_id")
+    @api.depends("google_meet_request")
     @api.depends("google_sync_status")
     def _compute_google_sync_details(self):
         """What the sync makes of the extras in the current user's Google copy, for
@@ -579,6 +582,11 @@ class CalendarEvent(models.Model):
 
     def _google_video_line(self, link):
         if not link:
+            if self.google_meet_request:
+                return self.env._(
+                    "Video link: Google Meet requested, the link follows with the next "
+                    "synchronisation."
+                )
             return ""
         url = conference.web_url(link)
         if not url:
