@@ -471,7 +471,10 @@ class Bench:
             report = ours.sync_user(env, token_id)
         with oe.environment(self.db["ours"]) as env:
             user = env["res.users"].browse(uid)
-            ours_count, ours_att = count_user_events(env, user), attendees.count_attendances(env, user)
+            ours_count, ours_att = (
+                count_user_events(env, user),
+                attendees.count_attendances(env, user),
+            )
         if report is None or report.errors:
             self.results.note(f"ours import with attendees: {report and report.errors[:5]}")
         with oe.environment(self.db["floor"]) as env:
@@ -486,12 +489,20 @@ class Bench:
             floor_count = count_user_events(env, user)
             floor_att = attendees.count_attendances(env, user)
         log(f"   ours: {fmt_s(m.wall)}, {ours_count} events; floor: {fmt_s(m_floor.wall)}")
-        self._report_import_attendees(n, (m, ours_count, ours_att), (m_floor, floor_count, floor_att))
+        self._report_import_attendees(
+            n, (m, ours_count, ours_att), (m_floor, floor_count, floor_att)
+        )
 
     def _report_import_attendees(self, n, ours_side, floor_side):
         (m, ours_count, ours_att), (m_floor, floor_count, floor_att) = ours_side, floor_side
         r, bench = self.results, f"1b. Import {n} events, 10 attendees each"
-        r.add(bench, f"Odoo events created (expected {self.expected_events})", ours_count, "", floor_count)
+        r.add(
+            bench,
+            f"Odoo events created (expected {self.expected_events})",
+            ours_count,
+            "",
+            floor_count,
+        )
         r.add(bench, "attendances (calendar.attendee)", ours_att, "", floor_att)
         r.add(bench, "HTTP requests (all)", m.http())
         r.add(
@@ -1085,14 +1096,13 @@ def main():
     parser.add_argument("--update-n", type=int)
     parser.add_argument("--users", type=int)
     parser.add_argument("--skip-memory", action="store_true")
-    parser.add_argument(
-        "--only", help="comma list of: import,attendees,push,update,idle,memory"
-    )
+    parser.add_argument("--only", help="comma list of: import,attendees,push,update,idle,memory")
     parser.add_argument(
         "--profile",
         default="",
         help="comma list of steps to profile: import_ours, import_floor, import_odoo, "
-        "import_att_ours, import_att_floor, push_ours, pull_ours, update_push_ours, idle_ours, idle_odoo",
+        "import_att_ours, import_att_floor, push_ours, pull_ours, update_push_ours, "
+        "idle_ours, idle_odoo",
     )
     parser.add_argument("--output", default=str(BENCH / "results.md"))
     parser.add_argument("--memory-child", nargs=2, metavar=("KIND", "N"), help=argparse.SUPPRESS)

@@ -7,7 +7,6 @@ from . import crm_google_event_link
 from . import res_users
 from . import res_config_settings
 from . import calendar_event
-from . import calendar_event_meet
 from . import calendar_recurrence
 from . import calendar_attendee
 from . import crm_google_sync_log

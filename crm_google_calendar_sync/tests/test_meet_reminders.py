@@ -181,7 +181,9 @@ class TestMeetAndReminders(SyncCase):
         her reminders are the meeting's alarms; Bob's reminder change stays in his
         Google, is no change in Odoo and no echo."""
         anna_email, bob_email = self.users["anna"][2], self.users["bob"][2]
-        customer = anna_email.replace("anna.", "kunde.").replace("@example.com", "@customer.example")
+        customer = anna_email.replace("anna.", "kunde.").replace(
+            "@example.com", "@customer.example"
+        )
         self.emulator.add_account(customer)
         times = {
             "start": {"dateTime": google_time(self.start)},
@@ -237,3 +239,40 @@ class TestMeetAndReminders(SyncCase):
         bob_copy = self.emulator.get_event_raw(bob_email, event_id)
         self.assertEqual(bob_copy["reminders"]["overrides"], [{"method": "popup", "minutes": 1440}])
         self.assert_idle("bob")
+
+    # ------------------------------------------------------------------
+    # Followers of imported meetings (one subscription per attendee)
+    # ------------------------------------------------------------------
+    def test_imported_attendees_follow_their_meetings_as_odoo_makes_them(self):
+        """The sync subscribes a page's attendees at once: each meeting still gets
+        exactly its own attendees as followers, as Odoo's create makes them."""
+        anna_email = self.users["anna"][2]
+        contacts = self.env["res.partner"].create(
+            [
+                {"name": "Kunde Eins", "email": f"eins.{anna_email}"},
+                {"name": "Kunde Zwei", "email": f"zwei.{anna_email}"},
+            ]
+        )
+        attendee_sets = (contacts, contacts[:1], contacts[1:] | self.bob.partner_id)
+        for index, partners in enumerate(attendee_sets):
+            start = self.start + timedelta(days=index)
+            self.service(anna_email).events().insert(
+                calendarId=anna_email,
+                sendUpdates="none",
+                body={
+                    "summary": f"Folgetermin {index}",
+                    "start": {"dateTime": google_time(start)},
+                    "end": {"dateTime": google_time(start + timedelta(hours=1))},
+                    "attendees": [
+                        {"email": anna_email, "responseStatus": "accepted"},
+                        *({"email": p.email} for p in partners),
+                    ],
+                },
+            ).execute()
+        self.sync_user("anna")
+        for index, expected in enumerate(attendee_sets):
+            meeting = self.env["calendar.event"].search([("name", "=", f"Folgetermin {index}")])
+            self.assertEqual(len(meeting), 1)
+            self.assertEqual(meeting.partner_ids, expected | self.anna.partner_id)
+            # (Odoo never subscribes the user who creates the attendances, here Anna)
+            self.assertEqual(meeting.message_partner_ids, expected)

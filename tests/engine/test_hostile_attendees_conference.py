@@ -106,7 +106,9 @@ def test_malformed_addresses_are_no_attendees(address):
 
 def test_addresses_are_matched_whatever_their_case_and_spaces():
     mapped = m.google_to_odoo(
-        gevent(attendees=[{"email": "  Carla@Customer.EXAMPLE "}, {"email": "carla@customer.example"}]),
+        gevent(
+            attendees=[{"email": "  Carla@Customer.EXAMPLE "}, {"email": "carla@customer.example"}]
+        ),
         user_tz="UTC",
     )
     assert mapped.attendees == (("carla@customer.example", "needsAction"),)
