@@ -24,15 +24,12 @@ _ALARMS = st.lists(
 ).map(tuple)
 
 
+START = datetime(2024, 6, 3, 8)
+BASE = m.OdooEvent(id=7, name="Call", start=START, stop=START.replace(hour=9), write_date=WINDOW)
+
+
 def snapshot(**values):
-    base = {
-        "id": 7,
-        "name": "Call",
-        "start": datetime(2024, 6, 3, 8),
-        "stop": datetime(2024, 6, 3, 9),
-        "write_date": datetime(2024, 5, 20, 8),
-    }
-    return m.OdooEvent(**{**base, **values})
+    return replace(BASE, **values)
 
 
 def google_copy(ev, **extra):
