@@ -9,7 +9,7 @@ import itertools
 from datetime import datetime, timedelta
 
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import SyncCase
 
@@ -164,6 +164,14 @@ class TestMeetAndReminders(SyncCase):
         self.assertFalse([body for body in sent if "conferenceData" in body])
         self.assertNotIn("conferenceData", self.google_copy("anna", meeting))
         self.assertFalse(meeting.videocall_location)
+
+    def test_the_button_shows_on_a_new_meeting_s_form(self):
+        """The form of a meeting not saved yet offers the button to its organiser."""
+        form = Form(self.env["calendar.event"].with_user(self.anna))
+        form.name = "Neu im Formular"
+        self.assertTrue(form.google_meet_available)
+        meeting = form.save()
+        self.assertTrue(meeting.with_user(self.anna).google_meet_available)
 
     def test_no_meet_for_a_meeting_with_a_video_link_or_a_series(self):
         linked = self.meeting("Mit Zoom", videocall_location="https://zoom.us/j/1")
