@@ -24,7 +24,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent))
 
-from gcbench import data, ours, ref  # noqa: E402
+from gcbench import attendees, data, ours, ref  # noqa: E402
 from gcbench import odoo_env as oe  # noqa: E402
 
 # The floor creates the user's events as that user: calendar.attendee subscribes
@@ -450,6 +450,79 @@ class Bench:
             f"{m_floor.sql.queries / n:.1f}",
         )
         self.import_measures = (m_ours, m_odoo, m_floor)
+
+    # -- 1b. import with attendees -------------------------------------------------------
+    def bench_import_attendees(self):
+        """Benchmark 1b (gcbench/attendees.py): the import's events, 10 attendees each."""
+        n = self.n_import
+        log(f"1b. Import {n} Google events with 10 attendees each")
+        email = "imp-att@bench.test"
+        specs = attendees.with_attendees(self.specs, email)
+        issued = {email: issue(self.emulator, email)}
+        seed(self.emulator, email, specs)
+        with oe.environment(self.db["ours"]) as env:
+            attendees.create_people(env, ours.create_users)
+            user = ours.create_users(env, ["imp-att"])
+            user.partner_id.email = email
+            token = ours.connect_users(env, issued, user, [email])
+            env.cr.commit()
+            uid, token_id = user.id, token.id
+        with oe.environment(self.db["ours"]) as env, Measure(self.emulator, "import_att_ours") as m:
+            report = ours.sync_user(env, token_id)
+        with oe.environment(self.db["ours"]) as env:
+            user = env["res.users"].browse(uid)
+            ours_count, ours_att = (
+                count_user_events(env, user),
+                attendees.count_attendances(env, user),
+            )
+        if report is None or report.errors:
+            self.results.note(f"ours import with attendees: {report and report.errors[:5]}")
+        with oe.environment(self.db["floor"]) as env:
+            partner_ids = attendees.create_people(env, ours.create_users)
+            user = ours.create_users(env, ["floor-att"])
+            env.cr.commit()
+            values = attendees.floor_values(specs, user, partner_ids)
+            with Measure(None, "import_att_floor") as m_floor:
+                env["calendar.event"].with_user(user).with_context(**FLOOR_CONTEXT).create(values)
+                env.flush_all()
+                env.cr.commit()
+            floor_count = count_user_events(env, user)
+            floor_att = attendees.count_attendances(env, user)
+        log(f"   ours: {fmt_s(m.wall)}, {ours_count} events; floor: {fmt_s(m_floor.wall)}")
+        self._report_import_attendees(
+            n, (m, ours_count, ours_att), (m_floor, floor_count, floor_att)
+        )
+
+    def _report_import_attendees(self, n, ours_side, floor_side):
+        (m, ours_count, ours_att), (m_floor, floor_count, floor_att) = ours_side, floor_side
+        r, bench = self.results, f"1b. Import {n} events, 10 attendees each"
+        r.add(
+            bench,
+            f"Odoo events created (expected {self.expected_events})",
+            ours_count,
+            "",
+            floor_count,
+        )
+        r.add(bench, "attendances (calendar.attendee)", ours_att, "", floor_att)
+        r.add(bench, "HTTP requests (all)", m.http())
+        r.add(
+            bench,
+            "wall time",
+            fmt_s(m.wall),
+            "",
+            fmt_s(m_floor.wall),
+            "<= 2x floor",
+            m.wall <= 2 * m_floor.wall,
+        )
+        r.add(bench, "ours / floor", f"{ratio(m.wall, m_floor.wall):.2f}x")
+        r.add(bench, "SQL queries", m.sql.queries, "", m_floor.sql.queries)
+        r.add(
+            bench,
+            "SQL queries per event",
+            f"{m.sql.queries / n:.1f}",
+            "",
+            f"{m_floor.sql.queries / n:.1f}",
+        )
 
     # -- 2. push ------------------------------------------------------------------------
     def _push_values(self, uid, partner_id):
@@ -1023,12 +1096,13 @@ def main():
     parser.add_argument("--update-n", type=int)
     parser.add_argument("--users", type=int)
     parser.add_argument("--skip-memory", action="store_true")
-    parser.add_argument("--only", help="comma list of: import,push,update,idle,memory")
+    parser.add_argument("--only", help="comma list of: import,attendees,push,update,idle,memory")
     parser.add_argument(
         "--profile",
         default="",
         help="comma list of steps to profile: import_ours, import_floor, import_odoo, "
-        "push_ours, pull_ours, update_push_ours, idle_ours, idle_odoo",
+        "import_att_ours, import_att_floor, push_ours, pull_ours, update_push_ours, "
+        "idle_ours, idle_odoo",
     )
     parser.add_argument("--output", default=str(BENCH / "results.md"))
     parser.add_argument("--memory-child", nargs=2, metavar=("KIND", "N"), help=argparse.SUPPRESS)
@@ -1043,7 +1117,7 @@ def main():
     args.update_n = args.update_n or (200 if quick else 1000)
     args.users = args.users or (100 if quick else 1000)
     args.memory_sizes = (2500, 5000) if quick else (2500, 10000)
-    only = set((args.only or "import,push,update,idle,memory").split(","))
+    only = set((args.only or "import,attendees,push,update,idle,memory").split(","))
     if args.skip_memory:
         only.discard("memory")
 
@@ -1064,6 +1138,8 @@ def main():
     try:
         # import is the base of push/update (same users)
         bench.bench_import()
+        if "attendees" in only:
+            bench.bench_import_attendees()
         if "push" in only:
             bench.bench_push()
         if "update" in only:

@@ -219,6 +219,9 @@ class Exporter:
             "state": "synced",
             "error_message": False,
         }
+        answered = self.extras.meet_answered(event, item.odoo, body, decision.fingerprint)
+        if answered:
+            values["fingerprint"] = answered
         if kind == "series" and item.odoo is not None:
             # Where the rule Google got starts, whichever occurrence Odoo's base is.
             recurrence = event.recurrence_id

@@ -6,16 +6,27 @@ Not a model: one instance serves one user's sync cycle. Everything is read in ba
 the alarms once per cycle, the linked records once per model and snapshot batch.
 """
 
+import dataclasses
 from datetime import timedelta
 
 from odoo import fields
+from odoo.tools import SQL
 
-from ..sync import extras, reminders, source_link
+from ..sync import conference, extras, fingerprint, reminders, source_link
+from .marks import SYNC_MARK_CONTEXT
 
 # calendar.event fields the snapshots read for the extras.
-EXTRA_SNAPSHOT_FIELDS = ("videocall_location", "alarm_ids", "res_model", "res_id")
+EXTRA_SNAPSHOT_FIELDS = (
+    "videocall_location",
+    "alarm_ids",
+    "res_model",
+    "res_id",
+    "google_meet_request",
+)
 # calendar.event fields whose change sends a meeting to Google again.
-EXTRA_MAPPED_FIELDS = frozenset({"videocall_location", "alarm_ids", "res_model_id", "res_id"})
+EXTRA_MAPPED_FIELDS = frozenset(
+    {"videocall_location", "alarm_ids", "res_model_id", "res_id", "google_meet_request"}
+)
 # What each Google copy holds for itself: editable also where the meeting is read-only.
 PER_COPY_FIELDS = frozenset({"alarm_ids"})
 # Alarms one cycle may create for reminders Google has and Odoo has not; beyond it a
@@ -57,9 +68,15 @@ class MeetingExtras:
         """``{event id: OdooEvent values}`` of the extras of ``read()`` rows."""
         self._load_alarms()
         sources = self._sources(rows)
+        importers = self._importers([row["id"] for row in rows if row.get("user_id") is False])
         result = {}
         for row in rows:
             title, url = sources.get((row.get("res_model"), row.get("res_id")), ("", ""))
+            # The organiser's copy (or, for an invitation from outside Odoo, the
+            # importer's) is the master: its reminders are the meeting's alarms, and
+            # only it asks Google for a Meet (R2, R8 of docs/attendees.md).
+            organiser = row.get("user_id") or importers.get(row["id"])
+            master = organiser in (None, self.user.id)
             result[row["id"]] = {
                 "videocall_location": row.get("videocall_location") or "",
                 "alarms": tuple(
@@ -69,8 +86,30 @@ class MeetingExtras:
                 ),
                 "source_title": title,
                 "source_url": url,
+                "holds_reminders": master,
+                "meet_request": conference.valid_request_id(row.get("google_meet_request"))
+                if master and not row.get("videocall_location")
+                else "",
             }
         return result
+
+    def _importers(self, event_ids):
+        """``{event id: user id}`` of the user whose sync brought each meeting from
+        Google (the oldest link that is no guest's invitation), for meetings without
+        an Odoo organiser; one query for the batch."""
+        if not event_ids:
+            return {}
+        self.env["crm.google.event.link"].flush_model(["event_id", "user_id", "guest_copy"])
+        self.env.cr.execute(
+            SQL(
+                """SELECT DISTINCT ON (event_id) event_id, user_id
+                     FROM crm_google_event_link
+                    WHERE event_id = ANY(%s) AND guest_copy IS NOT TRUE
+                 ORDER BY event_id, id""",
+                list(event_ids),
+            )
+        )
+        return dict(self.env.cr.fetchall())
 
     def _sources(self, rows):
         """``{(model, id): (title, url)}`` of the records the meetings belong to that
@@ -103,9 +142,30 @@ class MeetingExtras:
             values.pop(key, None)
         if "alarms" in values:
             values["alarm_ids"] = self._alarm_commands(values.pop("alarms"), update)
-        if "videocall_location" in values and not values["videocall_location"]:
-            values["videocall_location"] = False
+        if "videocall_location" in values:
+            if values["videocall_location"]:
+                values["google_meet_request"] = False  # the Meet asked for (or another) is there
+            else:
+                values["videocall_location"] = False
         return values
+
+    def meet_answered(self, event, snapshot, body, pushed_fingerprint):
+        """The Meet Google made for the request a push carried becomes Odoo's video
+        link at once (a ``pending`` one comes with a later pull). Returns the link's
+        fingerprint for what both sides now hold, or None when nothing changed."""
+        if snapshot is None or not snapshot.meet_request or not event:
+            return None
+        url = conference.conference_url(body)
+        if not conference.is_meet(url):
+            return None
+        event.with_context(**SYNC_MARK_CONTEXT).write(
+            {"videocall_location": url, "google_meet_request": False}
+        )
+        if fingerprint.aspect_part(pushed_fingerprint, "video") is None:
+            return None  # (no fingerprint of this version: the next pull compares)
+        now = dataclasses.replace(snapshot, videocall_location=url, meet_request="")
+        video = fingerprint.aspect_part(fingerprint.fingerprint_odoo(now), "video")
+        return fingerprint.with_parts(pushed_fingerprint, {"video": video})
 
     def _alarm_commands(self, alarms, update):
         self._load_alarms()

@@ -16,6 +16,9 @@ from .sanitize import MAX_LOCATION_CHARS, looks_like_html
 # location it may be shown in.
 MAX_VIDEO_URL_CHARS = MAX_LOCATION_CHARS
 MEET_HOST = "meet.google.com"
+MEET_TYPE = "hangoutsMeet"
+# The requestId of a Meet asked for in Odoo (made by the addon; Google's are bounded).
+_REQUEST_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _URL_RE = re.compile(r"https?://[^\s<>\"'\x00-\x1f\x7f]+", re.IGNORECASE)
 _MEET_CODE_RE = re.compile(r"/([a-z]{3}-[a-z]{4}-[a-z]{3})$")
 # A description that starts with a line holding only a web address.
@@ -113,3 +116,34 @@ def conference_data(url):
     if code:
         data["conferenceId"] = code.group(1)
     return data
+
+
+def valid_request_id(value):
+    """``value`` if it can be the requestId of a Meet create request, else ""."""
+    return value if isinstance(value, str) and _REQUEST_ID_RE.fullmatch(value) else ""
+
+
+def meet_request_id(event_id, serial):
+    """The requestId of the ``serial``-th Meet asked for a meeting: the same for every
+    retry of that request (Google ignores a repeated one), new for a new request."""
+    return f"odoo-meet-{event_id}-{serial}"
+
+
+def create_request(request_id):
+    """Conference data asking Google for a new Meet (sent with conferenceDataVersion=1)."""
+    return {
+        "createRequest": {
+            "requestId": request_id,
+            "conferenceSolutionKey": {"type": MEET_TYPE},
+        }
+    }
+
+
+def requested_meet(event):
+    """The requestId of a Meet create request a Google event still waits for (its
+    conference has no video link yet), else ""."""
+    data = event.get("conferenceData")
+    request = data.get("createRequest") if isinstance(data, dict) else None
+    if not isinstance(request, dict):
+        return ""
+    return valid_request_id(request.get("requestId"))

@@ -11,7 +11,7 @@ Mapped values from Google: ``videocall_location`` and ``alarms`` are written to 
 from . import conference, reminders, source_link
 
 # Values never written to Odoo.
-GOOGLE_ONLY_VALUES = ("source_title", "source_url")
+GOOGLE_ONLY_VALUES = ("source_title", "source_url", "meet_request")
 
 
 def values_from_google(event, location, description):
@@ -29,6 +29,9 @@ def values_from_google(event, location, description):
         "source_title": title,
         "source_url": source_url,
     }
+    request = "" if url else conference.requested_meet(event)
+    if request:  # (a Meet Google is still making)
+        values["meet_request"] = request
     return values, location, description, warnings
 
 
@@ -40,10 +43,16 @@ def to_google(ev, body, changed=None):
     url = conference.web_url(ev.videocall_location)
     conference.place_video(body, url)
     data = conference.conference_data(url)
-    if changed is None or "video" in changed:
+    if ev.meet_request and not url:
+        # Asked for in Odoo and not there yet: every write repeats the request,
+        # which Google ignores once it has it (the same requestId).
+        body["conferenceData"] = conference.create_request(ev.meet_request)
+    elif changed is None or "video" in changed:
         if data is not None or changed is not None:
             body["conferenceData"] = data
-    body["reminders"] = reminders.reminders_to_google(ev.alarms)
+    if ev.holds_reminders or changed is None or "reminders" in changed:
+        # A guest's own reminders stay his until the meeting's alarms change (R2).
+        body["reminders"] = reminders.reminders_to_google(ev.alarms)
     source = source_link.source_to_google(ev.source_title, ev.source_url)
     if source is not None or (changed is not None and "source" in changed):
         body["source"] = source
@@ -56,6 +65,8 @@ def common(ev, body):
     url = conference.web_url(ev.videocall_location)
     if not conference.is_meet(url):
         url = conference.video_from_text(body["location"], body["description"])[0]
+    if not url and ev.meet_request:
+        url = f"meet-request:{ev.meet_request}"
     return {
         "video": url or None,
         "reminders": reminders.common_reminders(ev.alarms),
@@ -75,3 +86,11 @@ def changed_values(new_values, current):
     ) != reminders.common_reminders(current.alarms):
         changed["alarms"] = new_values["alarms"]
     return changed
+
+
+def keep_own_reminders(values, odoo):
+    """Mapped Google ``values`` of a user who does not hold the meeting's reminders
+    (``odoo.holds_reminders`` off): his copy's reminders are his own, so the
+    meeting's alarms stand in for them (R2), in place; no change, no echo."""
+    if odoo is not None and not odoo.holds_reminders and "alarms" in values:
+        values["alarms"] = tuple(odoo.alarms)

@@ -54,14 +54,16 @@ DEFAULT_BUDGET_SECONDS = 60.0
 # Everything the mapping, recurrence handling, read-only detection and echo
 # suppression need, nothing more (partial responses cut payloads a lot).
 # conferenceData: only the entry points, so a Meet/Zoom link can become
-# Odoo's videocall location; the rest of it is large and unused.
+# Odoo's videocall location, and the id of a Meet request still pending; the rest
+# of it is large and unused.
 EVENT_FIELDS = (
     "id,status,summary,description,location,start,end,endTimeUnspecified,visibility,"
     "transparency,recurrence,recurringEventId,originalStartTime,iCalUID,etag,updated,"
     "created,organizer,creator,"
     "attendees(email,responseStatus,self,organizer,displayName,optional),"
     "eventType,privateCopy,locked,guestsCanModify,sequence,htmlLink,hangoutLink,"
-    "conferenceData(entryPoints(entryPointType,uri,label),conferenceSolution(name)),"
+    "conferenceData(entryPoints(entryPointType,uri,label),conferenceSolution(name),"
+    "createRequest(requestId)),"
     "extendedProperties,reminders,source"
 )
 DEFAULT_EVENT_FIELDS = f"nextPageToken,nextSyncToken,timeZone,accessRole,items({EVENT_FIELDS})"

@@ -132,6 +132,11 @@ class OdooEvent:
     alarms: tuple = ()  # ((kind, minutes), ...)
     source_title: str = ""
     source_url: str = ""
+    # False: the meeting's alarms are its master's; the reminders of this user's
+    # Google copy are his own (R2 of docs/attendees.md).
+    holds_reminders: bool = True
+    # The requestId of a Google Meet the organiser asked for in Odoo (no link yet).
+    meet_request: str = ""
 
     @classmethod
     def from_odoo_read(cls, record_values, **extra):
@@ -153,7 +158,7 @@ class OdooEvent:
             ):
                 value = None
             data[key] = value
-        for key in ("name", "description", "location", "videocall_location"):
+        for key in ("name", "description", "location", "videocall_location", "meet_request"):
             data[key] = data.get(key) or ""
         data["alarms"] = tuple(tuple(alarm) for alarm in data.get("alarms") or ())
         data["show_as"] = data.get("show_as") or "busy"
@@ -463,6 +468,7 @@ def snapshot_from_values(values, recurrence=None, **extra):
             "alarms",
             "source_title",
             "source_url",
+            "meet_request",
         )
         if key in values
     }

@@ -7,6 +7,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from . import extras
 from . import recurrence as rec_mod
 from . import series as series_mod
 from .fingerprint import (
@@ -214,6 +215,7 @@ def plan_incoming(link, google_event, odoo, rules, *, series_known=False, base_f
     if is_private_google(google_event) and not rules.include_private:
         return IncomingDecision(Action.SKIP, "private", **common)
     mapped = incoming.mapped
+    extras.keep_own_reminders(mapped.values, odoo)  # a guest's reminders are his (R2)
     # Only the holder of the meeting's master copy writes its attendees (R1): for
     # the others the list is left out on both sides.
     if odoo is None or odoo.attendees is not None:
