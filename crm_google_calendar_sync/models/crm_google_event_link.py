@@ -72,6 +72,12 @@ class CrmGoogleEventLink(models.Model):
         help="Google's invitation of this attendee to a meeting another user organises "
         "and synchronises: only his answer travels through it.",
     )
+    google_answer = fields.Char(
+        "Answer in Google",
+        readonly=True,
+        help="The attendee's own answer to a meeting organised outside Odoo, as both "
+        "sides last had it: only his answer travels through his copy.",
+    )
     state = fields.Selection(
         [
             ("synced", "Synchronised"),

@@ -14,6 +14,7 @@ from .importer import Importer
 from .marks import SYNC_MARK_CONTEXT
 from .meeting_attendees import MeetingAttendees
 from .meeting_extras import MeetingExtras
+from .outside_copies import OutsideCopies
 from .series_binder import SeriesBinder
 from .series_importer import SeriesImporter
 from .snapshots import Snapshots
@@ -35,6 +36,7 @@ SYNC_CONTEXT = {
 
 class OdooSyncStore(
     GuestCopies,
+    OutsideCopies,
     Snapshots,
     Binder,
     SeriesBinder,
@@ -63,6 +65,8 @@ class OdooSyncStore(
         self.week_start = recurrence.ICAL_DAYS[int(week_start or 1) - 1]
         self.extras = MeetingExtras(self.env, self.user)
         self.attendees = MeetingAttendees(self.env, self.user, token.google_email)
+        self._pulled_answers = []  # (calendar, page) whose own answers are due
+        self._answer_keys = set()  # outgoing items that carry only his answer
 
     def start(self, settings):
         """Take the cycle's settings (the engine's: window, event id key) once,
@@ -83,13 +87,33 @@ class OdooSyncStore(
         """Through an invitation only the guest's answer comes (R2)."""
         if self._is_guest(linked):
             return self._apply_invitation(calendar, google_event, linked)
+        if self._outside_declined(calendar, google_event, linked):
+            return True
+        self._note_pulled_answers(calendar, [google_event])
         return super().apply_incoming(calendar, google_event, decision, linked)
+
+    def create_many(self, calendar, entries):
+        """His answers come with the new meetings of outside organisers (R4)."""
+        self._note_pulled_answers(calendar, [item for item, _decision in entries])
+        return super().create_many(calendar, entries)
+
+    def checkpoint(self):
+        """A page applied: his answers in his copies of outside meetings (R4)."""
+        self._take_pulled_answers()
+        return super().checkpoint()
 
     def outgoing(self, target):
         """No copy of a meeting whose master another user's sync holds (R2)."""
-        return self._without_copies_of_mastered(super().outgoing(target))
+        items = self._without_copies_of_mastered(super().outgoing(target))
+        # (through his copy of a meeting organised outside Odoo: his answer, R4)
+        return self._with_outside_answers(items)
+
+    def apply_outgoing(self, item, decision, result):
+        if not self._outside_answer_pushed(item, decision, result):
+            super().apply_outgoing(item, decision, result)
 
     def _release_left(self, rows, links):
         """Invitations of meetings he declined stay linked (not released, not sent)."""
         _kept, rest = self._kept_guest_links(rows, links)
-        return super()._release_left(rest, links)
+        # (declined outside meetings: kept, his answer goes, R4)
+        return super()._release_left(self._declined_outside_rows(rest, links), links)

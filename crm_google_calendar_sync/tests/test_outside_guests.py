@@ -1,0 +1,269 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Meetings whose organiser does not sync, and answers given in Odoo (R4, R6 of
+docs/attendees.md): a customer invites two colleagues who both sync; each holds
+Google's invitation, Odoo holds one meeting, and each colleague's answer travels
+both ways through his own copy. A guest's answer given in Odoo reaches Google and
+is not undone by the organiser's sync. Nobody is mailed; each user acts through his
+own Google client or as himself in Odoo.
+"""
+
+import itertools
+from datetime import datetime, timedelta
+
+from odoo.tests import tagged
+
+from .common import GOOGLE_TIME, SyncCase
+
+
+@tagged("post_install", "-at_install")
+class TestOutsideGuests(SyncCase):
+    _accounts = itertools.count(1)
+
+    def setUp(self):
+        super().setUp()
+        run = next(self._accounts)
+        self.users = {}
+        for name in ("anna", "bob", "carol"):
+            email = f"{name}.outside{run}@example.com"
+            user, token = self.connect_user(f"gcal_outside_{name}_{run}", email)
+            user.partner_id.email = email
+            self.users[name] = (user, token, email)
+        self.anna, self.bob, self.carol = (self.users[n][0] for n in ("anna", "bob", "carol"))
+        self.customer_email = f"carla.outside{run}@customer.example"
+        self.emulator.add_account(self.customer_email)
+        self.customer = self.env["res.partner"].create(
+            {"name": "Carla Customer", "email": self.customer_email}
+        )
+
+    def email(self, name):
+        return self.users[name][2]
+
+    def sync_user(self, name):
+        """One sync of the named user; it mails nobody, in Odoo or through Google."""
+        mails = self.env["mail.mail"].sudo().search_count([])
+        notifications = self.emulator.counters.get("notifications", 0)
+        report = self.sync(self.users[name][1])
+        self.assertEqual(self.env["mail.mail"].sudo().search_count([]), mails)
+        self.assertEqual(self.emulator.counters.get("notifications", 0), notifications)
+        return report
+
+    def sync_all(self, *names):
+        for name in names or ("anna", "bob", "carol"):
+            self.sync_user(name)
+
+    def customer_invites(self, *names, summary="Supplier call"):
+        """The customer, in her own Google Calendar, invites the named colleagues."""
+        start = datetime.utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(days=4)
+        return (
+            self.service(self.customer_email)
+            .events()
+            .insert(
+                calendarId=self.customer_email,
+                sendUpdates="none",
+                body={
+                    "summary": summary,
+                    "start": {"dateTime": start.strftime(GOOGLE_TIME)},
+                    "end": {"dateTime": (start + timedelta(hours=1)).strftime(GOOGLE_TIME)},
+                    "attendees": [
+                        {"email": self.customer_email, "responseStatus": "accepted"},
+                        *({"email": self.email(name)} for name in names),
+                    ],
+                },
+            )
+            .execute()
+        )
+
+    def google_events(self, email, summary):
+        return [
+            item
+            for item in self.emulator.list_events_raw(email)
+            if item.get("summary") == summary and item.get("status") != "cancelled"
+        ]
+
+    def meetings(self, summary):
+        self.env.invalidate_all()
+        return (
+            self.env["calendar.event"]
+            .sudo()
+            .with_context(active_test=True)
+            .search([("name", "=", summary)])
+        )
+
+    def assert_once_everywhere(self, summary, google_id, names):
+        """One Odoo meeting; one Google event with ``google_id`` for each of
+        ``names``, none for the other colleagues."""
+        meetings = self.meetings(summary)
+        self.assertEqual(len(meetings), 1, "one Odoo meeting")
+        for name in ("anna", "bob", "carol"):
+            copies = self.google_events(self.email(name), summary)
+            self.assertEqual(len(copies), 1 if name in names else 0, f"{name}: {copies}")
+            if copies:
+                self.assertEqual(copies[0]["id"], google_id)
+        return meetings
+
+    def answers(self, calendar_email, google_id):
+        body = self.emulator.get_event_raw(calendar_email, google_id)
+        return {entry["email"]: entry.get("responseStatus") for entry in body["attendees"]}
+
+    def state(self, meeting, user):
+        meeting.invalidate_recordset()
+        return meeting.attendee_ids.filtered(lambda a: a.partner_id == user.partner_id).state
+
+    def answer_in_google(self, name, google_id, answer):
+        email = self.email(name)
+        self.service(email).events().patch(
+            calendarId=email,
+            eventId=google_id,
+            sendUpdates="none",
+            body={
+                "attendeesOmitted": True,
+                "attendees": [{"email": email, "responseStatus": answer}],
+            },
+        ).execute()
+
+    def assert_idle(self, *names):
+        for name in names:
+            report = self.sync_user(name)
+            self.assertFalse(report.pulled or report.pushed or report.conflicts, (name, report))
+
+    # ------------------------------------------------------------------
+    # R4: the organiser is outside Odoo
+    # ------------------------------------------------------------------
+    def test_customer_invites_two_colleagues_one_meeting_answers_both_ways(self):
+        invitation = self.customer_invites("anna", "bob")
+        gid = invitation["id"]
+        self.sync_all("anna", "bob", "carol")
+        meeting = self.assert_once_everywhere("Supplier call", gid, ("anna", "bob"))
+        self.assertFalse(meeting.user_id)
+        self.assertEqual(
+            set(meeting.partner_ids.ids),
+            {self.anna.partner_id.id, self.bob.partner_id.id, self.customer.id},
+        )
+        links = meeting.google_link_ids
+        self.assertEqual(sorted(links.user_id.ids), sorted((self.anna | self.bob).ids))
+        self.assertEqual(set(links.mapped("google_event_id")), {gid})
+        # Bob accepts in Odoo: only his entry goes to Google, through his own copy.
+        meeting.attendee_ids.filtered(lambda a: a.partner_id == self.bob.partner_id).with_user(
+            self.bob
+        ).do_accept()
+        self.sync_all("bob", "anna", "bob")
+        self.assertEqual(self.answers(self.customer_email, gid)[self.email("bob")], "accepted")
+        self.assertEqual(self.state(meeting, self.bob), "accepted")
+        self.assertEqual(self.state(meeting, self.anna), "needsAction")
+        # Anna declines in her Google Calendar: Odoo takes it, nobody undoes it.
+        self.answer_in_google("anna", gid, "declined")
+        self.sync_all("anna", "bob", "anna")
+        self.assertEqual(self.state(meeting, self.anna), "declined")
+        self.assertEqual(self.state(meeting, self.bob), "accepted")
+        self.assertEqual(self.answers(self.customer_email, gid)[self.email("anna")], "declined")
+        self.assertEqual(self.answers(self.customer_email, gid)[self.email("bob")], "accepted")
+        self.assert_once_everywhere("Supplier call", gid, ("anna", "bob"))
+        self.sync_all()
+        self.assert_idle("anna", "bob", "carol")
+        # The shared fields are the customer's: her change reaches Odoo.
+        self.service(self.customer_email).events().patch(
+            calendarId=self.customer_email,
+            eventId=gid,
+            sendUpdates="none",
+            body={"summary": "Supplier call (moved)"},
+        ).execute()
+        self.sync_all("anna", "bob")
+        meeting = self.assert_once_everywhere("Supplier call (moved)", gid, ("anna", "bob"))
+        self.assertEqual(self.state(meeting, self.bob), "accepted")
+        self.assertEqual(self.state(meeting, self.anna), "declined")
+
+    def test_a_guest_deleting_the_customers_invitation_declines(self):
+        gid = self.customer_invites("anna", "bob")["id"]
+        self.sync_all("anna", "bob")
+        self.service(self.email("bob")).events().delete(
+            calendarId=self.email("bob"), eventId=gid, sendUpdates="none"
+        ).execute()
+        self.sync_all("bob", "anna", "bob")
+        meeting = self.meetings("Supplier call")
+        self.assertTrue(meeting)
+        self.assertEqual(self.state(meeting, self.bob), "declined")
+        self.assertEqual(self.answers(self.customer_email, gid)[self.email("bob")], "declined")
+        self.assert_once_everywhere("Supplier call", gid, ("anna",))
+        # He accepts again in Odoo: his answer brings his copy back (R6).
+        meeting.attendee_ids.filtered(lambda a: a.partner_id == self.bob.partner_id).with_user(
+            self.bob
+        ).do_accept()
+        self.sync_all("bob", "anna", "bob")
+        self.assertEqual(self.answers(self.customer_email, gid)[self.email("bob")], "accepted")
+        self.assert_once_everywhere("Supplier call", gid, ("anna", "bob"))
+        self.assertEqual(self.state(meeting, self.bob), "accepted")
+
+    def test_a_colleague_cannot_take_over_a_customers_meeting(self):
+        """Carol, who is not invited, copies the customer's invitation into her
+        own calendar (same id and iCalUID, the customer named as organiser, a
+        private copy too): she gets no link to Bob's meeting, changes nothing."""
+        invitation = self.customer_invites("anna", "bob")
+        gid = invitation["id"]
+        self.sync_all("anna", "bob")
+        carol = self.email("carol")
+        body = {
+            "summary": "Forged",
+            "start": invitation["start"],
+            "end": invitation["end"],
+            "organizer": {"email": self.customer_email},
+            "attendees": [
+                {"email": carol, "responseStatus": "accepted"},
+                {"email": self.email("bob"), "responseStatus": "declined"},
+            ],
+        }
+        self.service(carol).events().insert(
+            calendarId=carol, body=dict(body, id=gid, iCalUID=invitation["iCalUID"])
+        ).execute()
+        self.service(carol).events().import_(
+            calendarId=carol, body=dict(body, iCalUID=invitation["iCalUID"], privateCopy=True)
+        ).execute()
+        self.sync_all("carol", "anna", "bob")
+        meeting = self.meetings("Supplier call")
+        self.assertEqual(len(meeting), 1)
+        self.assertNotIn(self.carol.partner_id, meeting.partner_ids)
+        self.assertEqual(self.state(meeting, self.bob), "needsAction")
+        self.assertFalse(meeting.google_link_ids.filtered(lambda link: link.user_id == self.carol))
+        self.assertEqual(self.answers(self.customer_email, gid)[self.email("bob")], "needsAction")
+
+    # ------------------------------------------------------------------
+    # R2/R6: a guest's answer given in Odoo, the organiser in Odoo
+    # ------------------------------------------------------------------
+    def odoo_meeting(self):
+        start = datetime.utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(days=3)
+        return (
+            self.env["calendar.event"]
+            .with_user(self.anna)
+            .create(
+                {
+                    "name": "Offer review",
+                    "start": start,
+                    "stop": start + timedelta(hours=1),
+                    "partner_ids": [(6, 0, (self.anna.partner_id | self.bob.partner_id).ids)],
+                }
+            )
+        )
+
+    def test_a_guests_decline_in_odoo_reaches_google_and_stays(self):
+        meeting = self.odoo_meeting()
+        self.sync_all("anna", "bob")
+        master = meeting.google_link_ids.filtered(lambda link: link.user_id == self.anna)
+        gid = master.google_event_id
+        meeting.attendee_ids.filtered(lambda a: a.partner_id == self.bob.partner_id).with_user(
+            self.bob
+        ).do_decline()
+        self.sync_all("bob", "anna", "bob", "anna")
+        self.assertEqual(self.answers(self.email("anna"), gid)[self.email("bob")], "declined")
+        self.assertEqual(self.state(meeting, self.bob), "declined")
+        # His invitation stays in his Google, declined, as Google keeps it.
+        self.assertEqual(len(self.google_events(self.email("bob"), "Offer review")), 1)
+        self.sync_all()
+        self.assert_idle("anna", "bob")
+        self.assertEqual(self.state(meeting, self.bob), "declined")
+        # He accepts again in Odoo.
+        meeting.attendee_ids.filtered(lambda a: a.partner_id == self.bob.partner_id).with_user(
+            self.bob
+        ).do_accept()
+        self.sync_all("bob", "anna", "bob")
+        self.assertEqual(self.answers(self.email("anna"), gid)[self.email("bob")], "accepted")
+        self.assertEqual(self.state(meeting, self.bob), "accepted")
+        self.assert_once_everywhere("Offer review", gid, ("anna", "bob"))
