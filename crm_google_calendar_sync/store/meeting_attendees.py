@@ -169,9 +169,10 @@ class MeetingAttendees:
             "google_unmatched_attendees": unmatched or False,
         }
 
-    def apply(self, events, attendees):
+    def apply(self, events, attendees, own_answers=()):
         """Give ``events`` (one meeting: an event or a series' occurrences) the
-        attendee list ``attendees`` from Google; the user himself stays on it."""
+        attendee list ``attendees`` from Google; the user himself stays on it.
+        ``own_answers``: partners whose answers come through copies of their own."""
         answers, unmatched = self.resolve(attendees)
         for event in events:
             current = set(event.partner_ids.ids)
@@ -183,7 +184,7 @@ class MeetingAttendees:
                 values["google_unmatched_attendees"] = unmatched or False
             if values:
                 event.write(values)
-        self.set_answers([(events, answers)])
+        self.set_answers([(events, {p: a for p, a in answers.items() if p not in own_answers})])
 
     @staticmethod
     def set_answers(meetings):

@@ -73,7 +73,10 @@ class OutsideCopies:
 
     def _take_pulled_answers(self):
         pending, self._pulled_answers = self._pulled_answers, []
+        by_calendar = {}
         for calendar, google_events in pending:
+            by_calendar.setdefault(calendar.key, (calendar, []))[1].extend(google_events)
+        for calendar, google_events in by_calendar.values():
             self._pull_own_answers(calendar, google_events)
 
     def _pull_own_answers(self, calendar, google_events):
@@ -89,9 +92,13 @@ class OutsideCopies:
         answers = {google_id: answer for google_id, answer in answers.items() if answer}
         for google_id, link in self._outside_links(calendar, answers).items():
             answer = answers[google_id]
-            if answer == link.google_answer:
-                continue
             attendance = link.event_id.attendee_ids.filtered(lambda a: a.partner_id == self.partner)
+            if answer == link.google_answer:
+                if attendance and attendance[0].state != answer:
+                    # Answered in Odoo since (the pull took the link's revision
+                    # along with the meeting's change): still to be sent.
+                    link.odoo_revision = 0
+                continue
             attendance.filtered(lambda a, answer=answer: a.state != answer).write({"state": answer})
             link.google_answer = answer
 
@@ -110,11 +117,27 @@ class OutsideCopies:
         )
         return True
 
+    def _pulled_attendees(self, event, decision):
+        """The list of an outside meeting from his copy: the answers of colleagues
+        who hold copies of their own come through theirs (a colleague's answer
+        given in Odoo and not yet sent stays)."""
+        if decision.attendees is None or not event or event.user_id or event.recurrence_id:
+            return super()._pulled_attendees(event, decision)
+        holders = self.Link.search(
+            [
+                ("event_id", "=", event.id),
+                ("user_id", "!=", self.user.id),
+                ("google_answer", "!=", False),
+            ]
+        ).user_id.partner_id
+        self.attendees.apply(event, decision.attendees, own_answers=set(holders.ids))
+        return None
+
     # ------------------------------------------------------------------
     # Push
     # ------------------------------------------------------------------
     def _declined_outside_rows(self, rows, links):
-        """Rows of outside meetings he declined in Odoo since the last sync
+        """Rows of outside meetings he declined in Odoo and not yet in Google
         (``left``: he still attends them) become answers to send; the others
         are returned as they are."""
         result = []
@@ -125,7 +148,7 @@ class OutsideCopies:
                 and self._answers_only(link)
                 and self.partner in link.event_id.partner_ids
             ):
-                if link.event_id.google_sync_revision > (link.odoo_revision or 0):
+                if link.google_answer != DECLINED:
                     result.append((row[0], row[1], "event", None))
                 continue  # (kept: not released)
             result.append(row)

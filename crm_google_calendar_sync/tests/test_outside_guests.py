@@ -172,6 +172,33 @@ class TestOutsideGuests(SyncCase):
         self.assertEqual(self.state(meeting, self.bob), "accepted")
         self.assertEqual(self.state(meeting, self.anna), "declined")
 
+    def test_a_colleagues_sync_does_not_undo_an_answer_given_in_odoo(self):
+        gid = self.customer_invites("anna", "bob")["id"]
+        self.sync_all("anna", "bob")
+        meeting = self.meetings("Supplier call")
+        meeting.attendee_ids.filtered(lambda a: a.partner_id == self.bob.partner_id).with_user(
+            self.bob
+        ).do_decline()
+        # Before Bob syncs, the customer changes her meeting and Anna syncs it.
+        self.service(self.customer_email).events().patch(
+            calendarId=self.customer_email,
+            eventId=gid,
+            sendUpdates="none",
+            body={"location": "Room 4"},
+        ).execute()
+        self.sync_all("anna")
+        self.assertEqual(self.state(meeting, self.bob), "declined")
+        self.sync_all("bob", "anna", "bob")
+        self.assertEqual(self.state(meeting, self.bob), "declined")
+        self.assertEqual(self.answers(self.customer_email, gid)[self.email("bob")], "declined")
+        self.assertEqual(meeting.location, "Room 4")
+        # His answer in Google comes back through his own copy only.
+        self.answer_in_google("bob", gid, "tentative")
+        self.sync_all("anna", "bob")
+        self.assertEqual(self.state(meeting, self.bob), "tentative")
+        self.sync_all()
+        self.assert_idle("anna", "bob")
+
     def test_a_guest_deleting_the_customers_invitation_declines(self):
         gid = self.customer_invites("anna", "bob")["id"]
         self.sync_all("anna", "bob")
