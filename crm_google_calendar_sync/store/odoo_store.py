@@ -15,6 +15,7 @@ from .marks import SYNC_MARK_CONTEXT
 from .meeting_attendees import MeetingAttendees
 from .meeting_extras import MeetingExtras
 from .outside_copies import OutsideCopies
+from .primary_invitations import PrimaryInvitations
 from .series_binder import SeriesBinder
 from .series_importer import SeriesImporter
 from .snapshots import Snapshots
@@ -37,6 +38,7 @@ SYNC_CONTEXT = {
 class OdooSyncStore(
     GuestCopies,
     OutsideCopies,
+    PrimaryInvitations,
     Snapshots,
     Binder,
     SeriesBinder,
@@ -75,6 +77,14 @@ class OdooSyncStore(
         self.event_id_key = settings.event_id_key
         # The rules of this cycle, remembered with each sync token it saves.
         self.scope = SyncScope(bool(settings.include_private), settings.window_start)
+
+    def calendars(self):
+        """His calendars; his primary one read for invitations if none of them (R3)."""
+        return self._with_primary_for_invitations(super().calendars())
+
+    def save_sync_token(self, calendar, token):
+        if not self._save_invitations_token(calendar, token):
+            super().save_sync_token(calendar, token)
 
     def load_links(self, calendar, google_events):
         """The page's links, and its attendees matched to contacts at once."""

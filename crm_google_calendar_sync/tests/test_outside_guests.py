@@ -29,6 +29,17 @@ class TestOutsideGuests(SyncCase):
             user.partner_id.email = email
             self.users[name] = (user, token, email)
         self.anna, self.bob, self.carol = (self.users[n][0] for n in ("anna", "bob", "carol"))
+        # Dave syncs a calendar "Work" only (source and target): Google still
+        # invites him into his primary calendar (R3).
+        email = f"dave.outside{run}@example.com"
+        self.emulator.add_account(email, time_zone="Europe/Berlin")
+        self.work = self.emulator.add_calendar(email, "Work")
+        user, token = self.connect_user(
+            f"gcal_outside_dave_{run}", email, sources=[self.work], target=self.work
+        )
+        user.partner_id.email = email
+        self.users["dave"] = (user, token, email)
+        self.dave = user
         self.customer_email = f"carla.outside{run}@customer.example"
         self.emulator.add_account(self.customer_email)
         self.customer = self.env["res.partner"].create(
@@ -294,3 +305,69 @@ class TestOutsideGuests(SyncCase):
         self.assertEqual(self.answers(self.email("anna"), gid)[self.email("bob")], "accepted")
         self.assertEqual(self.state(meeting, self.bob), "accepted")
         self.assert_once_everywhere("Offer review", gid, ("anna", "bob"))
+
+    # ------------------------------------------------------------------
+    # R3: invitations reach the primary calendar, which he does not sync
+    # ------------------------------------------------------------------
+    def test_invitations_outside_the_synced_calendars_are_linked(self):
+        dave = self.email("dave")
+        personal = self.seed_google_event(dave, dave, "Dentist", 2)
+        meeting = self.odoo_meeting()
+        meeting.with_user(self.anna).write({"partner_ids": [(4, self.dave.partner_id.id)]})
+        # Dave syncs before Anna's master exists: a copy of his own in "Work".
+        self.sync_all("dave")
+        self.assertEqual(len(self.google_events(self.work, "Offer review")), 1)
+        self.sync_all("anna", "dave", "anna", "dave")
+        gid = meeting.google_link_ids.filtered(lambda link: link.user_id == self.anna)
+        gid = gid.google_event_id
+        # His invitation in his primary calendar is linked, his own copy is gone.
+        self.assertEqual([e["id"] for e in self.google_events(dave, "Offer review")], [gid])
+        self.assertFalse(self.google_events(self.work, "Offer review"))
+        link = (
+            self.env["crm.google.event.link"]
+            .sudo()
+            .search([("user_id", "=", self.dave.id), ("event_id", "=", meeting.id)])
+        )
+        self.assertEqual(len(link), 1)
+        self.assertTrue(link.guest_copy)
+        self.assertEqual(link.calendar_id.google_id, dave)
+        # Nothing else comes from his primary calendar.
+        self.assertFalse(self.meetings("Dentist"))
+        self.assertFalse(
+            self.env["crm.google.event.link"]
+            .sudo()
+            .search([("google_event_id", "=", personal["id"])])
+        )
+        # His answers travel both ways.
+        meeting.attendee_ids.filtered(lambda a: a.partner_id == self.dave.partner_id).with_user(
+            self.dave
+        ).do_accept()
+        self.sync_all("dave", "anna")
+        self.assertEqual(self.answers(self.email("anna"), gid)[dave], "accepted")
+        self.answer_in_google("dave", gid, "tentative")
+        self.sync_all("dave", "anna")
+        self.assertEqual(self.state(meeting, self.dave), "tentative")
+        self.assertEqual(self.answers(self.email("anna"), gid)[dave], "tentative")
+        self.sync_all("anna", "dave")
+        self.assert_idle("anna", "dave")
+        written = self.rows_written_by(lambda: self.sync_user("dave"))
+        self.assertFalse(written, written)
+
+    def test_a_customers_invitation_outside_the_synced_calendars(self):
+        dave = self.email("dave")
+        gid = self.customer_invites("anna", "dave")["id"]
+        self.sync_all("anna", "dave", "anna", "dave")
+        meeting = self.assert_once_everywhere("Supplier call", gid, ("anna",))
+        self.assertEqual([e["id"] for e in self.google_events(dave, "Supplier call")], [gid])
+        self.assertFalse(self.google_events(self.work, "Supplier call"))
+        meeting.attendee_ids.filtered(lambda a: a.partner_id == self.dave.partner_id).with_user(
+            self.dave
+        ).do_decline()
+        self.sync_all("dave", "anna")
+        self.assertEqual(self.answers(self.customer_email, gid)[dave], "declined")
+        self.assertEqual(self.state(meeting, self.dave), "declined")
+        self.answer_in_google("dave", gid, "accepted")
+        self.sync_all("dave", "anna")
+        self.assertEqual(self.state(meeting, self.dave), "accepted")
+        self.assertFalse(self.google_events(self.work, "Supplier call"))
+        self.assert_idle("anna", "dave")
