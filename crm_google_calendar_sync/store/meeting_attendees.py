@@ -13,6 +13,7 @@ Not a model: one instance serves one user's sync cycle.
 from odoo.tools import SQL
 
 from ..sync import attendees as attendees_mod
+from . import private_copies
 
 CREATE_CONTACTS_PARAM = "crm_google_calendar_sync.create_attendee_contacts"
 # Addresses the meeting's form names before it only counts the rest.
@@ -55,12 +56,16 @@ class MeetingAttendees:
         one query for all meetings this user carries the list of."""
         # Series keep today's model (each attendee his own copy) until their
         # invitations are linked too: their lists do not travel yet.
+        # (and his private copy of one whose organiser has no Google connection)
+        unsynced = private_copies.organisers_without_google(self.env, rows, self.user)
         carried = [
             row["id"]
             for row in rows
-            if row.get("user_id") in (None, False, self.user.id) and not row.get("recurrence_id")
+            if row.get("user_id") in (None, False, self.user.id, *unsynced)
+            and not row.get("recurrence_id")
         ]
         result = {row["id"]: {} for row in rows}
+        private_copies.mark(result, rows, unsynced)
         if not rows:
             return result
         pairs = {event_id: [] for event_id in carried}

@@ -10,7 +10,7 @@ own Google client or as himself in Odoo.
 import itertools
 from datetime import datetime, timedelta
 
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import GOOGLE_TIME, SyncCase
 
@@ -371,3 +371,89 @@ class TestOutsideGuests(SyncCase):
         self.assertEqual(self.state(meeting, self.dave), "accepted")
         self.assertFalse(self.google_events(self.work, "Supplier call"))
         self.assert_idle("anna", "dave")
+
+    # ------------------------------------------------------------------
+    # R4: the Odoo organiser has no Google connection
+    # ------------------------------------------------------------------
+    def test_an_organiser_without_google_then_connecting(self):
+        erin = new_test_user(self.env, login="gcal_outside_erin", groups="base.group_user")
+        erin_email = self.email("anna").replace("anna.", "erin.")
+        erin.partner_id.email = erin_email
+        start = datetime.utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(days=5)
+        meeting = (
+            self.env["calendar.event"]
+            .with_user(erin)
+            .create(
+                {
+                    "name": "Team lunch",
+                    "start": start,
+                    "stop": start + timedelta(hours=1),
+                    "partner_ids": [
+                        (
+                            6,
+                            0,
+                            (
+                                erin.partner_id
+                                | self.bob.partner_id
+                                | self.carol.partner_id
+                                | self.customer
+                            ).ids,
+                        )
+                    ],
+                }
+            )
+        )
+        self.sync_all("bob", "carol", "bob", "carol")
+        copies = {}
+        for name in ("bob", "carol"):
+            events = self.google_events(self.email(name), "Team lunch")
+            self.assertEqual(len(events), 1, (name, events))
+            copies[name] = events[0]
+            # A private copy with the attendees: Google invites nobody.
+            self.assertTrue(events[0].get("privateCopy"))
+            listed = {entry["email"] for entry in events[0]["attendees"]}
+            self.assertEqual(
+                listed, {erin_email, self.email("bob"), self.email("carol"), self.customer_email}
+            )
+        self.assertNotEqual(copies["bob"]["id"], copies["carol"]["id"])
+        self.assertFalse(self.emulator.list_events_raw(self.customer_email))
+        # Erin's change reaches both copies; Bob edits his copy in Google: it is
+        # his own (made by the sync), so the change comes to Odoo and to Carol.
+        meeting.with_user(erin).write({"location": "Canteen"})
+        self.sync_all("bob", "carol")
+        for name in ("bob", "carol"):
+            self.assertEqual(
+                self.google_events(self.email(name), "Team lunch")[0]["location"], "Canteen"
+            )
+        self.service(self.email("bob")).events().patch(
+            calendarId=self.email("bob"), eventId=copies["bob"]["id"], body={"location": "Roof"}
+        ).execute()
+        self.sync_all("bob", "carol")
+        meeting.invalidate_recordset()
+        self.assertEqual(meeting.location, "Roof")
+        self.assertEqual(
+            self.google_events(self.email("carol"), "Team lunch")[0]["location"], "Roof"
+        )
+        self.assert_idle("bob", "carol")
+        # Erin connects: her sync creates the master, the colleagues link its
+        # invitations and their private copies go.
+        self.emulator.add_account(erin_email)
+        self.consent(erin, erin_email)
+        erin_token = self.env["crm.google.token"].search([("user_id", "=", erin.id)])
+        self.users["erin"] = (erin, erin_token, erin_email)
+        self.sync_all("erin", "bob", "carol", "bob", "carol")
+        master = (
+            self.env["crm.google.event.link"]
+            .sudo()
+            .search([("user_id", "=", erin.id), ("event_id", "=", meeting.id)])
+        )
+        self.assertEqual(len(master), 1)
+        for name in ("erin", "bob", "carol"):
+            events = self.google_events(self.email(name), "Team lunch")
+            self.assertEqual([e["id"] for e in events], [master.google_event_id], name)
+        for name in ("bob", "carol"):
+            gone = self.emulator.get_event_raw(self.email(name), copies[name]["id"])
+            self.assertEqual(gone["status"], "cancelled")
+        self.assertEqual(len(self.meetings("Team lunch")), 1)
+        self.sync_all("erin", "bob", "carol")
+        self.assert_idle("erin", "bob", "carol")
