@@ -16,6 +16,7 @@ from .meeting_attendees import MeetingAttendees
 from .meeting_extras import MeetingExtras
 from .outside_copies import OutsideCopies
 from .primary_invitations import PrimaryInvitations
+from .private_copies import PrivateCopies
 from .series_binder import SeriesBinder
 from .series_importer import SeriesImporter
 from .snapshots import Snapshots
@@ -39,6 +40,7 @@ class OdooSyncStore(
     GuestCopies,
     OutsideCopies,
     PrimaryInvitations,
+    PrivateCopies,
     Snapshots,
     Binder,
     SeriesBinder,
@@ -91,7 +93,7 @@ class OdooSyncStore(
         self.attendees.prefetch(google_events)
         result = super().load_links(calendar, google_events)
         result.update(self._invitations(calendar, google_events, result))
-        return result
+        return self._lists_of_private_copies(google_events, result)
 
     def apply_incoming(self, calendar, google_event, decision, linked):
         """Through an invitation only the guest's answer comes (R2)."""
@@ -116,11 +118,12 @@ class OdooSyncStore(
         """No copy of a meeting whose master another user's sync holds (R2)."""
         items = self._without_copies_of_mastered(super().outgoing(target))
         # (through his copy of a meeting organised outside Odoo: his answer, R4)
-        return self._with_outside_answers(items)
+        return self._private_copy_items(self._with_outside_answers(items))
 
     def apply_outgoing(self, item, decision, result):
         if not self._outside_answer_pushed(item, decision, result):
             super().apply_outgoing(item, decision, result)
+            self._private_copy_pushed(item, decision, result)
 
     def _release_left(self, rows, links):
         """Invitations of meetings he declined stay linked (not released, not sent)."""

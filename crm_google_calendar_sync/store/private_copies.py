@@ -11,6 +11,8 @@ creates the master and the attendees' syncs link its invitations (R2), which
 deletes their private copies (``GuestCopies._new_guest_link``).
 """
 
+import dataclasses
+
 
 def organisers_without_google(env, rows, user):
     """The ids of the Odoo organisers of ``rows`` (``read()`` rows of meetings)
@@ -33,3 +35,55 @@ def mark(values, rows, unsynced):
     for row in rows:
         if row.get("user_id") in unsynced and not row.get("recurrence_id"):
             values[row["id"]]["private_copy"] = True
+
+
+def _without_list(odoo):
+    return dataclasses.replace(odoo, attendees=None, private_copy=False)
+
+
+class PrivateCopies:
+    """Part of OdooSyncStore: the list goes only with copies Google keeps private.
+
+    A copy pushed before (an ordinary event) must not get the list: Google would
+    invite everybody on it. It stays as it was, without attendees, until the
+    organiser connects (R4)."""
+
+    def _lists_of_private_copies(self, google_events, result):
+        """Pulled: a copy that is no private copy neither brings nor takes a list."""
+        for item in google_events:
+            linked = result.get(item["id"])
+            odoo = linked.odoo if linked is not None else None
+            if odoo is not None and odoo.private_copy and not item.get("privateCopy"):
+                result[item["id"]] = dataclasses.replace(linked, odoo=_without_list(odoo))
+        return result
+
+    def _private_copy_items(self, items):
+        """Pushed: the list goes with a new copy (inserted private) and with the
+        copies inserted private before, no other."""
+        linked = [
+            item.key[1]
+            for item in items
+            if item.key[1] and getattr(item.odoo, "private_copy", False)
+        ]
+        private = set(self.Link.browse(linked).filtered("private_copy").ids)
+        return [
+            dataclasses.replace(item, odoo=_without_list(item.odoo))
+            if item.key[1] in linked and item.key[1] not in private
+            else item
+            for item in items
+        ]
+
+    def _private_copy_pushed(self, item, decision, result):
+        """A copy Google got as a private copy: its link says so."""
+        if not (decision.body or {}).get("privateCopy") or result is None or not result.ok:
+            return
+        link = self.Link.search(
+            [
+                ("user_id", "=", self.user.id),
+                ("google_event_id", "=", decision.google_id),
+                ("event_id", "=", item.key[0]),
+            ],
+            limit=1,
+        )
+        if link and not link.private_copy:
+            link.private_copy = True

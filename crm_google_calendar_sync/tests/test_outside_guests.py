@@ -375,10 +375,14 @@ class TestOutsideGuests(SyncCase):
     # ------------------------------------------------------------------
     # R4: the Odoo organiser has no Google connection
     # ------------------------------------------------------------------
-    def test_an_organiser_without_google_then_connecting(self):
+    def erin_meeting(self):
+        """Erin, an Odoo user without Google, organises a meeting with Bob, Carol
+        and the customer."""
         erin = new_test_user(self.env, login="gcal_outside_erin", groups="base.group_user")
         erin_email = self.email("anna").replace("anna.", "erin.")
         erin.partner_id.email = erin_email
+        self.emulator.add_account(erin_email)
+        self.users["erin"] = (erin, None, erin_email)
         start = datetime.utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(days=5)
         meeting = (
             self.env["calendar.event"]
@@ -403,6 +407,15 @@ class TestOutsideGuests(SyncCase):
                 }
             )
         )
+        return erin, meeting
+
+    def erin_connects(self, erin):
+        token = self.consent(erin, self.email("erin"))
+        self.users["erin"] = (erin, token, self.email("erin"))
+
+    def test_an_organiser_without_google_then_connecting(self):
+        erin, meeting = self.erin_meeting()
+        erin_email = self.email("erin")
         self.sync_all("bob", "carol", "bob", "carol")
         copies = {}
         for name in ("bob", "carol"):
@@ -437,10 +450,7 @@ class TestOutsideGuests(SyncCase):
         self.assert_idle("bob", "carol")
         # Erin connects: her sync creates the master, the colleagues link its
         # invitations and their private copies go.
-        self.emulator.add_account(erin_email)
-        self.consent(erin, erin_email)
-        erin_token = self.env["crm.google.token"].search([("user_id", "=", erin.id)])
-        self.users["erin"] = (erin, erin_token, erin_email)
+        self.erin_connects(erin)
         self.sync_all("erin", "bob", "carol", "bob", "carol")
         master = (
             self.env["crm.google.event.link"]
@@ -457,3 +467,42 @@ class TestOutsideGuests(SyncCase):
         self.assertEqual(len(self.meetings("Team lunch")), 1)
         self.sync_all("erin", "bob", "carol")
         self.assert_idle("erin", "bob", "carol")
+
+    def test_copies_pushed_before_get_no_list_then_give_way_to_the_master(self):
+        """A copy pushed as an ordinary event (before this rule, or while the
+        organiser was connected) does not get the list: Google would invite
+        everybody on it. It gives way to the master once there is one."""
+        erin, meeting = self.erin_meeting()
+        self.erin_connects(erin)
+        # Bob syncs before Erin ever does: a copy of his own, as before.
+        self.sync_all("bob")
+        old = self.google_events(self.email("bob"), "Team lunch")
+        self.assertEqual(len(old), 1)
+        self.assertFalse(old[0].get("attendees"))
+        # Erin disconnects before her first sync.
+        erin.with_user(erin).action_google_sync_revoke()
+        self.assertFalse(self.env["crm.google.token"].search([("user_id", "=", erin.id)]))
+        meeting.with_user(erin).write({"location": "Canteen"})
+        self.sync_all("bob", "carol", "bob", "carol")
+        bob_copy = self.google_events(self.email("bob"), "Team lunch")
+        self.assertEqual([e["id"] for e in bob_copy], [old[0]["id"]])
+        self.assertFalse(bob_copy[0].get("attendees"))
+        self.assertEqual(bob_copy[0]["location"], "Canteen")
+        carol_copy = self.google_events(self.email("carol"), "Team lunch")
+        self.assertEqual(len(carol_copy), 1)
+        self.assertTrue(carol_copy[0].get("privateCopy"))
+        self.assertFalse(self.emulator.list_events_raw(self.customer_email))
+        self.assertEqual(len(self.meetings("Team lunch").partner_ids), 4)
+        self.assert_idle("bob", "carol")
+        # Erin connects again and syncs: one event per person, the master's.
+        self.erin_connects(erin)
+        self.sync_all("erin", "bob", "carol", "bob", "carol")
+        master = (
+            self.env["crm.google.event.link"]
+            .sudo()
+            .search([("user_id", "=", erin.id), ("event_id", "=", meeting.id)])
+        )
+        for name in ("erin", "bob", "carol"):
+            events = self.google_events(self.email(name), "Team lunch")
+            self.assertEqual([e["id"] for e in events], [master.google_event_id], name)
+        self.assertEqual(len(self.meetings("Team lunch").partner_ids), 4)
