@@ -506,3 +506,48 @@ class TestOutsideGuests(SyncCase):
             events = self.google_events(self.email(name), "Team lunch")
             self.assertEqual([e["id"] for e in events], [master.google_event_id], name)
         self.assertEqual(len(self.meetings("Team lunch").partner_ids), 4)
+
+    def test_a_colleague_cannot_slip_a_forged_copy_into_a_victims_calendar(self):
+        """Carol, not invited, invites Bob and Dave (who reads his primary calendar
+        for invitations only) to events of hers that copy the customer's meeting
+        (its iCalUID, the customer named as organiser, a private copy claimed)
+        before their first sync: they link the customer's invitation only, and
+        the meeting keeps the customer's fields and answers."""
+        invitation = self.customer_invites("anna", "bob", "dave")
+        gid = invitation["id"]
+        self.sync_all("anna")
+        carol = self.email("carol")
+        for extra in ({}, {"privateCopy": True}):
+            self.service(carol).events().insert(
+                calendarId=carol,
+                sendUpdates="none",
+                body={
+                    "summary": "Forged",
+                    "iCalUID": invitation["iCalUID"],
+                    "start": invitation["start"],
+                    "end": invitation["end"],
+                    "organizer": {"email": self.customer_email},
+                    "attendees": [
+                        {"email": self.email("bob"), "responseStatus": "accepted"},
+                        {"email": self.email("dave"), "responseStatus": "accepted"},
+                    ],
+                    **extra,
+                },
+            ).execute()
+        self.sync_all("carol", "bob", "dave", "anna", "bob", "dave")
+        meeting = self.meetings("Supplier call")
+        self.assertEqual(len(meeting), 1)
+        # (Carol's invitation is a meeting of its own for Bob, as any invitation.)
+        self.assertNotIn(
+            gid, self.meetings("Forged").sudo().google_link_ids.mapped("google_event_id")
+        )
+        links = self.env["crm.google.event.link"].sudo().search([("event_id", "=", meeting.id)])
+        self.assertEqual(set(links.mapped("google_event_id")), {gid})
+        self.assertNotIn(self.carol.partner_id, meeting.partner_ids)
+        self.assertEqual(self.state(meeting, self.bob), "needsAction")
+        # Bob's answer goes to the customer's event, not to Carol's.
+        meeting.attendee_ids.filtered(lambda a: a.partner_id == self.bob.partner_id).with_user(
+            self.bob
+        ).do_decline()
+        self.sync_all("bob")
+        self.assertEqual(self.answers(self.customer_email, gid)[self.email("bob")], "declined")
