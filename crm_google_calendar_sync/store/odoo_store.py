@@ -85,8 +85,9 @@ class OdooSyncStore(
         return self._with_primary_for_invitations(super().calendars())
 
     def save_sync_token(self, calendar, token):
-        if not self._save_invitations_token(calendar, token):
-            super().save_sync_token(calendar, token)
+        if self._save_invitations_token(calendar, token):
+            return None
+        return super().save_sync_token(calendar, token)
 
     def load_links(self, calendar, google_events):
         """The page's links, and its attendees matched to contacts at once."""
@@ -121,9 +122,15 @@ class OdooSyncStore(
         return self._private_copy_items(self._with_outside_answers(items))
 
     def apply_outgoing(self, item, decision, result):
-        if not self._outside_answer_pushed(item, decision, result):
-            super().apply_outgoing(item, decision, result)
-            self._private_copy_pushed(item, decision, result)
+        if self._outside_answer_pushed(item, decision, result):
+            return None
+        return super().apply_outgoing(item, decision, result)
+
+    def _link_pushed(self, item, decision, event, values, body):
+        """A copy Google got as a private copy: its link says so (R4)."""
+        if (decision.body or {}).get("privateCopy"):
+            values = dict(values, private_copy=True)
+        return super()._link_pushed(item, decision, event, values, body)
 
     def _release_left(self, rows, links):
         """Invitations of meetings he declined stay linked (not released, not sent)."""

@@ -72,18 +72,3 @@ class PrivateCopies:
             else item
             for item in items
         ]
-
-    def _private_copy_pushed(self, item, decision, result):
-        """A copy Google got as a private copy: its link says so."""
-        if not (decision.body or {}).get("privateCopy") or result is None or not result.ok:
-            return
-        link = self.Link.search(
-            [
-                ("user_id", "=", self.user.id),
-                ("google_event_id", "=", decision.google_id),
-                ("event_id", "=", item.key[0]),
-            ],
-            limit=1,
-        )
-        if link and not link.private_copy:
-            link.private_copy = True
