@@ -11,6 +11,11 @@ Users whose primary calendar is a source or the target cost nothing extra.
 
 import dataclasses
 
+PRIMARY_FIELDS = [
+    *("google_id", "access_role", "time_zone", "failed_events", "active"),
+    *("sync_token", "sync_token_private", "sync_token_window_start", "invitations_sync_token"),
+]
+
 
 class PrimaryInvitations:
     """Part of OdooSyncStore: the primary calendar as a source of invitations."""
@@ -21,8 +26,10 @@ class PrimaryInvitations:
         """The active primary calendar of the connected Google account, if known."""
         if self._primary is None:
             own = (self.token.google_email or "").casefold()
-            found = self.Calendar.search(
-                [("user_id", "=", self.user.id), ("is_primary", "=", True), ("active", "=", True)]
+            # (one query: what the calendar's state needs comes with it)
+            found = self.Calendar.search_fetch(
+                [("user_id", "=", self.user.id), ("is_primary", "=", True), ("active", "=", True)],
+                PRIMARY_FIELDS,
             )
             self._primary = found.filtered(
                 lambda calendar: own and calendar.google_id.casefold() == own

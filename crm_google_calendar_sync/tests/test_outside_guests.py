@@ -12,7 +12,9 @@ from datetime import datetime, timedelta
 
 from odoo.tests import new_test_user, tagged
 
+from ..store import user_run
 from .common import GOOGLE_TIME, SyncCase
+from .test_scheduling import IDLE_USER_STATEMENTS
 
 
 @tagged("post_install", "-at_install")
@@ -352,6 +354,16 @@ class TestOutsideGuests(SyncCase):
         self.assert_idle("anna", "dave")
         written = self.rows_written_by(lambda: self.sync_user("dave"))
         self.assertFalse(written, written)
+        # Idle, his primary calendar costs one list more, and two statements: its
+        # calendar row and the project quota's booking of that list.
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        ran, report = user_run.sync_user(self.env, self.users["dave"][1].id)
+        queries = self.env.cr.sql_log_count - before
+        self.assertTrue(ran)
+        self.assertFalse(report.changed_anything)
+        self.assertLessEqual(queries, IDLE_USER_STATEMENTS + 2)
 
     def test_a_customers_invitation_outside_the_synced_calendars(self):
         dave = self.email("dave")
