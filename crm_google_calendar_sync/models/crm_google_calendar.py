@@ -52,6 +52,9 @@ class CrmGoogleCalendar(models.Model):
     )
     # Sync bookkeeping, written only by the sync itself.
     sync_token = fields.Char(readonly=True, copy=False, groups="base.group_system")
+    # The primary calendar read for invitations alone (not a calendar the user
+    # syncs): its own position, so that choosing it later lists it in full.
+    invitations_sync_token = fields.Char(readonly=True, copy=False, groups="base.group_system")
     # The rules the sync token was taken under: when the user's rules widen
     # (private on, a longer window), the next sync lists the calendar afresh.
     sync_token_private = fields.Boolean(readonly=True, copy=False, groups="base.group_system")
@@ -147,6 +150,7 @@ class CrmGoogleCalendar(models.Model):
                 if calendar.google_account and "google_account" in changed:
                     # Also in the former account's list: its sync token is that account's.
                     changed["sync_token"] = False
+                    changed["invitations_sync_token"] = False
                 if changed:
                     calendar.write(changed)
             else:

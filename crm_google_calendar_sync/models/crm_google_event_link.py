@@ -72,6 +72,17 @@ class CrmGoogleEventLink(models.Model):
         help="Google's invitation of this attendee to a meeting another user organises "
         "and synchronises: only his answer travels through it.",
     )
+    private_copy = fields.Boolean(
+        readonly=True,
+        help="Inserted as Google's private copy, with the attendee list: a meeting "
+        "whose organiser has no Google connection (nobody is invited by it).",
+    )
+    google_answer = fields.Char(
+        "Answer in Google",
+        readonly=True,
+        help="The attendee's own answer to a meeting organised outside Odoo, as both "
+        "sides last had it: only his answer travels through his copy.",
+    )
     state = fields.Selection(
         [
             ("synced", "Synchronised"),

@@ -98,7 +98,7 @@ class Binder:
         legacy = self.match_legacy_events(calendar, singles.values())
         # (Odoo ties him to them: nothing to join, his answer stays.)
         ties = {key for key, odoo_id in legacy.items() if found.setdefault(key, odoo_id) == odoo_id}
-        found = self._once_per_calendar(calendar, found)
+        found = self._once_per_calendar(calendar, self._known_ids_first(found))
         return self._found_again(calendar, singles, found, ties)
 
     def _claimed(self, items):
@@ -109,11 +109,16 @@ class Binder:
             odoo_id = ids.odoo_id_from_google_id(self.event_id_key, item["id"])
             if odoo_id:
                 claimed[item["id"]].append(odoo_id)
-        uids = {item.get("iCalUID"): item["id"] for item in items if item.get("iCalUID")}
+        uids = {}  # (several events may carry one iCalUID, made up by anyone)
+        for item in items:
+            if item.get("iCalUID"):
+                uids.setdefault(item["iCalUID"], []).append(item["id"])
         if uids:
             links = self.Link.search([("ical_uid", "in", list(uids)), ("event_id", "!=", False)])
-            for link in links:
-                claimed[uids[link.ical_uid]].append(link.event_id.id)
+            # Google's copies of one event share its id: a link with that id first.
+            for link in links.sorted(lambda link: link.google_event_id not in uids[link.ical_uid]):
+                for google_id in uids[link.ical_uid]:
+                    claimed[google_id].append(link.event_id.id)
         return claimed
 
     def match_legacy_events(self, calendar, items):
@@ -269,6 +274,17 @@ class Binder:
             },
         )
         return {row[0] for row in self.env.cr.fetchall()}
+
+    def _known_ids_first(self, found):
+        """``found`` with the Google ids other users link first: of two events
+        naming one meeting by its iCalUID, Google's invitation (the id every copy
+        has) wins over one a colleague made up with the same iCalUID."""
+        if len(found) < 2:
+            return found
+        known = set(
+            self.Link.search([("google_event_id", "in", list(found))]).mapped("google_event_id")
+        )
+        return dict(sorted(found.items(), key=lambda pair: pair[0] not in known))
 
     def _once_per_calendar(self, calendar, found):
         """Drop matches of events this calendar already links, and all but the

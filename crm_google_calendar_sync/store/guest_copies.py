@@ -172,14 +172,15 @@ class GuestCopies:
 
     def _reads_invitations(self):
         """Does Google invite this user under his address in Odoo, into a calendar
-        his sync reads? Else a master's list does not reach him, and he keeps a copy
-        of his own (R3: reading the primary calendar for invitations alone is left
-        for later)."""
+        his sync reads (his primary one, read for invitations if he syncs others,
+        R3)? Else a master's list does not reach him, and he keeps a copy of his own."""
         own = attendees_mod.normalize_email(self.token.google_email)
         if not own or attendees_mod.normalize_email(self.partner.email_normalized) != own:
             return False
-        calendars = self.user.google_sync_source_calendar_ids | (
-            self.user.google_sync_target_calendar_id
+        calendars = (
+            self.user.google_sync_source_calendar_ids
+            | self.user.google_sync_target_calendar_id
+            | self._primary_calendar()
         )
         return own in {
             (calendar.google_id or "").casefold() for calendar in calendars.filtered("active")

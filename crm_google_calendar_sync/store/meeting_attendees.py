@@ -13,6 +13,7 @@ Not a model: one instance serves one user's sync cycle.
 from odoo.tools import SQL
 
 from ..sync import attendees as attendees_mod
+from . import private_copies
 
 CREATE_CONTACTS_PARAM = "crm_google_calendar_sync.create_attendee_contacts"
 # Addresses the meeting's form names before it only counts the rest.
@@ -53,8 +54,17 @@ class MeetingAttendees:
     def snapshot_values(self, rows):
         """``{event id: OdooEvent values}`` (attendees, own entry) of ``read()`` rows;
         one query for all meetings this user carries the list of."""
-        carried = [row["id"] for row in rows if row.get("user_id") in (None, False, self.user.id)]
+        # (and his private copy of a single meeting whose organiser has no Google
+        # connection; a series of such an organiser keeps a copy per attendee)
+        unsynced = private_copies.organisers_without_google(self.env, rows, self.user)
+        carried = [
+            row["id"]
+            for row in rows
+            if row.get("user_id") in (None, False, self.user.id)
+            or (row.get("user_id") in unsynced and not row.get("recurrence_id"))
+        ]
         result = {row["id"]: {} for row in rows}
+        private_copies.mark(result, rows, unsynced)
         if not rows:
             return result
         pairs = {event_id: [] for event_id in carried}
@@ -163,9 +173,10 @@ class MeetingAttendees:
             "google_unmatched_attendees": unmatched or False,
         }
 
-    def apply(self, events, attendees):
+    def apply(self, events, attendees, own_answers=()):
         """Give ``events`` (one meeting: an event or a series' occurrences) the
-        attendee list ``attendees`` from Google; the user himself stays on it."""
+        attendee list ``attendees`` from Google; the user himself stays on it.
+        ``own_answers``: partners whose answers come through copies of their own."""
         answers, unmatched = self.resolve(attendees)
         for event in events:
             current = set(event.partner_ids.ids)
@@ -177,7 +188,7 @@ class MeetingAttendees:
                 values["google_unmatched_attendees"] = unmatched or False
             if values:
                 event.write(values)
-        self.set_answers([(events, answers)])
+        self.set_answers([(events, {p: a for p, a in answers.items() if p not in own_answers})])
 
     @staticmethod
     def set_answers(meetings):

@@ -14,6 +14,9 @@ from .importer import Importer
 from .marks import SYNC_MARK_CONTEXT
 from .meeting_attendees import MeetingAttendees
 from .meeting_extras import MeetingExtras
+from .outside_copies import OutsideCopies
+from .primary_invitations import PrimaryInvitations
+from .private_copies import PrivateCopies
 from .series_binder import SeriesBinder
 from .series_guests import GuestInstance, SeriesGuests
 from .series_importer import SeriesImporter
@@ -37,6 +40,9 @@ SYNC_CONTEXT = {
 class OdooSyncStore(
     SeriesGuests,
     GuestCopies,
+    OutsideCopies,
+    PrimaryInvitations,
+    PrivateCopies,
     Snapshots,
     Binder,
     SeriesBinder,
@@ -65,6 +71,8 @@ class OdooSyncStore(
         self.week_start = recurrence.ICAL_DAYS[int(week_start or 1) - 1]
         self.extras = MeetingExtras(self.env, self.user)
         self.attendees = MeetingAttendees(self.env, self.user, token.google_email)
+        self._pulled_answers = []  # (calendar, page) whose own answers are due
+        self._answer_keys = set()  # outgoing items that carry only his answer
 
     def start(self, settings):
         """Take the cycle's settings (the engine's: window, event id key) once,
@@ -74,6 +82,15 @@ class OdooSyncStore(
         # The rules of this cycle, remembered with each sync token it saves.
         self.scope = SyncScope(bool(settings.include_private), settings.window_start)
 
+    def calendars(self):
+        """His calendars; his primary one read for invitations if none of them (R3)."""
+        return self._with_primary_for_invitations(super().calendars())
+
+    def save_sync_token(self, calendar, token):
+        if self._save_invitations_token(calendar, token):
+            return None
+        return super().save_sync_token(calendar, token)
+
     def load_links(self, calendar, google_events):
         """The page's links, and its attendees matched to contacts at once."""
         self.attendees.prefetch(google_events)
@@ -81,7 +98,7 @@ class OdooSyncStore(
         result.update(self._invitations(calendar, google_events, result))
         self._without_forged_invitations(google_events, result)
         self._series_invitation_instances(calendar, google_events, result)
-        return result
+        return self._lists_of_private_copies(google_events, result)
 
     def apply_incoming(self, calendar, google_event, decision, linked):
         """Through an invitation only the guest's answer comes (R2)."""
@@ -89,14 +106,41 @@ class OdooSyncStore(
             return self._apply_guest_instance(google_event, linked)
         if self._is_guest(linked):
             return self._apply_invitation(calendar, google_event, linked)
+        if self._outside_declined(calendar, google_event, linked):
+            return True
+        self._note_pulled_answers(calendar, [google_event])
         return super().apply_incoming(calendar, google_event, decision, linked)
+
+    def create_many(self, calendar, entries):
+        """His answers come with the new meetings of outside organisers (R4)."""
+        self._note_pulled_answers(calendar, [item for item, _decision in entries])
+        return super().create_many(calendar, entries)
+
+    def checkpoint(self):
+        """A page applied: his answers in his copies of outside meetings (R4)."""
+        self._take_pulled_answers()
+        return super().checkpoint()
 
     def outgoing(self, target):
         """No copy of a meeting whose master another user's sync holds (R2)."""
         items = self._without_copies_of_mastered(super().outgoing(target))
-        return self._series_guest_items(items)
+        items = self._series_guest_items(items)
+        # (through his copy of a meeting organised outside Odoo: his answer, R4)
+        return self._private_copy_items(self._with_outside_answers(items))
+
+    def apply_outgoing(self, item, decision, result):
+        if self._outside_answer_pushed(item, decision, result):
+            return None
+        return super().apply_outgoing(item, decision, result)
+
+    def _link_pushed(self, item, decision, event, values, body):
+        """A copy Google got as a private copy: its link says so (R4)."""
+        if (decision.body or {}).get("privateCopy"):
+            values = dict(values, private_copy=True)
+        return super()._link_pushed(item, decision, event, values, body)
 
     def _release_left(self, rows, links):
         """Invitations of meetings he declined stay linked (not released, not sent)."""
         _kept, rest = self._kept_guest_links(rows, links)
-        return super()._release_left(rest, links)
+        # (declined outside meetings: kept, his answer goes, R4)
+        return super()._release_left(self._declined_outside_rows(rest, links), links)

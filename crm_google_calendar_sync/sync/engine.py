@@ -198,9 +198,9 @@ class UserSync:
         clean = True
         planned = []
         for item in items:
-            if self._quarantined(calendar, item):
-                continue
             linked = linked_by_id.get(item["id"]) or Linked(None, None)
+            if self._quarantined(calendar, item) or _not_an_invitation(calendar, item, linked):
+                continue
             try:
                 decision = self._plan(calendar, item, linked, series_known)
             except Exception:
@@ -521,6 +521,18 @@ class UserSync:
         linked = self.store.load_links(calendar, [current]).get(current["id"])
         with self.store.isolate():
             self._apply_incoming(calendar, current, linked or Linked(None, None))
+
+
+def _not_an_invitation(calendar: CalendarState, item: dict, linked: Linked) -> bool:
+    """In a calendar read for invitations only, what is no copy of a meeting
+    Odoo has (or had, for a cancellation) is left alone: imported from nowhere."""
+    if not calendar.invitations_only:
+        return False
+    if item.get("status") == "cancelled":
+        return linked.link is None
+    organizer = item.get("organizer")
+    own = isinstance(organizer, dict) and organizer.get("self")
+    return linked.odoo is None or (linked.link is None and bool(own))
 
 
 def _moves_series(item: dict, decision: IncomingDecision) -> bool:

@@ -127,6 +127,9 @@ class OdooEvent:
     attendees: tuple | None = None
     # (address, answer) of the user himself, sent when his calendar is his primary.
     own_attendee: tuple | None = None
+    # His own copy of a meeting whose Odoo organiser has no Google connection:
+    # inserted as Google's private copy, so that its list invites nobody (R4).
+    private_copy: bool = False
     # Video link, reminders and linked record: see extras.py
     videocall_location: str = ""
     alarms: tuple = ()  # ((kind, minutes), ...)
@@ -440,6 +443,8 @@ def odoo_to_google(ev, *, include_private=True, user_tz="UTC", patch=False, chan
             body["start"]["date"] = body["end"]["date"] = None
     if ev.attendees is not None:
         body["attendees"] = attendees_mod.to_google(ev.attendees, ev.own_attendee)
+    if ev.private_copy and not patch:
+        body["privateCopy"] = True  # (immutable: on insert only)
     rec = ev.recurrence(user_tz=user_tz)
     if rec is not None:
         body["recurrence"] = rec_mod.to_google(

@@ -19,7 +19,7 @@ from .fingerprint import (
     fingerprint,
     with_parts,
 )
-from .ids import google_event_id_for
+from .ids import google_event_id_for, odoo_id_from_google_id
 from .mapping import (
     TIME_FIELDS,
     MappedEvent,
@@ -234,7 +234,9 @@ def plan_incoming(link, google_event, odoo, rules, *, series_known=False, base_f
 def _map_incoming(google_event, rules, common):
     """The event mapped to Odoo values (fills ``common``), or the SKIP of an
     unmappable one. A rule Odoo cannot store brings the first occurrence, read-only."""
-    readonly = not can_edit(google_event, rules.access_role, rules.self_email)
+    readonly = not can_edit(
+        _own_copy_unlocked(google_event, rules), rules.access_role, rules.self_email
+    )
     warnings = []
     try:
         mapped = google_to_odoo(google_event, user_tz=rules.user_tz, calendar_tz=rules.calendar_tz)
@@ -261,6 +263,16 @@ def _map_incoming(google_event, rules, common):
         mapped=mapped.values,
     )
     return _Incoming(google_event, mapped, common, rules.user_tz)
+
+
+def _own_copy_unlocked(google_event, rules):
+    """A private copy the sync made for the user (its id made with his key, R4 of
+    docs/attendees.md) is his to edit; anyone else's private copy is not."""
+    if not google_event.get("privateCopy") or not rules.event_id_key:
+        return google_event
+    if odoo_id_from_google_id(rules.event_id_key, google_event["id"]) is None:
+        return google_event
+    return {key: value for key, value in google_event.items() if key != "privateCopy"}
 
 
 def _plan_missing_in_odoo(link, incoming, series_known):

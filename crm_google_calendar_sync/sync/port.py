@@ -58,6 +58,9 @@ class CalendarState:
     sync_token: str | None = None
     is_source: bool = False
     is_target: bool = False
+    # Read for invitations to meetings Odoo ties the user to, nothing else: the
+    # primary calendar when he syncs other calendars (R3 of docs/attendees.md).
+    invitations_only: bool = False
     # Events that failed unexpectedly: {google_id: [etag, attempts]}.
     failures: dict = field(default_factory=dict)
 
