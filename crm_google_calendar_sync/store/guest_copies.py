@@ -198,6 +198,18 @@ class GuestCopies:
         )
         return links.filtered(lambda link: link.event_id.user_id == link.user_id).event_id.ids
 
+    def _declined_guest_answers(self, rows, links):
+        """Of the kept rows of guests who declined, those whose decline Google does
+        not have yet become his answer to send through his own invitation (R6):
+        it must not wait for the organiser's next sync."""
+        declined = answer_fingerprint("declined")
+        return [
+            (row[0], row[1], "event", None)
+            for row in rows
+            if not links.browse(row[1]).event_id.recurrence_id
+            and links.browse(row[1]).fingerprint != declined
+        ]
+
     def _kept_guest_links(self, rows, links):
         """Rows of guest links to meetings the user declined but still attends:
         kept (his invitation stays, declined, as in Google), not released."""

@@ -140,7 +140,9 @@ class OdooSyncStore(
         return super()._link_pushed(item, decision, event, values, body)
 
     def _release_left(self, rows, links):
-        """Invitations of meetings he declined stay linked (not released, not sent)."""
-        _kept, rest = self._kept_guest_links(rows, links)
+        """Invitations of meetings he declined stay linked (not released); his
+        decline goes through them."""
+        kept, rest = self._kept_guest_links(rows, links)
+        answers = self._declined_guest_answers(kept, links)
         # (declined outside meetings: kept, his answer goes, R4)
-        return super()._release_left(self._declined_outside_rows(rest, links), links)
+        return answers + super()._release_left(self._declined_outside_rows(rest, links), links)

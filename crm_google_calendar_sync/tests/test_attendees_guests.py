@@ -268,3 +268,28 @@ class TestAttendeeGuests(SyncCase):
         self.assert_once_everywhere("Offer review", ("anna", "bob"))
         self.sync_all()
         self.assert_once_everywhere("Offer review", ("anna", "bob"))
+
+    def test_a_guests_decline_in_odoo_goes_through_his_own_invitation(self):
+        """His decline reaches the master through his own patch, with no sync of the
+        organiser in between (she may be away for days), and only once."""
+        meeting = self.meeting(self.bob.partner_id, self.customer)
+        self.sync_all("anna", "bob")
+        bob_email = self.users["bob"][2]
+        self.attendance(meeting, self.bob).with_user(self.bob).do_decline()
+        report = self.sync_user("bob")
+        self.assertEqual(report.pushed, 1, report)
+        self.assertEqual(self.master_answers(meeting)[bob_email], "declined")
+        # His invitation stays in his calendar, declined, as in Google.
+        self.assertEqual(len(self.google_events("bob", "Offer review")), 1)
+        report = self.sync_user("bob")
+        self.assertFalse(report.pulled or report.pushed, report)
+        # The organiser's sync agrees and leaves it; accepting again goes the same way.
+        self.sync_user("anna")
+        self.assertEqual(self.master_answers(meeting)[bob_email], "declined")
+        self.attendance(meeting, self.bob).with_user(self.bob).do_accept()
+        self.sync_user("bob")
+        self.assertEqual(self.master_answers(meeting)[bob_email], "accepted")
+        self.sync_all("anna", "bob")
+        meeting.invalidate_recordset()
+        self.assertEqual(self.attendance(meeting, self.bob).state, "accepted")
+        self.assert_once_everywhere("Offer review", ("anna", "bob"))
