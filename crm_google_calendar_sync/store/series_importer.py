@@ -25,10 +25,14 @@ class SeriesImporter:
 
     def _apply_instance(self, calendar, google_event, decision, link, event):
         """An instance Google keeps on its own: its occurrence follows it. Returns
-        the occurrence, or False when there was nothing to do."""
+        the occurrence, or False when there was nothing to do.
+
+        One that looks like its master is linked all the same: Google keeps it
+        apart (e.g. moved and moved back), so a later change of the master does
+        not reach it there, and must not reach its occurrence either."""
         action = decision.action
-        if action == Action.NOOP and not link:
-            return False  # as the master shows it: no link of its own needed
+        if action == Action.NOOP and not (link or event):
+            return False
         if action == Action.DELETE:
             return self._cancel_instance(calendar, decision, link, event)
         if action == Action.CREATE:

@@ -65,6 +65,26 @@ def make_scenario(rng):
     return [first, later]
 
 
+def moved_back_scenario(allday, hours):
+    """A case Hypothesis found: the first occurrence of a series from this week's
+    Monday moved by ``hours`` and back again (Google keeps it as an exception that
+    looks like the series), then the series retitled."""
+    monday = date.today() - timedelta(days=date.today().weekday())
+    series = {
+        "op": "series",
+        "key": "s1",
+        "title": "Jour fixe 1",
+        "day": monday.isoformat(),
+        "hour": 6,
+        "allday": allday,
+        "rule": "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO",
+        "count": 2,
+    }
+    moves = [{"op": "move", "series": "s1", "index": 0, "hours": shift} for shift in hours]
+    retitle = {"op": "retitle", "series": "s1", "index": 0, "title": "Jour fixe 10"}
+    return [[series, *moves], [retitle]]
+
+
 # ----------------------------------------------------------------------
 # Playing them against Google
 # ----------------------------------------------------------------------

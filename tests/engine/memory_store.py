@@ -306,7 +306,7 @@ class MemoryStore(port.SyncStore):
             del self.events[event_id]
 
     def _apply_instance(self, google_event, decision, link, event_id):
-        if decision.action == Action.NOOP and link is None:
+        if decision.action == Action.NOOP and link is None and event_id is None:
             return False
         if decision.action == Action.DELETE:
             if link is not None:
