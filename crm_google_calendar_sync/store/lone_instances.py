@@ -8,7 +8,8 @@ sync links it to the Odoo occurrence it stands for, as a guest's instance link
 through which only his answer to that occurrence travels, both ways; it is never
 imported as a meeting of its own. The trust rules are those of a series
 invitation: the master is the Odoo organiser's link (not his), the organiser is
-the master's calendar, no private copy, and Odoo ties him to that occurrence.
+the master's calendar, no private copy, and Odoo ties him to that occurrence; one
+that passes all but the last is left alone.
 """
 
 from ..sync import port
@@ -79,18 +80,28 @@ class LoneInstances:
         tied = self._tied_events({event.id for event in occurrences.values()}, linked=False)
         found = self.Event.browse([event.id for event in occurrences.values() if event.id in tied])
         snapshots = self._snapshots(found, occurrence=True)
+        # Google's own instance of an Odoo series: linked to its occurrence when
+        # Odoo ties him to it, else left alone (never imported on its own).
         return {
             google_id: port.Linked(
-                None, snapshots[event.id], LoneInstance(event, self.Link, calendar.key)
+                None,
+                snapshots.get(event.id),
+                LoneInstance(
+                    event if event.id in snapshots else self.Event, self.Link, calendar.key
+                ),
             )
             for google_id, event in occurrences.items()
-            if event.id in snapshots
         }
 
     def _apply_guest_instance(self, item, linked):
         """A lone instance invitation found for the first time: its link first."""
         ref = linked.ref
-        if isinstance(ref, LoneInstance) and not ref.link and item.get("status") != "cancelled":
+        if (
+            isinstance(ref, LoneInstance)
+            and ref.occurrence
+            and not ref.link
+            and item.get("status") != "cancelled"
+        ):
             ref.link = self.Link.create(
                 {
                     "event_id": ref.occurrence.id,

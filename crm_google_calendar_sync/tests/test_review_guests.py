@@ -308,6 +308,33 @@ class TestReviewGuests(SyncCase):
         pull puts him on that occurrence, Bob's sync links his instance
         invitation to it. Failed before: Bob attended that occurrence three
         times in Odoo."""
+        self.invite_bob_to_second_instance_in_google()
+        self.sync_all("anna", "bob", "anna", "bob")
+        self.assertEqual(len(self.occurrences()), 4)
+        self.assertIn(self.bob.partner_id, self.occurrences()[1].partner_ids)
+        self.assertEqual(len(self.odoo_starts("bob")), 1)
+        self.assertEqual(self.google_starts("bob"), self.odoo_starts("bob"))
+        self.assertEqual(self.google_starts("anna"), self.odoo_starts("anna"))
+        self.assert_idle("anna", "bob")
+
+    def test_2e_lone_instance_seen_before_odoo_ties_him(self):
+        """As test_2c, but Bob's sync reads his instance invitation before Anna's
+        pull puts him on the occurrence: it is Google's instance of an Odoo
+        series, so it is left alone, not imported as a meeting of its own."""
+        self.invite_bob_to_second_instance_in_google()
+        self.sync_all("bob", "anna", "bob", "anna", "bob")
+        self.assertEqual(len(self.occurrences()), 4)
+        self.assertFalse(
+            self.env["calendar.event"].sudo().search([("name", "=", TITLE)]) - self.occurrences()
+        )
+        self.assertEqual(len(self.odoo_starts("bob")), 1)
+        self.assertEqual(self.google_starts("bob"), self.odoo_starts("bob"))
+        self.assertEqual(self.google_starts("anna"), self.odoo_starts("anna"))
+        self.assert_idle("anna", "bob")
+
+    def invite_bob_to_second_instance_in_google(self):
+        """Anna's weekly series, synced; then she adds Bob to its second instance
+        in her Google."""
         base = self.weekly(self.anna, self.customer)
         self.sync_all("anna", "bob")
         gid = self.master_id(self.anna, base)
@@ -319,13 +346,6 @@ class TestReviewGuests(SyncCase):
             sendUpdates="none",
             body={"attendees": [*second["attendees"], {"email": self.email("bob")}]},
         ).execute()
-        self.sync_all("anna", "bob", "anna", "bob")
-        self.assertEqual(len(self.occurrences()), 4)
-        self.assertIn(self.bob.partner_id, self.occurrences()[1].partner_ids)
-        self.assertEqual(len(self.odoo_starts("bob")), 1)
-        self.assertEqual(self.google_starts("bob"), self.odoo_starts("bob"))
-        self.assertEqual(self.google_starts("anna"), self.odoo_starts("anna"))
-        self.assert_idle("anna", "bob")
 
     def test_2d_forged_lone_instance_links_nothing(self):
         """Carol, hostile, makes a series of her own under the id of Anna's
