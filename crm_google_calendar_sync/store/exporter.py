@@ -81,6 +81,17 @@ class Exporter:
            -- (not the base he left, standing for the series)
            AND (ev.user_id = %(uid)s OR ev.id IN (SELECT id FROM attended))
         UNION ALL
+        -- (an instance he is invited to alone, without its series: his answer)
+        SELECT ev.id, il.id, 'occurrence', NULL
+          FROM ev
+          JOIN own il
+            ON il.event_id = ev.id AND il.guest_copy AND il.recurring_event_id IS NOT NULL
+         WHERE ev.active AND ev.recurrence_id IS NOT NULL AND ev.stop >= %(window_start)s
+           AND ev.rev > COALESCE(il.odoo_revision, 0)
+           AND NOT EXISTS (SELECT 1 FROM own sl
+                            WHERE sl.event_id = ev.base_event_id
+                              AND sl.recurring_event_id IS NULL)
+        UNION ALL
         SELECT l.event_id, l.id,
                CASE WHEN e.active THEN 'left' ELSE 'delete' END, NULL
           FROM own l

@@ -11,6 +11,7 @@ from .binder import Binder
 from .exporter import Exporter
 from .guest_copies import GuestCopies
 from .importer import Importer
+from .lone_instances import LoneInstances
 from .marks import SYNC_MARK_CONTEXT
 from .meeting_attendees import MeetingAttendees
 from .meeting_extras import MeetingExtras
@@ -38,6 +39,7 @@ SYNC_CONTEXT = {
 
 
 class OdooSyncStore(
+    LoneInstances,
     SeriesGuests,
     GuestCopies,
     OutsideCopies,
@@ -98,6 +100,7 @@ class OdooSyncStore(
         result.update(self._invitations(calendar, google_events, result))
         self._without_forged_invitations(google_events, result)
         self._series_invitation_instances(calendar, google_events, result)
+        self._lone_instance_invitations(calendar, google_events, result)
         return self._lists_of_private_copies(google_events, result)
 
     def apply_incoming(self, calendar, google_event, decision, linked):

@@ -255,16 +255,12 @@ class TestReviewGuests(SyncCase):
     # ------------------------------------------------------------------
     # 2. A guest attending later occurrences only
     # ------------------------------------------------------------------
-    @unittest.expectedFailure
     def test_2a_guest_added_to_one_occurrence(self):
-        """FAILS: Bob, added in Odoo to the third occurrence only, gets Google's
-        invitation to that instance alone (no series in his primary). His sync
-        has no guest link to the series, so ``_series_invitation_instances``
-        passes the instance by and it is imported as a meeting of its own
-        (no organiser); Anna's sync then pushes that meeting as a second event
-        with Bob and the customer on it, which Bob's sync imports a third time.
-        Symptom: the occurrence three times in Odoo (the occurrence and two
-        single meetings), twice in Anna's and in Bob's Google."""
+        """Bob, added in Odoo to the third occurrence only, gets Google's
+        invitation to that instance alone (no series in his primary); his sync
+        links it to the occurrence (store/lone_instances.py). Failed before: it
+        was imported as a meeting of its own, which Anna's sync pushed again:
+        the occurrence three times in Odoo, twice in Anna's and Bob's Google."""
         base = self.weekly(self.anna, self.customer)
         self.sync_all("anna", "bob")
         self.occurrences()[2].with_user(self.anna).write(
@@ -284,6 +280,15 @@ class TestReviewGuests(SyncCase):
         self.assertEqual(self.own_answer(self.instances("anna", gid)[2], "bob"), "accepted")
         self.assertEqual(self.google_starts("bob"), self.odoo_starts("bob"))
         self.assert_idle("anna", "bob")
+        # His answer in Odoo goes through his instance alone.
+        self.occurrences()[2].attendee_ids.filtered(
+            lambda a: a.partner_id == self.bob.partner_id
+        ).with_user(self.bob).do_tentative()
+        self.sync_all("bob", "anna")
+        self.assertEqual(self.own_answer(self.instances("anna", gid)[2], "bob"), "tentative")
+        self.assertEqual(self.state(self.occurrences()[2], "bob"), "tentative")
+        self.assertEqual(len(self.live(self.email("bob"), TITLE, masters_only=False)), 1)
+        self.assert_idle("anna", "bob")
 
     def test_2b_guest_added_to_this_and_following(self):
         self.weekly(self.anna, self.customer, count=5)
@@ -298,12 +303,38 @@ class TestReviewGuests(SyncCase):
         self.assertEqual(self.google_starts("anna"), self.odoo_starts("anna"))
         self.assert_idle("anna", "bob")
 
-    @unittest.expectedFailure
     def test_2c_organiser_invites_to_one_instance_in_google(self):
-        """FAILS, as test_2a: Anna adds Bob to the second instance in her Google;
-        Anna's pull puts him on that occurrence, but Bob's instance invitation is
-        imported as a meeting of its own, which Anna's sync then pushes with him
-        on it. Symptom: Bob attends that occurrence three times in Odoo."""
+        """As test_2a: Anna adds Bob to the second instance in her Google; Anna's
+        pull puts him on that occurrence, Bob's sync links his instance
+        invitation to it. Failed before: Bob attended that occurrence three
+        times in Odoo."""
+        self.invite_bob_to_second_instance_in_google()
+        self.sync_all("anna", "bob", "anna", "bob")
+        self.assertEqual(len(self.occurrences()), 4)
+        self.assertIn(self.bob.partner_id, self.occurrences()[1].partner_ids)
+        self.assertEqual(len(self.odoo_starts("bob")), 1)
+        self.assertEqual(self.google_starts("bob"), self.odoo_starts("bob"))
+        self.assertEqual(self.google_starts("anna"), self.odoo_starts("anna"))
+        self.assert_idle("anna", "bob")
+
+    def test_2e_lone_instance_seen_before_odoo_ties_him(self):
+        """As test_2c, but Bob's sync reads his instance invitation before Anna's
+        pull puts him on the occurrence: it is Google's instance of an Odoo
+        series, so it is left alone, not imported as a meeting of its own."""
+        self.invite_bob_to_second_instance_in_google()
+        self.sync_all("bob", "anna", "bob", "anna", "bob")
+        self.assertEqual(len(self.occurrences()), 4)
+        self.assertFalse(
+            self.env["calendar.event"].sudo().search([("name", "=", TITLE)]) - self.occurrences()
+        )
+        self.assertEqual(len(self.odoo_starts("bob")), 1)
+        self.assertEqual(self.google_starts("bob"), self.odoo_starts("bob"))
+        self.assertEqual(self.google_starts("anna"), self.odoo_starts("anna"))
+        self.assert_idle("anna", "bob")
+
+    def invite_bob_to_second_instance_in_google(self):
+        """Anna's weekly series, synced; then she adds Bob to its second instance
+        in her Google."""
         base = self.weekly(self.anna, self.customer)
         self.sync_all("anna", "bob")
         gid = self.master_id(self.anna, base)
@@ -315,13 +346,45 @@ class TestReviewGuests(SyncCase):
             sendUpdates="none",
             body={"attendees": [*second["attendees"], {"email": self.email("bob")}]},
         ).execute()
-        self.sync_all("anna", "bob", "anna", "bob")
+
+    def test_2d_forged_lone_instance_links_nothing(self):
+        """Carol, hostile, makes a series of her own under the id of Anna's
+        master and invites Bob to one instance of it only, the occurrence Anna
+        just added him to in Odoo: his instance claims Anna's series (its
+        ``recurringEventId`` and instance id) but its organiser is Carol. It is
+        not linked to Anna's occurrence, and his answer there changes nothing."""
+        base = self.weekly(self.anna, self.customer)
+        self.sync_all("anna", "bob")
+        gid = self.master_id(self.anna, base)
+        second = self.occurrences()[1]
+        second.with_user(self.anna).write(
+            {"partner_ids": [(4, self.bob.partner_id.id)], "recurrence_update": "self_only"}
+        )
+        master = self.emulator.get_event_raw(self.email("anna"), gid)
+        carol = self.service(self.email("carol"))
+        forged = {key: master[key] for key in ("start", "end", "recurrence")}
+        carol.events().insert(
+            calendarId=self.email("carol"),
+            sendUpdates="none",
+            body=dict(forged, id=gid, summary="Forged"),
+        ).execute()
+        instance = self.instances("carol", gid)[1]
+        carol.events().patch(
+            calendarId=self.email("carol"),
+            eventId=instance["id"],
+            sendUpdates="none",
+            body={"attendees": [{"email": self.email("bob")}]},
+        ).execute()
+        claimed = self.emulator.get_event_raw(self.email("bob"), instance["id"])
+        self.assertEqual(claimed["recurringEventId"], gid)
+        self.sync_all("bob")
+        self.assertFalse(self.link(self.bob, second))
+        self.answer_in_google("bob", instance["id"], "accepted")
+        self.sync_all("bob")
+        self.assertEqual(self.state(second, "bob"), "needsAction")
+        self.assertFalse(self.link(self.bob, second))
         self.assertEqual(len(self.occurrences()), 4)
-        self.assertIn(self.bob.partner_id, self.occurrences()[1].partner_ids)
-        self.assertEqual(len(self.odoo_starts("bob")), 1)
-        self.assertEqual(self.google_starts("bob"), self.odoo_starts("bob"))
-        self.assertEqual(self.google_starts("anna"), self.odoo_starts("anna"))
-        self.assert_idle("anna", "bob")
+        self.assertNotIn(self.carol.partner_id, self.occurrences().partner_ids)
 
     # ------------------------------------------------------------------
     # 3. An organiser without Google, a series, then connecting
