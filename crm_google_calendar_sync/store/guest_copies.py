@@ -17,6 +17,11 @@ from ..sync import ids, port
 from ..sync.planner import answer_fingerprint
 
 
+def _inserts_meeting(item):
+    """Is the outgoing ``item`` the insert of a meeting (an event or a series)?"""
+    return item.link is None and item.key[2] in ("event", "series")
+
+
 class GuestInvitation:
     """``Linked.ref`` of an invitation found for the first time."""
 
@@ -159,16 +164,13 @@ class GuestCopies:
     # Push: no copy of a meeting whose master exists; guests who declined
     # ------------------------------------------------------------------
     def _without_copies_of_mastered(self, items):
-        """Drop inserts of meetings another user's sync holds the master of."""
-        new = {item.key[0] for item in items if item.link is None and item.key[2] == "event"}
+        """Drop inserts of meetings (events or series) another user's sync holds
+        the master of."""
+        new = {item.key[0] for item in items if _inserts_meeting(item)}
         if not new or not self._reads_invitations():
             return items
         mastered = set(self._master_events(new))
-        return [
-            item
-            for item in items
-            if not (item.link is None and item.key[2] == "event" and item.key[0] in mastered)
-        ]
+        return [item for item in items if not (_inserts_meeting(item) and item.key[0] in mastered)]
 
     def _reads_invitations(self):
         """Does Google invite this user under his address in Odoo, into a calendar

@@ -159,19 +159,6 @@ class SeriesGuests:
     # ------------------------------------------------------------------
     # Push
     # ------------------------------------------------------------------
-    def _without_copies_of_mastered(self, items):
-        """No series of his own either for a series another user's sync holds."""
-        items = super()._without_copies_of_mastered(items)
-        new = {item.key[0] for item in items if item.link is None and item.key[2] == "series"}
-        if not new or not self._reads_invitations():
-            return items
-        mastered = set(self._master_events(new))
-        return [
-            item
-            for item in items
-            if not (item.link is None and item.key[2] == "series" and item.key[0] in mastered)
-        ]
-
     def _series_guest_items(self, items):
         """Occurrences of a series he is invited to go as his answer on their
         instance (never as a changed instance of his own). An instance he never

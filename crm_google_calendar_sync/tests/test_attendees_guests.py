@@ -7,33 +7,16 @@ meeting once: one Odoo meeting, one Google event per participant. Nobody is mail
 Each user acts through his own Google client or as himself in Odoo.
 """
 
-import itertools
 from datetime import datetime, timedelta
 
 from odoo.tests import tagged
 
-from .common import SyncCase
+from .guests_common import ColleaguesCase
 
 
 @tagged("post_install", "-at_install")
-class TestAttendeeGuests(SyncCase):
-    _accounts = itertools.count(1)
-
-    def setUp(self):
-        super().setUp()
-        run = next(self._accounts)
-        self.users = {}
-        for name in ("anna", "bob", "carol"):
-            email = f"{name}.guest{run}@example.com"
-            user, token = self.connect_user(f"gcal_guest_{name}", email)
-            # Google invites a colleague under the address Odoo knows him by.
-            user.partner_id.email = email
-            self.users[name] = (user, token, email)
-        self.anna, self.bob, self.carol = (self.users[n][0] for n in ("anna", "bob", "carol"))
-        self.customer = self.env["res.partner"].create(
-            {"name": "Carla Customer", "email": "carla@customer.example"}
-        )
-        self.notifications = self.emulator.counters.get("notifications", 0)
+class TestAttendeeGuests(ColleaguesCase):
+    TAG = "guest"
 
     def sync_user(self, name):
         """One sync of the named user; it mails nobody, in Odoo or through Google."""
@@ -99,19 +82,6 @@ class TestAttendeeGuests(SyncCase):
         partner = who.partner_id if who._name == "res.users" else who
         return meeting.attendee_ids.filtered(lambda a: a.partner_id == partner)
 
-    def answer_in_google(self, name, meeting, answer):
-        """The user answers in his own Google Calendar (his entry only)."""
-        _user, _token, email = self.users[name]
-        gid = self.google_events(name, meeting.name)[0]["id"]
-        self.service(email).events().patch(
-            calendarId=email,
-            eventId=gid,
-            body={
-                "attendeesOmitted": True,
-                "attendees": [{"email": email, "responseStatus": answer}],
-            },
-        ).execute()
-
     def master_answers(self, meeting):
         email = self.users["anna"][2]
         link = meeting.google_link_ids.filtered(lambda link: link.user_id == self.anna)
@@ -133,7 +103,7 @@ class TestAttendeeGuests(SyncCase):
         self.sync_all()
         self.assert_once_everywhere("Offer review", ("anna", "bob"))
         # He declines in Google: his answer comes back to Odoo.
-        self.answer_in_google("bob", meeting, "declined")
+        self.answer_in_google("bob", self.google_events("bob", meeting.name)[0]["id"], "declined")
         self.sync_all("bob", "anna")
         meeting.invalidate_recordset()
         self.assertEqual(self.attendance(meeting, self.bob).state, "declined")
@@ -146,7 +116,7 @@ class TestAttendeeGuests(SyncCase):
         body = self.emulator.get_event_raw(anna_email, master.google_event_id)
         attendees = [
             dict(entry, responseStatus="accepted")
-            if entry["email"] == "carla@customer.example"
+            if entry["email"] == self.customer_email
             else entry
             for entry in body["attendees"]
         ]

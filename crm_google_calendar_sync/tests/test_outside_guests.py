@@ -7,49 +7,29 @@ is not undone by the organiser's sync. Nobody is mailed; each user acts through 
 own Google client or as himself in Odoo.
 """
 
-import itertools
 from datetime import datetime, timedelta
 
 from odoo.tests import new_test_user, tagged
 
 from ..store import user_run
-from .common import GOOGLE_TIME, SyncCase
+from .common import GOOGLE_TIME
+from .guests_common import ColleaguesCase
 from .test_scheduling import IDLE_USER_STATEMENTS
 
 
 @tagged("post_install", "-at_install")
-class TestOutsideGuests(SyncCase):
-    _accounts = itertools.count(1)
+class TestOutsideGuests(ColleaguesCase):
+    TAG = "outside"
 
     def setUp(self):
         super().setUp()
-        run = next(self._accounts)
-        self.users = {}
-        for name in ("anna", "bob", "carol"):
-            email = f"{name}.outside{run}@example.com"
-            user, token = self.connect_user(f"gcal_outside_{name}_{run}", email)
-            user.partner_id.email = email
-            self.users[name] = (user, token, email)
-        self.anna, self.bob, self.carol = (self.users[n][0] for n in ("anna", "bob", "carol"))
         # Dave syncs a calendar "Work" only (source and target): Google still
         # invites him into his primary calendar (R3).
-        email = f"dave.outside{run}@example.com"
+        email = f"dave.{self.TAG}{self.run_no}@example.com"
         self.emulator.add_account(email, time_zone="Europe/Berlin")
         self.work = self.emulator.add_calendar(email, "Work")
-        user, token = self.connect_user(
-            f"gcal_outside_dave_{run}", email, sources=[self.work], target=self.work
-        )
-        user.partner_id.email = email
-        self.users["dave"] = (user, token, email)
-        self.dave = user
-        self.customer_email = f"carla.outside{run}@customer.example"
+        self.dave = self.add_colleague("dave", sources=[self.work], target=self.work)
         self.emulator.add_account(self.customer_email)
-        self.customer = self.env["res.partner"].create(
-            {"name": "Carla Customer", "email": self.customer_email}
-        )
-
-    def email(self, name):
-        return self.users[name][2]
 
     def sync_user(self, name):
         """One sync of the named user; it mails nobody, in Odoo or through Google."""
@@ -121,18 +101,6 @@ class TestOutsideGuests(SyncCase):
     def state(self, meeting, user):
         meeting.invalidate_recordset()
         return meeting.attendee_ids.filtered(lambda a: a.partner_id == user.partner_id).state
-
-    def answer_in_google(self, name, google_id, answer):
-        email = self.email(name)
-        self.service(email).events().patch(
-            calendarId=email,
-            eventId=google_id,
-            sendUpdates="none",
-            body={
-                "attendeesOmitted": True,
-                "attendees": [{"email": email, "responseStatus": answer}],
-            },
-        ).execute()
 
     def assert_idle(self, *names):
         for name in names:

@@ -7,14 +7,14 @@ scenario each person holds each meeting once, in Odoo and in Google, and nobody 
 mailed.
 """
 
-import itertools
 import unittest
 from datetime import datetime, timedelta
 
 from odoo import fields
 from odoo.tests import new_test_user, tagged
 
-from .common import GOOGLE_TIME, SyncCase
+from .common import GOOGLE_TIME
+from .guests_common import ColleaguesCase
 from .recurring_common import next_weekday, utc
 from .test_reliability import google_view
 
@@ -23,50 +23,32 @@ SINGLE = "Review call"
 
 
 @tagged("post_install", "-at_install")
-class TestReviewGuests(SyncCase):
-    _accounts = itertools.count(1)
+class TestReviewGuests(ColleaguesCase):
+    TAG = "review"
 
     def setUp(self):
         super().setUp()
-        run = next(self._accounts)
-        self.users = {}
-        for name in ("anna", "bob", "carol"):
-            email = f"{name}.review{run}@example.com"
-            self.emulator.add_account(email, time_zone="Europe/Berlin")
-            extra = {}
-            if name == "carol":
-                # Carol also syncs a calendar of hers in which she forges events.
-                self.forge = self.emulator.add_calendar(email, "Forge")
-                extra = {"sources": [email, self.forge]}
-            user, token = self.connect_user(f"gcal_review_{name}", email, **extra)
-            user.partner_id.email = email
-            self.users[name] = (user, token, email)
-        dave = f"dave.review{run}@example.com"
+        dave = f"dave.{self.TAG}{self.run_no}@example.com"
         self.emulator.add_account(dave, time_zone="Europe/Berlin")
         self.work = self.emulator.add_calendar(dave, "Work")
-        user, token = self.connect_user(
-            "gcal_review_dave", dave, sources=[self.work], target=self.work
-        )
-        user.partner_id.email = dave
-        self.users["dave"] = (user, token, dave)
-        self.anna, self.bob, self.carol, self.dave = (
-            self.users[n][0] for n in ("anna", "bob", "carol", "dave")
-        )
-        self.customer = self.env["res.partner"].create(
-            {"name": "Carla Customer", "email": f"carla.review{run}@customer.example"}
-        )
-        self.run_no = run
-        self.notifications = self.emulator.counters.get("notifications", 0)
+        self.dave = self.add_colleague("dave", sources=[self.work], target=self.work)
+
+    def add_colleague(self, name, **options):
+        email = f"{name}.{self.TAG}{self.run_no}@example.com"
+        self.emulator.add_account(email, time_zone="Europe/Berlin")
+        if name == "carol":
+            # Carol also syncs a calendar of hers in which she forges events.
+            self.forge = self.emulator.add_calendar(email, "Forge")
+            options = {"sources": [email, self.forge]}
+        return super().add_colleague(name, **options)
 
     def tearDown(self):
-        self.assertEqual(self.emulator.counters.get("notifications", 0), self.notifications)
+        self.assert_nobody_notified()
         super().tearDown()
 
     # ------------------------------------------------------------------
     # Helpers
     # ------------------------------------------------------------------
-    def email(self, name):
-        return self.users[name][2]
 
     def sync_all(self, *names):
         reports = []
@@ -177,18 +159,6 @@ class TestReviewGuests(SyncCase):
     def answers(self, calendar, google_id):
         body = self.emulator.get_event_raw(calendar, google_id)
         return {entry["email"]: entry.get("responseStatus") for entry in body["attendees"]}
-
-    def answer_in_google(self, name, event_id, answer):
-        email = self.email(name)
-        self.service(email).events().patch(
-            calendarId=email,
-            eventId=event_id,
-            sendUpdates="none",
-            body={
-                "attendeesOmitted": True,
-                "attendees": [{"email": email, "responseStatus": answer}],
-            },
-        ).execute()
 
     def instances(self, name, google_id):
         email = self.email(name)

@@ -7,49 +7,28 @@ and after every step each person holds the series once in Google. Nobody is mail
 Each user acts through his own Google client or as himself in Odoo.
 """
 
-import itertools
 from datetime import UTC, datetime, timedelta
 
 from odoo import fields
 from odoo.tests import tagged
 
-from .common import SyncCase
+from .guests_common import ColleaguesCase
 from .recurring_common import next_weekday, utc
 
 TITLE = "Weekly pipeline"
 
 
 @tagged("post_install", "-at_install")
-class TestSeriesGuests(SyncCase):
-    _accounts = itertools.count(1)
-
-    def setUp(self):
-        super().setUp()
-        run = next(self._accounts)
-        self.users = {}
-        for name in ("anna", "bob", "carol"):
-            email = f"{name}.sguest{run}@example.com"
-            user, token = self.connect_user(f"gcal_sguest_{name}", email)
-            # Google invites a colleague under the address Odoo knows him by.
-            user.partner_id.email = email
-            self.users[name] = (user, token, email)
-        self.anna, self.bob, self.carol = (self.users[n][0] for n in ("anna", "bob", "carol"))
-        self.customer = self.env["res.partner"].create(
-            {"name": "Carla Customer", "email": f"carla{run}@customer.example"}
-        )
-        self.notifications = self.emulator.counters.get("notifications", 0)
+class TestSeriesGuests(ColleaguesCase):
+    TAG = "sguest"
 
     def tearDown(self):
-        # Nothing in any step told Google to mail anybody.
-        self.assertEqual(self.emulator.counters.get("notifications", 0), self.notifications)
+        self.assert_nobody_notified()
         super().tearDown()
 
     # ------------------------------------------------------------------
     # Helpers
     # ------------------------------------------------------------------
-    def email(self, name):
-        return self.users[name][2]
-
     def sync_all(self, *names):
         for name in names or ("anna", "bob", "carol"):
             mails = self.env["mail.mail"].sudo().search_count([])
@@ -154,18 +133,6 @@ class TestSeriesGuests(SyncCase):
             if entry["email"] == self.email(name):
                 return entry.get("responseStatus")
         return None
-
-    def answer_in_google(self, name, event_id, answer):
-        email = self.email(name)
-        self.service(email).events().patch(
-            calendarId=email,
-            eventId=event_id,
-            sendUpdates="none",
-            body={
-                "attendeesOmitted": True,
-                "attendees": [{"email": email, "responseStatus": answer}],
-            },
-        ).execute()
 
     # ------------------------------------------------------------------
     # Tests
