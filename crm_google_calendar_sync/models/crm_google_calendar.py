@@ -132,18 +132,7 @@ class CrmGoogleCalendar(models.Model):
             if not google_id or item.get("deleted"):
                 continue
             seen.add(google_id)
-            values = {
-                "name": (item.get("summaryOverride") or item.get("summary") or google_id)[:256],
-                "access_role": item.get("accessRole")
-                if item.get("accessRole") in dict(self._fields["access_role"].selection)
-                else "reader",
-                "is_primary": bool(item.get("primary")),
-                "owner_email": (item.get("dataOwner") or "")[:256] or False,
-                "time_zone": item.get("timeZone") or False,
-                "color": item.get("backgroundColor") or False,
-                "active": True,
-                "google_account": account,
-            }
+            values = self._calendar_list_values(item, account)
             calendar = by_google_id.get(google_id)
             if calendar:
                 changed = {key: value for key, value in values.items() if calendar[key] != value}
@@ -175,6 +164,22 @@ class CrmGoogleCalendar(models.Model):
             if gone - former:
                 token._report_calendar_problem(gone - former)
         return self.sudo().search([("user_id", "=", user.id)])
+
+    def _calendar_list_values(self, item, account):
+        """The values of a calendarList ``item`` of the Google ``account``."""
+        google_id = item["id"]
+        return {
+            "name": (item.get("summaryOverride") or item.get("summary") or google_id)[:256],
+            "access_role": item.get("accessRole")
+            if item.get("accessRole") in dict(self._fields["access_role"].selection)
+            else "reader",
+            "is_primary": bool(item.get("primary")),
+            "owner_email": (item.get("dataOwner") or "")[:256] or False,
+            "time_zone": item.get("timeZone") or False,
+            "color": item.get("backgroundColor") or False,
+            "active": True,
+            "google_account": account,
+        }
 
     @api.model
     def _former_account_sql(self, user_id):
