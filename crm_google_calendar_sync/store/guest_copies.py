@@ -39,7 +39,7 @@ class GuestCopies:
     def _invitations(self, calendar, google_events, result):
         """``{google id: Linked}`` of the invitations among ``google_events`` that
         the user has no guest link for yet (one query for the page)."""
-        if (calendar.google_id or "").casefold() != (self.token.google_email or "").casefold():
+        if not self._is_primary(calendar):
             return {}  # Google invites into primary calendars only
         wanted = {
             item["id"]: item
@@ -72,6 +72,12 @@ class GuestCopies:
                 ref = GuestInvitation(master, before.ref if before and before.link else None)
                 invitations[google_id] = port.Linked(None, snapshots[master.event_id.id], ref)
         return invitations
+
+    def _is_primary(self, calendar):
+        """Is ``calendar`` (a CalendarState or record) the primary calendar of the
+        connected account, the only one Google invites into?"""
+        own = (self.token.google_email or "").casefold()
+        return bool(own) and (calendar.google_id or "").casefold() == own
 
     def _master_links(self, google_ids):
         """``{google id: link}`` of the organisers' links with these ids: a link of

@@ -30,7 +30,7 @@ class LoneInstances:
     def _lone_instance_invitations(self, calendar, google_events, result):
         """Instances of no series he links get a ``GuestInstance`` ref: his lone
         instance links, and the invitations found for the first time."""
-        if (calendar.google_id or "").casefold() != (self.token.google_email or "").casefold():
+        if not self._is_primary(calendar):
             return  # (invitations are in his primary calendar only)
         lone = [
             item

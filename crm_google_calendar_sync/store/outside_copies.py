@@ -46,10 +46,6 @@ class OutsideCopies:
         )
         return {link.google_event_id: link for link in links}
 
-    def _is_primary(self, calendar):
-        own = (self.token.google_email or "").casefold()
-        return bool(own) and (calendar.google_id or "").casefold() == own
-
     def _answers_only(self, link):
         """Does only his answer travel through ``link`` (his copy of an outside
         meeting)?"""

@@ -25,22 +25,18 @@ class PrimaryInvitations:
     def _primary_calendar(self):
         """The active primary calendar of the connected Google account, if known."""
         if self._primary is None:
-            own = (self.token.google_email or "").casefold()
             # (one query: what the calendar's state needs comes with it)
             found = self.Calendar.search_fetch(
                 [("user_id", "=", self.user.id), ("is_primary", "=", True), ("active", "=", True)],
                 PRIMARY_FIELDS,
             )
-            self._primary = found.filtered(
-                lambda calendar: own and calendar.google_id.casefold() == own
-            )[:1]
+            self._primary = found.filtered(self._is_primary)[:1]
         return self._primary
 
     def _with_primary_for_invitations(self, states):
         """``states`` and, unless one of them is his primary calendar, the primary
         calendar read for invitations only."""
-        own = (self.token.google_email or "").casefold()
-        if not own or any((state.google_id or "").casefold() == own for state in states):
+        if any(self._is_primary(state) for state in states):
             return states
         primary = self._primary_calendar()
         if not primary:

@@ -62,10 +62,7 @@ class SeriesGuests:
         answer comes through them (an instance without occurrence stands for the
         series' base, so that it is never imported on its own)."""
         instances = [item for item in google_events if item.get("recurringEventId")]
-        if (
-            not instances
-            or (calendar.google_id or "").casefold() != (self.token.google_email or "").casefold()
-        ):
+        if not instances or not self._is_primary(calendar):
             return  # (invitations are in his primary calendar only)
         series_links = self.Link.search(
             [
